@@ -1,0 +1,217 @@
+"""Array backends: NumPy on the CPU, CuPy on NVIDIA GPUs.
+
+This is the only module that imports CuPy, and it does so lazily: importing tinygrad_cnn never
+needs CuPy, and asking for ``"cuda"`` without it raises an error that says how to install it.
+
+A :class:`Device` pairs a name (``"cpu"``, ``"cuda:0"``) with the array module ``xp`` that
+computes on it. A tensor's device is always derived from the type of its array
+(:func:`device_of`), so it can never drift from where the data really lives.
+
+Other array types can be registered with :func:`register_array_type`; the test suite uses
+this for a strict CPU backend that refuses implicit host conversions the way CuPy does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "Device",
+    "get_device",
+    "device_of",
+    "to_device",
+    "to_numpy",
+    "cuda_is_available",
+    "register_array_type",
+    "scatter_add",
+]
+
+
+class Device:
+    """Where a tensor lives: a name plus the array module ``xp`` that computes there.
+
+    >>> d = get_device("cpu")
+    >>> d.name, d.type, d.xp.__name__
+    ('cpu', 'cpu', 'numpy')
+    """
+
+    __slots__ = ("type", "index", "xp")
+
+    def __init__(self, type: str, index: int | None, xp) -> None:
+        self.type = type
+        self.index = index
+        self.xp = xp
+
+    @property
+    def name(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}'" + (
+            f", index={self.index})" if self.index is not None else ")"
+        )
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, str):
+            other = get_device(other)
+        return (
+            isinstance(other, Device) and self.type == other.type and self.index == other.index
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def send(self, array):
+        """Return ``array`` (NumPy, CuPy, list or scalar) as an array on this device."""
+        return to_device(array, self)
+
+
+CPU = Device("cpu", None, np)
+
+_cupy = None  # the cupy module, once imported
+_CUPY_HINT = (
+    "install CuPy for your CUDA version, e.g. `pip install cupy-cuda12x` "
+    "(or `pip install tinygrad_cnn[cuda]`), on a machine with an NVIDIA GPU"
+)
+
+# Extra array types: type -> function(array) -> Device, and device type -> factory(index).
+_extra_types: dict[type, object] = {}
+_extra_devices: dict[str, object] = {}
+
+
+def register_array_type(array_type: type, device_type: str, make_device) -> None:
+    """Teach the backend a new array type.
+
+    ``make_device(index)`` returns the :class:`Device` for ``device_type[:index]``; arrays of
+    ``array_type`` are then reported as living on ``make_device(None)``.
+    """
+    _extra_types[array_type] = make_device
+    _extra_devices[device_type] = make_device
+
+
+def _import_cupy():
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy  # noqa: PLC0415  (optional dependency, imported on first use)
+        except ImportError as exc:
+            raise RuntimeError(f"device 'cuda' needs CuPy, which is not installed: {_CUPY_HINT}") from exc
+        _cupy = cupy
+    return _cupy
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy imports and sees at least one GPU.
+
+    >>> isinstance(cuda_is_available(), bool)
+    True
+    """
+    try:
+        cp = _import_cupy()
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001  (any failure means: no usable GPU)
+        return False
+
+
+def _cuda_device(index: int | None) -> Device:
+    cp = _import_cupy()
+    try:
+        count = cp.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # noqa: BLE001
+        raise RuntimeError(f"device 'cuda' asked for, but CuPy finds no usable GPU ({exc}); {_CUPY_HINT}") from exc
+    index = cp.cuda.Device().id if index is None else index
+    if not 0 <= index < count:
+        raise RuntimeError(f"device 'cuda:{index}' asked for, but only {count} GPU(s) are visible")
+    return Device("cuda", index, cp)
+
+
+def get_device(device=None) -> Device:
+    """Parse ``None``, ``"cpu"``, ``"cuda"``, ``"cuda:N"`` or a :class:`Device` into a Device.
+
+    >>> get_device(None).name
+    'cpu'
+    >>> get_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'
+    """
+    if device is None:
+        return CPU
+    if isinstance(device, Device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"device: expected a str or Device, got {type(device).__name__}")
+    kind, _, idx = device.partition(":")
+    index = None
+    if idx:
+        if not idx.isdigit():
+            raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+        index = int(idx)
+    if kind == "cpu" and index in (None, 0):
+        return CPU
+    if kind == "cuda":
+        return _cuda_device(index)
+    if kind in _extra_devices:
+        return _extra_devices[kind](index)
+    raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+
+
+def device_of(array) -> Device:
+    """The device an array lives on, read from its type."""
+    if type(array) is np.ndarray:
+        return CPU
+    for array_type, make_device in _extra_types.items():
+        if isinstance(array, array_type):
+            return make_device(None)
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return Device("cuda", array.device.id, _cupy)
+    if isinstance(array, np.ndarray):
+        return CPU
+    raise TypeError(f"expected a NumPy or CuPy array, got {type(array).__name__}")
+
+
+def to_device(array, device) -> object:
+    """Copy ``array`` to ``device`` explicitly (a no-op when it is already there)."""
+    device = get_device(device)
+    src = device_of(array) if _is_array(array) else None
+    if src == device:
+        return array
+    if device.type == "cuda":
+        with device.xp.cuda.Device(device.index):
+            return device.xp.asarray(to_numpy(array) if src is not None and src.type != "cpu" else array)
+    if device.type == "cpu":
+        return to_numpy(array)
+    return device.xp.asarray(to_numpy(array) if src is not None else array)
+
+
+def to_numpy(array) -> np.ndarray:
+    """A host (NumPy) copy or view of any supported array."""
+    if type(array) is np.ndarray:
+        return array
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy.asnumpy(array)
+    host = getattr(array, "to_host", None)  # registered array types provide an explicit copy
+    if host is not None:
+        return host()
+    return np.asarray(array)
+
+
+def scatter_add(target, index, values) -> None:
+    """``target[index] += values`` where repeated indices add up (NumPy's ``add.at``)."""
+    if _cupy is not None and isinstance(target, _cupy.ndarray):
+        import cupyx  # noqa: PLC0415
+
+        cupyx.scatter_add(target, index, values)
+    elif isinstance(target, np.ndarray) and type(target) is np.ndarray:
+        np.add.at(target, index, values)
+    else:
+        device_of(target).xp.add.at(target, index, values)
+
+
+def _is_array(obj) -> bool:
+    if isinstance(obj, np.ndarray) or any(isinstance(obj, t) for t in _extra_types):
+        return True
+    return _cupy is not None and isinstance(obj, _cupy.ndarray)

@@ -1,0 +1,151 @@
+"""The op contract: every differentiable operation is a :class:`Function` subclass.
+
+The contract, documented once here and followed by every built-in op:
+
+* ``forward(self, *arrays, **settings)`` computes on raw arrays of ``self.xp`` (NumPy or
+  CuPy) and returns one array. It keeps on ``self`` whatever backward needs.
+* ``backward(self, grad)`` receives the output gradient as a :class:`Tensor` and returns one
+  gradient per input (a Tensor, or ``None`` for "no gradient"), **written with Tensor ops**,
+  so that ``create_graph=True`` yields gradients of gradients for free. The inputs are
+  available as ``self.saved_tensors`` and the output as ``self.saved_output``; both check
+  that nothing modified them in place since the forward pass.
+* The engine undoes broadcasting, accumulates, skips ``None`` and frees saved state, so a
+  backward returns gradients in the broadcast shape and need not care.
+
+Example: a custom op (``x * sin(x)`` written by hand)
+
+>>> import numpy as np
+>>> from tinygrad_cnn import Tensor, Function
+>>> class XSin(Function):
+...     def forward(self, x):
+...         return x * self.xp.sin(x)
+...     def backward(self, grad):
+...         (x,) = self.saved_tensors
+...         return grad * (x.sin() + x * x.cos())
+>>> x = Tensor(np.array([0.5, 1.0]), requires_grad=True)
+>>> XSin.apply(x).sum().backward()
+>>> np.allclose(x.grad.numpy(), np.sin([0.5, 1.0]) + [0.5, 1.0] * np.cos([0.5, 1.0]))
+True
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from tinygrad_cnn import engine
+from tinygrad_cnn.tensor import Tensor, as_tensor
+
+__all__ = ["Function"]
+
+
+class Function:
+    """Base class of every op; one instance records one application in the graph."""
+
+    # Tensors created by this op never require grad (comparisons, argmax, ...).
+    differentiable = True
+
+    def __init__(self, device, inputs, needs_input_grad):
+        self.device = device
+        self.xp = device.xp
+        self.inputs = inputs
+        self.needs_input_grad = needs_input_grad
+        self.settings: dict = {}
+        self._versions = None
+        self._output = None
+        self.released = False
+
+    @classmethod
+    def apply(cls, *inputs, **settings) -> Tensor:
+        """Run the op on Tensors (plain scalars are converted) and record it in the graph."""
+        tensors = _as_tensors(cls, inputs)
+        device = tensors[0].device
+        for t in tensors[1:]:
+            if t.device != device:
+                raise RuntimeError(
+                    f"{cls.__name__}: expected all inputs on one device, got {device.name} and "
+                    f"{t.device.name}; move them with .to(device) first"
+                )
+        needs = tuple(t.requires_grad for t in tensors)
+        ctx = cls(device, tensors, needs)
+        ctx.settings = settings
+        out = ctx.forward(*(t.data for t in tensors), **settings)
+        if isinstance(out, np.generic):
+            out = np.asarray(out)  # NumPy returns scalars from 0-d ops
+        record = cls.differentiable and engine.is_grad_enabled() and any(needs)
+        result = Tensor._wrap(out, requires_grad=record)
+        if record:
+            result._ctx = ctx
+            ctx._versions = tuple(t._version for t in tensors)
+            ctx._output = weakref.ref(result)
+            result._output_version = result._version
+        engine.notify_created(ctx, result)
+        return result
+
+    def forward(self, *arrays, **settings):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def backward(self, grad: Tensor):
+        raise NotImplementedError(f"{type(self).__name__} has no backward()")
+
+    # -- state used by backward -------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The op's name as shown in errors and graphs."""
+        return type(self).__name__
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The inputs, checked against in-place modification since the forward pass."""
+        self._check_alive()
+        for t, v in zip(self.inputs, self._versions):
+            if t._version != v:
+                raise RuntimeError(
+                    f"{self.name}: an input needed for its gradient (shape {t.shape}) was "
+                    f"modified in place after the forward pass (version {v} -> {t._version}); "
+                    "use an out-of-place op or clone() it first"
+                )
+        return self.inputs
+
+    @property
+    def saved_output(self) -> Tensor:
+        """The output of this op, checked against in-place modification."""
+        self._check_alive()
+        out = self._output()
+        if out is None:  # only reachable when backward is called by hand on a dead graph
+            raise RuntimeError(f"{self.name}: its output no longer exists")
+        if out._version != out._output_version:
+            raise RuntimeError(
+                f"{self.name}: its output (shape {out.shape}) was modified in place after the "
+                "forward pass; use an out-of-place op or clone() it first"
+            )
+        return out
+
+    def _check_alive(self) -> None:
+        if self.released:
+            raise RuntimeError(
+                f"{self.name}: trying to backward through the graph a second time, but its saved "
+                "state was already freed; pass retain_graph=True to the first backward() or grad()"
+            )
+
+    def release(self) -> None:
+        """Free everything the backward pass needed (called by the engine)."""
+        keep = {"device", "xp", "needs_input_grad", "settings"}
+        for key in [k for k in vars(self) if k not in keep]:
+            delattr(self, key)
+        self.inputs = ()
+        self.released = True
+
+    def __repr__(self) -> str:
+        return f"<{self.name} backward>"
+
+
+def _as_tensors(cls, inputs) -> tuple:
+    tensors = [x for x in inputs if isinstance(x, Tensor)]
+    if len(tensors) == len(inputs):
+        return inputs
+    if not tensors:
+        raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor input")
+    ref = tensors[0]
+    return tuple(x if isinstance(x, Tensor) else as_tensor(x, like=ref) for x in inputs)

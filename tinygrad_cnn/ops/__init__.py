@@ -1,0 +1,9 @@
+"""Op families: one module per family, each op a Function subclass plus a public function.
+
+Later families (convolution, pooling, losses) build on these; import direction is always
+``function/tensor <- ops <- nn``.
+"""
+
+from tinygrad_cnn.ops import elementwise, linalg, reduce, shape
+
+__all__ = ["elementwise", "linalg", "reduce", "shape"]

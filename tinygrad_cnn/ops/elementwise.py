@@ -1,0 +1,406 @@
+"""Elementwise ops: arithmetic, unary maths, activations, clamp/where, casts and comparisons.
+
+Binary ops broadcast like NumPy; their backward returns gradients in the broadcast shape
+and the engine sums them back to each input's shape.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.function import Function
+from tinygrad_cnn.tensor import Tensor, as_tensor
+
+__all__ = [
+    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
+    "relu", "leaky_relu", "sigmoid", "tanh", "clamp", "maximum", "minimum", "where",
+    "cast", "to_device", "clone", "compare",
+]
+
+
+def _const(ctx, array) -> Tensor:
+    """A constant (never requires grad) on the op's device."""
+    return Tensor._wrap(array)
+
+
+# -- arithmetic -----------------------------------------------------------------------------
+class Add(Function):
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    def forward(self, x, y):
+        return x - y
+
+    def backward(self, grad):
+        return grad, (-grad if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        nx, ny = self.needs_input_grad
+        return (grad * y if nx else None), (grad * x if ny else None)
+
+
+class Div(Function):
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        nx, ny = self.needs_input_grad
+        gx = grad / y if nx else None
+        gy = -grad * x / (y * y) if ny else None
+        return gx, gy
+
+
+class Pow(Function):
+    """``x ** y`` for two tensors."""
+
+    def forward(self, x, y):
+        return x**y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        nx, ny = self.needs_input_grad
+        gx = grad * y * x ** (y - 1) if nx else None
+        gy = grad * self.saved_output * x.log() if ny else None
+        return gx, gy
+
+
+class PowScalar(Function):
+    """``x ** p`` for a Python number ``p`` (kept as a setting, shown in graphs)."""
+
+    def forward(self, x, exponent):
+        return x**exponent
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        p = self.settings["exponent"]
+        if p == 0:
+            return grad * 0
+        return grad * p * x ** (p - 1)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+
+def add(x, y) -> Tensor:
+    """``x + y`` with broadcasting."""
+    return Add.apply(x, y)
+
+
+def sub(x, y) -> Tensor:
+    """``x - y`` with broadcasting."""
+    return Sub.apply(x, y)
+
+
+def mul(x, y) -> Tensor:
+    """``x * y`` with broadcasting."""
+    return Mul.apply(x, y)
+
+
+def div(x, y) -> Tensor:
+    """``x / y`` with broadcasting (true division)."""
+    return Div.apply(x, y)
+
+
+def pow(x, y) -> Tensor:  # noqa: A001  (PyTorch's name)
+    """``x ** y``; a Python-number exponent is kept as a setting.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([2.0, 3.0]) ** 2).tolist()
+    [4.0, 9.0]
+    """
+    if isinstance(x, Tensor) and isinstance(y, numbers.Number) and not isinstance(y, bool):
+        return PowScalar.apply(x, exponent=y)
+    return Pow.apply(x, y)
+
+
+def neg(x) -> Tensor:
+    return Neg.apply(x)
+
+
+# -- unary maths ----------------------------------------------------------------------------
+class Abs(Function):
+    def forward(self, x):
+        return self.xp.abs(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * _const(self, self.xp.sign(x.data))
+
+
+class Exp(Function):
+    def forward(self, x):
+        return self.xp.exp(x)
+
+    def backward(self, grad):
+        return grad * self.saved_output
+
+
+class Log(Function):
+    def forward(self, x):
+        return self.xp.log(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        return self.xp.sqrt(x)
+
+    def backward(self, grad):
+        return grad / (2 * self.saved_output)
+
+
+class Sin(Function):
+    def forward(self, x):
+        return self.xp.sin(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * x.cos()
+
+
+class Cos(Function):
+    def forward(self, x):
+        return self.xp.cos(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return -grad * x.sin()
+
+
+def abs(x) -> Tensor:  # noqa: A001
+    return Abs.apply(x)
+
+
+def exp(x) -> Tensor:
+    return Exp.apply(x)
+
+
+def log(x) -> Tensor:
+    """Natural logarithm."""
+    return Log.apply(x)
+
+
+def sqrt(x) -> Tensor:
+    return Sqrt.apply(x)
+
+
+def sin(x) -> Tensor:
+    return Sin.apply(x)
+
+
+def cos(x) -> Tensor:
+    return Cos.apply(x)
+
+
+# -- activations ----------------------------------------------------------------------------
+class ReLU(Function):
+    def forward(self, x):
+        self.mask = x > 0
+        return x * self.mask
+
+    def backward(self, grad):
+        return grad * _const(self, self.mask)
+
+
+class LeakyReLU(Function):
+    def forward(self, x, negative_slope):
+        self.slope = self.xp.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
+        return x * self.slope
+
+    def backward(self, grad):
+        return grad * _const(self, self.slope)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        # exp(-|x|) never overflows; pick the stable form on each side of 0.
+        e = self.xp.exp(-self.xp.abs(x))
+        return self.xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(self, grad):
+        out = self.saved_output
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        return self.xp.tanh(x)
+
+    def backward(self, grad):
+        out = self.saved_output
+        return grad * (1 - out * out)
+
+
+def relu(x) -> Tensor:
+    """max(x, 0) elementwise.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([-1.0, 2.0]).relu().tolist()
+    [0.0, 2.0]
+    """
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise."""
+    return LeakyReLU.apply(x, negative_slope=float(negative_slope))
+
+
+def sigmoid(x) -> Tensor:
+    """1 / (1 + exp(-x)), computed without overflow."""
+    return Sigmoid.apply(x)
+
+
+def tanh(x) -> Tensor:
+    return Tanh.apply(x)
+
+
+# -- clamp, maximum, where ------------------------------------------------------------------
+class Clamp(Function):
+    def forward(self, x, min, max):  # noqa: A002
+        self.mask = self.xp.ones(x.shape, dtype=bool)
+        if min is not None:
+            self.mask &= x >= min
+        if max is not None:
+            self.mask &= x <= max
+        return self.xp.clip(x, min, max)
+
+    def backward(self, grad):
+        return grad * _const(self, self.mask)
+
+
+class Maximum(Function):
+    """Elementwise max; at ties each side gets half of the gradient (as in PyTorch)."""
+
+    def forward(self, x, y):
+        self.share = (x > y) + 0.5 * (x == y)
+        return self.xp.maximum(x, y)
+
+    def backward(self, grad):
+        share = _const(self, self.share.astype(grad.dtype))
+        nx, ny = self.needs_input_grad
+        return (grad * share if nx else None), (grad * (1 - share) if ny else None)
+
+
+class Where(Function):
+    def forward(self, cond, x, y):
+        self.cond = cond
+        return self.xp.where(cond, x, y)
+
+    def backward(self, grad):
+        mask = _const(self, self.cond.astype(grad.dtype))
+        _, nx, ny = self.needs_input_grad
+        return None, (grad * mask if nx else None), (grad * (1 - mask) if ny else None)
+
+
+def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002
+    """Limit values to ``[min, max]`` (either may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: expected at least one of min and max, got neither")
+    return Clamp.apply(x, min=min, max=max)
+
+
+def maximum(x, y) -> Tensor:
+    """Elementwise maximum with broadcasting."""
+    return Maximum.apply(x, y)
+
+
+def minimum(x, y) -> Tensor:
+    """Elementwise minimum with broadcasting."""
+    ref = _first_tensor(x, y)
+    return -Maximum.apply(-as_tensor(x, like=ref), -as_tensor(y, like=ref))
+
+
+def where(condition, x, y) -> Tensor:
+    """``x`` where ``condition`` holds, else ``y`` (broadcasting; gradients flow to x and y)."""
+    ref = _first_tensor(x, y, condition)
+    cond = as_tensor(condition, like=ref)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
+    return Where.apply(cond, x, y)
+
+
+def _first_tensor(*values) -> Tensor:
+    for v in values:
+        if isinstance(v, Tensor):
+            return v
+    raise TypeError("expected at least one Tensor argument")
+
+
+# -- casts and copies -----------------------------------------------------------------------
+class Cast(Function):
+    def forward(self, x, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad):
+        return grad.to(dtype=self.in_dtype)
+
+
+class ToDevice(Function):
+    def forward(self, x, device):
+        return backend.to_device(x, device)
+
+    def backward(self, grad):
+        return grad.to(self.device)
+
+
+class Clone(Function):
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, grad):
+        return grad
+
+
+def cast(x, dtype) -> Tensor:
+    return Cast.apply(x, dtype=np.dtype(dtype))
+
+
+def to_device(x, device) -> Tensor:
+    if x.device == device:
+        return x
+    return ToDevice.apply(x, device=device)
+
+
+def clone(x) -> Tensor:
+    return Clone.apply(x)
+
+
+# -- comparisons (bool results, outside the graph) -----------------------------------------
+_COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+            "gt": "greater", "ge": "greater_equal"}
+
+
+class Compare(Function):
+    differentiable = False
+
+    def forward(self, x, y, op):
+        return getattr(self.xp, _COMPARE[op])(x, y)
+
+
+def compare(x, y, op: str) -> Tensor:
+    return Compare.apply(x, y, op=op)

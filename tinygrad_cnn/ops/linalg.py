@@ -1,0 +1,46 @@
+"""Matrix products."""
+
+from __future__ import annotations
+
+from tinygrad_cnn.function import Function
+from tinygrad_cnn.tensor import Tensor, as_tensor
+
+__all__ = ["matmul"]
+
+
+class MatMul(Function):
+    """Batched ``x @ y`` for operands of at least two dims (batch dims broadcast)."""
+
+    def forward(self, x, y):
+        return x @ y
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        nx, ny = self.needs_input_grad
+        gx = grad @ y.transpose(-1, -2) if nx else None
+        gy = x.transpose(-1, -2) @ grad if ny else None
+        return gx, gy
+
+
+def matmul(x, y) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are promoted, batch dims broadcast.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([[1.0, 2.0]]) @ Tensor([[3.0], [4.0]])).tolist()
+    [[11.0]]
+    """
+    ref = x if isinstance(x, Tensor) else y
+    x, y = as_tensor(x, like=ref), as_tensor(y, like=ref)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError(f"matmul: expected operands with at least one dim, got shapes {x.shape} and {y.shape}")
+    if x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+        raise ValueError(
+            f"matmul: inner dims differ: x has shape {x.shape}, y has shape {y.shape}"
+        )
+    if x.ndim == 1 and y.ndim == 1:
+        return (x * y).sum()
+    if x.ndim == 1:
+        return MatMul.apply(x.unsqueeze(0), y).squeeze(-2)
+    if y.ndim == 1:
+        return MatMul.apply(x, y.unsqueeze(1)).squeeze(-1)
+    return MatMul.apply(x, y)

@@ -1,0 +1,302 @@
+"""Shape ops: reshape, permute, broadcasting, indexing, concatenation and padding.
+
+Each backward is the inverse movement of the gradient (reshape back, permute back, sum a
+broadcast, scatter an index), itself written as one of these ops.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.function import Function
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = [
+    "reshape", "flatten", "permute", "transpose", "squeeze", "unsqueeze", "expand",
+    "broadcast_to", "sum_to", "getitem", "cat", "stack", "pad", "normalize_index",
+]
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _dim(dim: int, ndim: int, arg: str = "dim") -> int:
+    if not -ndim <= dim < max(ndim, 1):
+        raise IndexError(f"{arg}: expected a dimension in [{-ndim}, {ndim - 1}], got {dim}")
+    return dim % max(ndim, 1)
+
+
+class Reshape(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return x.reshape(shape)
+
+    def backward(self, grad):
+        return grad.reshape(self.in_shape)
+
+
+def reshape(x, *shape) -> Tensor:
+    """A tensor with the same data in a new shape (one entry may be -1).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, -1).shape
+    (2, 2)
+    """
+    shape = _shape_arg(shape)
+    known = [s for s in shape if s != -1]
+    size = int(np.prod(known)) if known else 1
+    if shape.count(-1) > 1 or (shape.count(-1) == 0 and size != x.numel()) or (
+        shape.count(-1) == 1 and (size == 0 or x.numel() % size)
+    ):
+        raise ValueError(f"reshape: cannot view shape {x.shape} ({x.numel()} elements) as {shape}")
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape=shape)
+
+
+def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one."""
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = _dim(start_dim, x.ndim, "start_dim"), _dim(end_dim, x.ndim, "end_dim")
+    if s > e:
+        raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim})")
+    return x.reshape(*x.shape[:s], int(np.prod(x.shape[s:e + 1])), *x.shape[e + 1:])
+
+
+def squeeze(x, dim=None) -> Tensor:
+    """Drop size-1 dims (all of them, or only ``dim``)."""
+    if dim is None:
+        return x.reshape(*[s for s in x.shape if s != 1])
+    d = _dim(dim, x.ndim)
+    if x.shape[d] != 1:
+        return x
+    return x.reshape(*x.shape[:d], *x.shape[d + 1:])
+
+
+def unsqueeze(x, dim: int) -> Tensor:
+    """Insert a size-1 dim at ``dim``."""
+    d = _dim(dim, x.ndim + 1)
+    return x.reshape(*x.shape[:d], 1, *x.shape[d:])
+
+
+class Permute(Function):
+    def forward(self, x, dims):
+        self.inverse = tuple(np.argsort(dims))
+        return x.transpose(dims)
+
+    def backward(self, grad):
+        return grad.permute(*self.inverse)
+
+
+def permute(x, *dims) -> Tensor:
+    """Reorder dims: ``x.permute(0, 2, 3, 1)``."""
+    dims = _shape_arg(dims)
+    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)) or len(dims) != x.ndim:
+        raise ValueError(f"permute: expected a permutation of {x.ndim} dims, got {dims}")
+    dims = tuple(d % x.ndim for d in dims)
+    if dims == tuple(range(x.ndim)):
+        return x
+    return Permute.apply(x, dims=dims)
+
+
+def transpose(x, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims."""
+    dims = list(range(x.ndim))
+    a, b = _dim(dim0, x.ndim, "dim0"), _dim(dim1, x.ndim, "dim1")
+    dims[a], dims[b] = dims[b], dims[a]
+    return permute(x, *dims)
+
+
+# -- broadcasting ---------------------------------------------------------------------------
+class BroadcastTo(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        return self.xp.broadcast_to(x, shape)
+
+    def backward(self, grad):
+        return sum_to(grad, self.in_shape)
+
+
+class SumTo(Function):
+    def forward(self, x, shape):
+        self.in_shape = x.shape
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1
+        )
+        out = x.sum(axis=axes, keepdims=True) if axes else x
+        return out.reshape(shape)
+
+    def backward(self, grad):
+        return broadcast_to(grad, self.in_shape)
+
+
+def broadcast_to(x, shape) -> Tensor:
+    """``x`` repeated (without copying) to ``shape`` by NumPy's broadcasting rules."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        ok = np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    return BroadcastTo.apply(x, shape=shape)
+
+
+def expand(x, *shape) -> Tensor:
+    """PyTorch's ``expand``: broadcast to ``shape``, where -1 keeps a dim."""
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    full = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    return broadcast_to(x, full)
+
+
+def sum_to(x, shape) -> Tensor:
+    """Sum ``x`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``x.shape``)."""
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    if np.broadcast_shapes(x.shape, shape) != x.shape:
+        raise ValueError(f"sum_to: shape {shape} does not broadcast to {x.shape}")
+    return SumTo.apply(x, shape=shape)
+
+
+# -- indexing -------------------------------------------------------------------------------
+def normalize_index(index):
+    """Turn Tensors and lists inside an index into arrays, keep slices/ints/None/Ellipsis."""
+    if isinstance(index, tuple):
+        return tuple(_index_part(i) for i in index)
+    return _index_part(index)
+
+
+def _index_part(i):
+    if isinstance(i, Tensor):
+        if i.dtype.kind not in "biu":
+            raise IndexError(f"index: tensors used as indices must be integer or bool, got {i.dtype}")
+        return i.data
+    if isinstance(i, list):
+        return np.asarray(i)
+    return i
+
+
+def _is_advanced(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(not isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
+
+
+class GetItem(Function):
+    def forward(self, x, index):
+        self.in_shape = x.shape
+        return x[index]
+
+    def backward(self, grad):
+        return IndexAdd.apply(grad, shape=self.in_shape, index=self.settings["index"])
+
+
+class IndexAdd(Function):
+    """Scatter ``grad`` into zeros of ``shape`` at ``index`` (repeated indices add up)."""
+
+    def forward(self, grad, shape, index):
+        out = self.xp.zeros(shape, dtype=grad.dtype)
+        if _is_advanced(index):
+            backend.scatter_add(out, index, grad)
+        else:
+            out[index] = grad
+        return out
+
+    def backward(self, grad):
+        return grad[self.settings["index"]]
+
+
+def getitem(x, index) -> Tensor:
+    """NumPy-style indexing: ints, slices, None, Ellipsis, integer and bool arrays."""
+    index = normalize_index(index)
+    if _is_advanced(index):
+        parts = index if isinstance(index, tuple) else (index,)
+        moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) else p
+                      for p in parts)
+        index = moved if isinstance(index, tuple) else moved[0]
+    return GetItem.apply(x, index=index)
+
+
+# -- joining and padding --------------------------------------------------------------------
+class Cat(Function):
+    def forward(self, *xs, dim):
+        self.sizes = [x.shape[dim] for x in xs]
+        return self.xp.concatenate(xs, axis=dim)
+
+    def backward(self, grad):
+        dim, start, grads = self.settings["dim"], 0, []
+        lead = (slice(None),) * dim
+        for size, need in zip(self.sizes, self.needs_input_grad):
+            grads.append(grad[lead + (slice(start, start + size),)] if need else None)
+            start += size
+        return tuple(grads)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim.
+
+    >>> from tinygrad_cnn import Tensor, cat
+    >>> cat([Tensor([1.0]), Tensor([2.0, 3.0])]).tolist()
+    [1.0, 2.0, 3.0]
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: tensors[{i}] is a {type(t).__name__}, expected a Tensor")
+        if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
+            raise ValueError(
+                f"cat: tensors[{i}] has shape {t.shape}, expected {ref.shape} in every dim but {d}"
+            )
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensors[{i}] has shape {t.shape}, expected {tensors[0].shape}")
+    d = _dim(dim, tensors[0].ndim + 1)
+    return cat([t.unsqueeze(d) for t in tensors], dim=d)
+
+
+class Pad(Function):
+    def forward(self, x, widths, value):
+        self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        return self.xp.pad(x, widths, mode="constant", constant_values=value)
+
+    def backward(self, grad):
+        return grad[self.crop]
+
+
+def pad(x, pad, value: float = 0.0) -> Tensor:
+    """Constant padding, PyTorch's order: ``(left, right)`` for the last dim, then the one before.
+
+    >>> from tinygrad_cnn import Tensor, pad
+    >>> pad(Tensor([[1.0]]), (1, 1)).tolist()
+    [[0.0, 1.0, 0.0]]
+    """
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected pairs for at most {x.ndim} dims, got {pad}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: expected non-negative widths, got {pad}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(x, widths=tuple(widths), value=value)

@@ -1,0 +1,483 @@
+"""The Tensor: an array plus the record of the op that made it.
+
+A tensor holds its array in ``.data`` (a NumPy or CuPy array: the raw storage, unlike
+PyTorch's ``.data``), and, when it was produced by a recorded op, that op's context in
+``._ctx``. Ops are implemented in :mod:`tinygrad_cnn.ops`; the methods here only forward to
+them, so every method is differentiable exactly when its op is.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from tinygrad_cnn import backend, engine
+
+__all__ = ["Tensor", "as_tensor"]
+
+_FLOAT_KINDS = "f"  # only floating-point tensors may require grad
+
+
+def _parse_dtype(dtype):
+    try:
+        return np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype: expected a NumPy dtype or its name, got {dtype!r}") from exc
+
+
+def _to_array(data, dtype, device):
+    """Build the backing array, with PyTorch's defaults for Python data."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend._is_array(data):
+        arr = data if device is None else backend.to_device(data, device)
+        if dtype is not None and arr.dtype != dtype:
+            arr = arr.astype(dtype)
+        return arr
+    if isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
+            raise TypeError("data: a list of Tensors is ambiguous; use tinygrad_cnn.stack()")
+        arr = np.asarray(data)
+        if arr.dtype.kind == "f" and dtype is None:
+            arr = arr.astype(np.float32)  # Python floats default to float32, as in PyTorch
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"data: expected numbers (bool, int or float), got {type(data).__name__} giving "
+            f"dtype {arr.dtype}"
+        )
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    return arr if device is None else backend.to_device(arr, device)
+
+
+def _flat(seq):
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
+
+    ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is a NumPy/CuPy
+    array (its dtype is kept: float64 stays float64), a nested list or a scalar (floats become
+    float32, integers int64). Only floating-point tensors can require grad.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad.numpy().tolist()
+    [[2.0, 4.0], [6.0, 8.0]]
+    """
+
+    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_version", "_output_version",
+                 "name", "__weakref__")
+    __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        dtype = None if dtype is None else _parse_dtype(dtype)
+        device = None if device is None else backend.get_device(device)
+        self.data = _to_array(data, dtype, device)
+        self.grad = None
+        self._ctx = None
+        self._version = 0
+        self.name = None
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _wrap(cls, array, requires_grad=False) -> Tensor:
+        """Fast path for ops: wrap an array that is already right, without checks."""
+        t = cls.__new__(cls)
+        t.data = array
+        t._requires_grad = requires_grad
+        t.grad = None
+        t._ctx = None
+        t._version = 0
+        t.name = None
+        return t
+
+    # -- attributes -------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"requires_grad: only floating-point tensors can require grad, got dtype "
+                f"{self.data.dtype}"
+            )
+        if not value and self._ctx is not None:
+            raise RuntimeError("requires_grad: cannot be switched off on a non-leaf; use detach()")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> backend.Device:
+        return backend.device_of(self.data)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The op that produced this tensor (None for leaves)."""
+        return self._ctx
+
+    def size(self, dim: int | None = None):
+        """The shape, or its length along ``dim`` (PyTorch's ``size()``)."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # -- conversion -------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """A host (NumPy) copy of the data; never part of the graph."""
+        return np.array(backend.to_numpy(self.data), copy=True)
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (shares memory, like PyTorch)."""
+        return Tensor._wrap(self.data)
+
+    def clone(self) -> Tensor:
+        return ops.elementwise.clone(self)
+
+    def to(self, *args, device=None, dtype=None) -> Tensor:
+        """Move to a device and/or cast to a dtype, differentiably: ``x.to("cuda")``,
+        ``x.to(dtype=np.float64)``, ``x.to("cpu", "float32")``."""
+        for a in args:
+            if isinstance(a, backend.Device) or (isinstance(a, str) and a.split(":")[0] in
+                                                 ("cpu", "cuda", *backend._extra_devices)):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None:
+            out = ops.elementwise.to_device(out, backend.get_device(device))
+        if dtype is not None and _parse_dtype(dtype) != out.dtype:
+            out = ops.elementwise.cast(out, _parse_dtype(dtype))
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self, index: int | None = None) -> Tensor:
+        return self.to("cuda" if index is None else f"cuda:{index}")
+
+    def float(self) -> Tensor:
+        return self.to(dtype=np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtype=np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(dtype=np.int64)
+
+    def bool(self) -> Tensor:
+        return self.to(dtype=np.bool_)
+
+    def __repr__(self) -> str:
+        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        extra = ""
+        if self.device.type != "cpu":
+            extra += f", device='{self.device.name}'"
+        if self.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self.dtype}"
+        if self._ctx is not None:
+            extra += f", grad_fn={self._ctx.name}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # -- autodiff ---------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=False, create_graph=False) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf.
+
+        ``gradient`` is required for non-scalar tensors (the vector in the vector-Jacobian
+        product). The graph's saved state is freed unless ``retain_graph`` (or
+        ``create_graph``, which also records the backward pass for higher-order gradients).
+        """
+        engine.backward(self, gradient, retain_graph, create_graph)
+
+    # -- in-place (only on tensors outside the graph; bump the version counter) -----------
+    def _inplace_check(self, op: str) -> None:
+        if engine.is_grad_enabled() and (self.requires_grad or self._ctx is not None):
+            raise RuntimeError(
+                f"{op}: in-place change of a tensor that requires grad (shape {self.shape}); "
+                "wrap it in `with no_grad():` or use the out-of-place op"
+            )
+        self._version += 1
+
+    def zero_(self) -> Tensor:
+        self._inplace_check("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value) -> Tensor:
+        self._inplace_check("fill_")
+        self.data[...] = value
+        return self
+
+    def copy_(self, src) -> Tensor:
+        self._inplace_check("copy_")
+        src = as_tensor(src, like=self)
+        if src.device != self.device:
+            src = src.to(self.device)
+        self.data[...] = src.data
+        return self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        self._inplace_check("add_")
+        other = as_tensor(other, like=self).data
+        self.data += other if alpha == 1 else alpha * other
+        return self
+
+    def sub_(self, other) -> Tensor:
+        return self.add_(other, alpha=-1)
+
+    def mul_(self, other) -> Tensor:
+        self._inplace_check("mul_")
+        self.data *= as_tensor(other, like=self).data
+        return self
+
+    def __setitem__(self, index, value) -> None:
+        self._inplace_check("__setitem__")
+        value = as_tensor(value, like=self).data
+        self.data[ops.shape.normalize_index(index)] = value
+
+    # -- arithmetic (broadcasting, reflected forms) -----------------------------------------
+    def __add__(self, other):
+        return ops.elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return ops.elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return ops.elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.elementwise.div(other, self)
+
+    def __pow__(self, other):
+        return ops.elementwise.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.elementwise.pow(other, self)
+
+    def __matmul__(self, other):
+        return ops.linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.linalg.matmul(other, self)
+
+    def __neg__(self):
+        return ops.elementwise.neg(self)
+
+    def __abs__(self):
+        return ops.elementwise.abs(self)
+
+    # Comparisons give bool tensors outside the graph.
+    def __eq__(self, other):  # type: ignore[override]
+        return ops.elementwise.compare(self, other, "eq")
+
+    def __ne__(self, other):  # type: ignore[override]
+        return ops.elementwise.compare(self, other, "ne")
+
+    def __lt__(self, other):
+        return ops.elementwise.compare(self, other, "lt")
+
+    def __le__(self, other):
+        return ops.elementwise.compare(self, other, "le")
+
+    def __gt__(self, other):
+        return ops.elementwise.compare(self, other, "gt")
+
+    def __ge__(self, other):
+        return ops.elementwise.compare(self, other, "ge")
+
+    __hash__ = object.__hash__
+
+    # -- elementwise ------------------------------------------------------------------------
+    def neg(self):
+        return ops.elementwise.neg(self)
+
+    def abs(self):
+        return ops.elementwise.abs(self)
+
+    def exp(self):
+        return ops.elementwise.exp(self)
+
+    def log(self):
+        return ops.elementwise.log(self)
+
+    def sqrt(self):
+        return ops.elementwise.sqrt(self)
+
+    def sin(self):
+        return ops.elementwise.sin(self)
+
+    def cos(self):
+        return ops.elementwise.cos(self)
+
+    def relu(self):
+        return ops.elementwise.relu(self)
+
+    def sigmoid(self):
+        return ops.elementwise.sigmoid(self)
+
+    def tanh(self):
+        return ops.elementwise.tanh(self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002  (PyTorch's names)
+        return ops.elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return ops.elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return ops.elementwise.minimum(self, other)
+
+    # -- reductions -------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False):
+        return ops.reduce.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return ops.reduce.mean(self, dim, keepdim)
+
+    def var(self, dim=None, keepdim=False, unbiased=True):
+        return ops.reduce.var(self, dim, keepdim, unbiased)
+
+    def max(self, dim=None, keepdim=False):
+        return ops.reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return ops.reduce.min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return ops.reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return ops.reduce.argmin(self, dim, keepdim)
+
+    # -- shape ------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return ops.shape.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.shape.flatten(self, start_dim, end_dim)
+
+    def permute(self, *dims):
+        return ops.shape.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        return ops.shape.transpose(self, dim0, dim1)
+
+    @property
+    def T(self):  # noqa: N802
+        return ops.shape.permute(self, *reversed(range(self.ndim)))
+
+    def squeeze(self, dim=None):
+        return ops.shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return ops.shape.unsqueeze(self, dim)
+
+    def expand(self, *shape):
+        return ops.shape.expand(self, *shape)
+
+    def __getitem__(self, index):
+        return ops.shape.getitem(self, index)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+
+def as_tensor(value, like: Tensor) -> Tensor:
+    """``value`` as a Tensor on ``like``'s device; Python scalars take ``like``'s dtype."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, numbers.Number):
+        kind = like.dtype.kind
+        if kind == "f" or isinstance(value, bool):
+            dtype = like.dtype
+        elif isinstance(value, numbers.Integral):
+            dtype = like.dtype if kind in "iu" else np.int64
+        else:
+            dtype = np.float32  # a float scalar with an integer tensor, as PyTorch promotes
+        return Tensor._wrap(like.device.xp.asarray(value, dtype=dtype))
+    if backend._is_array(value):
+        return Tensor._wrap(value)
+    return Tensor(value, device=like.device)
+
+
+# Tensor methods forward to the op families; they import this module, so load them last.
+from tinygrad_cnn import ops  # noqa: E402
