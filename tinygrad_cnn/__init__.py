@@ -24,6 +24,7 @@ from tinygrad_cnn.ops.reduce import argmax, argmin, logsumexp, max, mean, min, s
 from tinygrad_cnn.ops.shape import (
     broadcast_to, cat, flatten, pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )
+from tinygrad_cnn import nn
 import numpy as _np
 
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
@@ -32,7 +33,7 @@ int32, int64, bool_ = _np.dtype("int32"), _np.dtype("int64"), _np.dtype("bool")
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "Function", "Device", "get_device", "cuda_is_available",
+    "nn", "Tensor", "Function", "Device", "get_device", "cuda_is_available",
     "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye",

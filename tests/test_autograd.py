@@ -1,0 +1,318 @@
+"""The engine: accumulation, grad(), higher order, graph freeing, grad mode, memory, devices,
+custom Functions and the gradient checks themselves."""
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import Function, GradcheckError, Tensor, grad, gradcheck, gradgradcheck, no_grad
+
+
+def test_backward_accumulates_into_leaves():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [5.0, 7.0]
+
+
+def test_broadcast_gradient_is_summed_to_input_shape():
+    b = Tensor(np.ones((1, 3)), requires_grad=True)
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    (x * b).sum().backward()
+    assert b.grad.shape == (1, 3) and b.grad.tolist() == [[3.0, 5.0, 7.0]]
+
+
+def test_float32_parameter_gets_float32_grad_from_float64_graph():
+    w = Tensor([1.0, 2.0], requires_grad=True)  # float32
+    (w * Tensor(np.array([3.0, 4.0]))).sum().backward()  # promoted to float64
+    assert w.grad.dtype == np.float32 and w.grad.tolist() == [3.0, 4.0]
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"only for scalar outputs.*shape \(2,\)"):
+        (x * 2).backward()
+    (x * 2).backward(Tensor([1.0, 10.0]))
+    assert x.grad.tolist() == [2.0, 20.0]
+    with pytest.raises(RuntimeError, match=r"expected shape \(2,\), got \(3,\)"):
+        (x * 2).backward(Tensor([1.0, 1.0, 1.0]))
+
+
+def test_backward_on_tensor_without_grad():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_grad_returns_tuple_and_leaves_dot_grad_alone():
+    x = Tensor([2.0], requires_grad=True)
+    y = Tensor([3.0], requires_grad=True)
+    gx, gy = grad(x * y, [x, y])
+    assert (gx.item(), gy.item()) == (3.0, 2.0)
+    assert x.grad is None and y.grad is None
+
+
+def test_grad_unused_input():
+    x = Tensor([2.0], requires_grad=True)
+    z = Tensor([1.0], requires_grad=True)
+    assert grad(x * 2, [x, z])[1] is None
+    with pytest.raises(RuntimeError, match=r"inputs\[1\] was not used"):
+        grad(x * 2, [x, z], allow_unused=False)
+
+
+def test_grad_with_respect_to_intermediate():
+    x = Tensor([2.0], requires_grad=True)
+    h = x * x
+    (gh,) = grad((h * 5).sum(), h)
+    assert gh.item() == 5.0
+
+
+def test_higher_order_derivatives_to_fourth_order():
+    x = Tensor([1.5], requires_grad=True)
+    y = x ** 4
+    derivs = []
+    for _ in range(4):
+        (y,) = grad(y, x, create_graph=True)
+        derivs.append(y.item())
+    assert derivs == pytest.approx([4 * 1.5 ** 3, 12 * 1.5 ** 2, 24 * 1.5, 24.0])
+
+
+def test_backward_with_create_graph_builds_differentiable_grad():
+    x = Tensor([0.7], requires_grad=True)
+    x.sin().backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    (gg,) = grad(g, x)
+    assert gg.item() == pytest.approx(-np.sin(0.7))
+
+
+def test_plain_backward_records_no_graph():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x.exp() * x).sum().backward()
+    assert not x.grad.requires_grad and x.grad.is_leaf
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = Tensor([1.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = Tensor([3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 12.0
+
+
+def test_chain_of_100000_ops_has_no_recursion_limit():
+    x = Tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0
+    y.sum().backward()
+    assert x.grad.item() == 1.0
+
+
+def test_diamond_graph_sums_both_paths():
+    x = Tensor([2.0], requires_grad=True)
+    a = x * 3
+    y = a * a + a  # dy/dx = (2a + 1) * 3
+    y.sum().backward()
+    assert x.grad.item() == (2 * 6 + 1) * 3
+
+
+class TestGradMode:
+    def test_no_grad_context_and_decorator(self):
+        x = Tensor([1.0], requires_grad=True)
+        with no_grad():
+            assert not (x * 2).requires_grad
+            with tg.enable_grad():
+                assert (x * 2).requires_grad
+
+        @no_grad()
+        def f(t):
+            return t * 2
+
+        assert not f(x).requires_grad and tg.is_grad_enabled()
+
+    def test_grad_mode_is_thread_local(self):
+        x = Tensor([1.0], requires_grad=True)
+        seen = {}
+        entered, release = threading.Event(), threading.Event()
+
+        def worker():
+            with no_grad():
+                entered.set()
+                release.wait(5)
+
+        t = threading.Thread(target=worker)
+        t.start()
+        entered.wait(5)
+        seen["main"] = (x * 2).requires_grad  # the other thread is inside no_grad
+        release.set()
+        t.join()
+        assert seen["main"] is True
+
+
+class TestMemory:
+    def test_graph_is_freed_by_reference_counting_alone(self):
+        """No reference cycles: with the cycle collector off, intermediates die with the loss."""
+        gc.disable()
+        try:
+            x = Tensor(np.ones(3), requires_grad=True)
+            h = x * 2
+            probe = weakref.ref(h)
+            loss = (h * h).sum()
+            del h
+            assert probe() is not None  # kept alive by the graph
+            loss.backward()
+            del loss
+            assert probe() is None
+        finally:
+            gc.enable()
+
+    @pytest.mark.parametrize("create_graph", [False, True])
+    def test_live_tensor_count_stays_flat_over_many_steps(self, create_graph):
+        w = Tensor(np.ones((4, 4)), requires_grad=True)
+        x = Tensor(np.ones((2, 4)))
+
+        def live():
+            gc.collect()
+            return sum(isinstance(o, Tensor) for o in gc.get_objects())
+
+        def step():
+            loss = ((x @ w).tanh() ** 2).sum()
+            loss.backward(create_graph=create_graph)
+            w.grad = None
+
+        for _ in range(5):
+            step()
+        before = live()
+        for _ in range(200):
+            step()
+        assert live() <= before
+
+
+class TestDevices:
+    def test_mixed_devices_name_both_and_the_op(self):
+        a = Tensor([1.0, 2.0])
+        b = Tensor([1.0, 2.0], device="strict")
+        with pytest.raises(RuntimeError, match=r"Add: expected all inputs on one device, got cpu and strict"):
+            a + b
+
+    def test_to_is_differentiable_across_devices(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        (x.to("strict") * 3).sum().backward()
+        assert x.grad.device.name == "cpu" and x.grad.tolist() == [3.0, 3.0]
+
+    @pytest.mark.skipif(tg.cuda_is_available(), reason="a GPU is present")
+    def test_cuda_without_cupy_or_gpu_says_how_to_install(self):
+        with pytest.raises(RuntimeError, match="pip install cupy-cuda12x"):
+            Tensor([1.0], device="cuda")
+
+    def test_strict_device_catches_an_op_that_uses_numpy(self):
+        class Leaky(Function):
+            def forward(self, x):
+                return x + np.ones(x.shape)  # a host constant: breaks on CuPy
+
+            def backward(self, grad):
+                return grad
+
+        assert Leaky.apply(Tensor([1.0])).tolist() == [2.0]
+        with pytest.raises(TypeError, match="NumPy array .* mixed into a device computation"):
+            Leaky.apply(Tensor([1.0], device="strict"))
+
+    def test_strict_device_catches_numpy_functions(self):
+        class Leaky(Function):
+            def forward(self, x):
+                return np.sum(x)  # np.sum instead of self.xp.sum
+
+        with pytest.raises(TypeError, match=r"numpy.sum was called on a device array; use xp.sum"):
+            Leaky.apply(Tensor([1.0], device="strict"))
+
+
+class TestCustomFunction:
+    def test_settings_and_needs_input_grad(self):
+        class ScaledAdd(Function):
+            def forward(self, x, y, alpha):
+                return x + alpha * y
+
+            def backward(self, grad):
+                alpha = self.settings["alpha"]
+                nx, ny = self.needs_input_grad
+                return (grad if nx else None), (grad * alpha if ny else None)
+
+        x = Tensor([1.0], requires_grad=True)
+        y = Tensor([2.0])
+        out = ScaledAdd.apply(x, y, alpha=3.0)
+        assert out.item() == 7.0 and out.grad_fn.settings == {"alpha": 3.0}
+        out.backward()
+        assert x.grad.item() == 1.0 and y.grad is None
+
+    def test_wrong_number_of_gradients(self):
+        class Bad(Function):
+            def forward(self, x, y):
+                return x + y
+
+            def backward(self, grad):
+                return grad
+
+        x = Tensor([1.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match=r"Bad.backward returned 1 gradients, expected 2"):
+            Bad.apply(x, x).backward()
+
+
+class TestGradcheck:
+    def test_catches_a_wrong_gradient_and_names_input_and_element(self):
+        class WrongSquare(Function):
+            def forward(self, x):
+                return x * x
+
+            def backward(self, grad):
+                (x,) = self.saved_tensors
+                return grad * x  # should be 2 x
+
+        x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        with pytest.raises(GradcheckError, match=r"inputs\[0\] \(shape \(2,\)\) at element \(\d,\): numerical"):
+            gradcheck(WrongSquare.apply, x)
+        assert gradcheck(WrongSquare.apply, x, raise_exception=False) is False
+
+    def test_random_cotangent_sees_a_zero_softmax_gradient(self):
+        """A check that sums the outputs would pass this: softmax sums to 1 for any input."""
+        class ZeroGradSoftmax(Function):
+            def forward(self, x):
+                e = self.xp.exp(x - x.max())
+                return e / e.sum()
+
+            def backward(self, grad):
+                return grad * 0
+
+        x = Tensor(np.array([0.1, 0.5, -0.3]), requires_grad=True)
+        assert gradcheck(lambda t: ZeroGradSoftmax.apply(t).sum(), x)  # the blind spot
+        with pytest.raises(GradcheckError):
+            gradcheck(ZeroGradSoftmax.apply, x)
+
+    def test_gradgradcheck_catches_a_non_differentiable_backward(self):
+        class Cube(Function):
+            def forward(self, x):
+                return x ** 3
+
+            def backward(self, grad):
+                (x,) = self.saved_tensors
+                return grad * Tensor(3 * x.data ** 2)  # a constant: no second order
+
+        x = Tensor(np.array([0.5, -1.2]), requires_grad=True)
+        assert gradcheck(Cube.apply, x)
+        with pytest.raises(GradcheckError):
+            gradgradcheck(Cube.apply, x)
+
+    def test_needs_float64(self):
+        with pytest.raises(TypeError, match="float64"):
+            gradcheck(lambda t: t * 2, Tensor([1.0], requires_grad=True))

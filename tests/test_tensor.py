@@ -1,0 +1,208 @@
+"""Tensor construction, attributes, conversions, operators and in-place rules."""
+
+import operator
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import Tensor, no_grad
+
+
+class TestConstruction:
+    def test_python_floats_default_to_float32(self):
+        assert Tensor([1.0, 2.0]).dtype == np.float32
+        assert Tensor(3.5).dtype == np.float32
+
+    def test_float64_array_stays_float64(self):
+        assert Tensor(np.zeros(3)).dtype == np.float64
+
+    def test_integers_and_bools(self):
+        assert Tensor([1, 2]).dtype == np.int64
+        assert Tensor([True, False]).dtype == np.bool_
+
+    def test_dtype_argument(self):
+        t = Tensor([1, 2], dtype="float64")
+        assert t.dtype == np.float64 and t.tolist() == [1.0, 2.0]
+
+    def test_integer_tensor_cannot_require_grad(self):
+        with pytest.raises(TypeError, match="only floating-point tensors can require grad, got dtype int64"):
+            Tensor([1, 2], requires_grad=True)
+
+    def test_non_numeric_data_is_refused(self):
+        with pytest.raises(TypeError, match="expected numbers"):
+            Tensor(["a", "b"])
+
+    def test_list_of_tensors_is_refused(self):
+        with pytest.raises(TypeError, match="stack"):
+            Tensor([Tensor([1.0]), Tensor([2.0])])
+
+    def test_bad_dtype(self):
+        with pytest.raises(TypeError, match="dtype"):
+            Tensor([1.0], dtype="not-a-dtype")
+
+    def test_bad_device(self):
+        with pytest.raises(ValueError, match="expected 'cpu', 'cuda' or 'cuda:N', got 'tpu'"):
+            Tensor([1.0], device="tpu")
+
+
+class TestAttributes:
+    def test_basic(self):
+        t = Tensor(np.ones((2, 3)), requires_grad=True)
+        assert t.shape == (2, 3) and t.ndim == 2 and t.numel() == 6 and t.size(1) == 3
+        assert t.device.name == "cpu" and t.is_leaf and t.grad is None
+        y = t * 2
+        assert not y.is_leaf and y.requires_grad and y.grad_fn.name == "Mul"
+
+    def test_numpy_is_a_copy(self):
+        t = Tensor([1.0, 2.0])
+        a = t.numpy()
+        a[0] = 100
+        assert t.tolist() == [1.0, 2.0]
+
+    def test_item(self):
+        assert Tensor([[4.0]]).item() == 4.0
+        with pytest.raises(ValueError, match="one element"):
+            Tensor([1.0, 2.0]).item()
+
+    def test_detach_shares_memory_and_leaves_graph(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        d = (x * 1).detach()
+        assert not d.requires_grad and d.is_leaf
+        x2 = x.detach()
+        assert x2.data is x.data
+
+    def test_to_dtype_and_device(self):
+        x = Tensor([1.5, 2.5])
+        assert x.to(dtype=np.float64).dtype == np.float64
+        assert x.double().dtype == np.float64 and x.long().tolist() == [1, 2]
+        assert x.to("cpu") is x
+        assert x.to("strict").device.name == "strict"
+
+    def test_repr(self):
+        assert repr(Tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+        assert "grad_fn=Mul" in repr(Tensor([1.0], requires_grad=True) * 2)
+
+    def test_bool_of_multi_element_tensor(self):
+        with pytest.raises(RuntimeError, match="ambiguous"):
+            bool(Tensor([1.0, 2.0]))
+
+
+class TestOperators:
+    @pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow])
+    def test_binary_and_reflected(self, op):
+        a = np.array([[1.0, 2.0, 3.0]])
+        b = np.array([[2.0], [0.5]])
+        np.testing.assert_allclose(op(Tensor(a), Tensor(b)).numpy(), op(a, b))
+        np.testing.assert_allclose(op(Tensor(a), 2.0).numpy(), op(a, 2.0))
+        np.testing.assert_allclose(op(2.0, Tensor(a)).numpy(), op(2.0, a))
+
+    def test_scalar_keeps_tensor_dtype(self):
+        x = Tensor([1.0, 2.0])
+        assert (x * 2).dtype == np.float32 and (2.5 * x).dtype == np.float32
+        assert (Tensor(np.ones(2)) + 1).dtype == np.float64
+        assert (Tensor([1, 2]) * 2).dtype == np.int64
+        assert (Tensor([1, 2]) * 0.5).dtype.kind == "f"  # mixed int/float promotes as NumPy does
+
+    def test_ndarray_on_the_left(self):
+        out = np.array([1.0, 2.0]) + Tensor(np.array([3.0, 4.0]))
+        assert isinstance(out, Tensor) and out.tolist() == [4.0, 6.0]
+
+    def test_matmul_and_unary(self):
+        a = np.arange(6.0).reshape(2, 3)
+        np.testing.assert_allclose((Tensor(a) @ Tensor(a.T)).numpy(), a @ a.T)
+        np.testing.assert_allclose((-Tensor(a)).numpy(), -a)
+        np.testing.assert_allclose(abs(Tensor(-a)).numpy(), a)
+
+    def test_matmul_shape_error(self):
+        with pytest.raises(ValueError, match=r"inner dims differ: x has shape \(2, 3\), y has shape \(2, 3\)"):
+            Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+
+    def test_comparisons_give_bool_without_grad(self):
+        x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        m = x > 1.5
+        assert m.dtype == np.bool_ and not m.requires_grad and m.tolist() == [False, True, True]
+        assert (x == 2.0).tolist() == [False, True, False]
+        assert (x <= 2.0).tolist() == [True, True, False]
+
+    def test_reductions(self):
+        a = np.arange(12.0).reshape(3, 4)
+        t = Tensor(a)
+        assert t.sum().item() == a.sum()
+        np.testing.assert_allclose(t.mean(dim=0, keepdim=True).numpy(), a.mean(0, keepdims=True))
+        v, i = t.max(dim=1)
+        assert v.tolist() == [3.0, 7.0, 11.0] and i.tolist() == [3, 3, 3]
+        assert t.min().item() == 0.0 and t.argmax().item() == 11
+
+    def test_indexing(self):
+        a = np.arange(24.0).reshape(2, 3, 4)
+        t = Tensor(a)
+        np.testing.assert_array_equal(t[1, :, ::2].numpy(), a[1, :, ::2])
+        np.testing.assert_array_equal(t[..., [0, 3]].numpy(), a[..., [0, 3]])
+        np.testing.assert_array_equal(t[Tensor([1, 0])].numpy(), a[[1, 0]])
+        np.testing.assert_array_equal(t[t > 20].numpy(), a[a > 20])
+
+    def test_shape_errors_name_the_shapes(self):
+        with pytest.raises(ValueError, match=r"cannot view shape \(2, 3\) \(6 elements\) as \(4, 2\)"):
+            Tensor(np.ones((2, 3))).reshape(4, 2)
+        with pytest.raises(ValueError, match=r"permutation of 2 dims"):
+            Tensor(np.ones((2, 3))).permute(0, 0)
+        with pytest.raises(ValueError, match=r"tensors\[1\] has shape \(2, 2\)"):
+            tg.cat([Tensor(np.ones((3, 2))), Tensor(np.ones((2, 2)))], dim=1)
+        with pytest.raises(IndexError, match=r"dim: expected a dimension in \[-2, 1\], got 2"):
+            Tensor(np.ones((2, 3))).sum(dim=2)
+
+    def test_clamp_needs_a_bound(self):
+        with pytest.raises(ValueError, match="at least one of min and max"):
+            Tensor([1.0]).clamp()
+
+
+class TestInPlace:
+    def test_version_counter_and_values(self):
+        x = Tensor([1.0, 2.0])
+        x.add_(1).mul_(2)
+        x[0] = 7.0
+        assert x.tolist() == [7.0, 6.0] and x._version == 3
+        x.zero_()
+        assert x.tolist() == [0.0, 0.0]
+
+    def test_in_place_on_grad_tensor_is_refused(self):
+        w = Tensor([1.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="add_: in-place change of a tensor that requires grad"):
+            w.add_(1.0)
+        with no_grad():
+            w.add_(1.0)
+        assert w.tolist() == [2.0]
+
+    def test_backward_after_saved_input_was_modified_raises(self):
+        w = Tensor([2.0], requires_grad=True)
+        y = w * w
+        with no_grad():
+            w.mul_(3.0)
+        with pytest.raises(RuntimeError, match=r"Mul: an input needed for its gradient .* modified in place"):
+            y.backward()
+
+    def test_in_place_on_input_not_saved_is_fine(self):
+        w = Tensor([2.0], requires_grad=True)
+        y = w + 1  # Add saves nothing
+        with no_grad():
+            w.add_(1.0)
+        y.backward()
+        assert w.grad.tolist() == [1.0]
+
+
+class TestCreation:
+    def test_factories(self):
+        assert tg.zeros(2, 3).shape == (2, 3) and tg.ones((2,)).tolist() == [1.0, 1.0]
+        assert tg.arange(3).tolist() == [0, 1, 2] and tg.arange(0.0, 1.0, 0.5).dtype == np.float32
+        assert tg.full((2,), 7.0).tolist() == [7.0, 7.0]
+        assert tg.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+    def test_seeded_random(self):
+        tg.manual_seed(3)
+        a = tg.randn(4).tolist()
+        tg.manual_seed(3)
+        assert tg.randn(4).tolist() == a
+        r = tg.rand(1000)
+        assert 0 <= r.min().item() and r.max().item() < 1
+        assert tg.randint(0, 3, (100,)).max().item() <= 2
