@@ -104,7 +104,9 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
         if g is not None:
             got = backend.to_numpy(g.data).astype(np.float64).reshape(-1)
         if got.size != numeric.size:
-            raise GradcheckError(f"gradcheck: gradient for inputs[{i}] has {got.size} elements, expected {numeric.size}")
+            raise GradcheckError(
+                f"gradcheck: gradient for inputs[{i}] has {got.size} elements, expected {numeric.size}"
+            )
         bad = np.abs(got - numeric) > atol + rtol * np.abs(numeric)
         if bad.any():
             j = int(np.argmax(np.abs(got - numeric) - rtol * np.abs(numeric)))

@@ -219,7 +219,7 @@ def cos(x) -> Tensor:
 class ReLU(Function):
     def forward(self, x):
         self.mask = x > 0
-        return x * self.mask
+        return self.xp.maximum(x, 0)  # not x * mask, which gives -0.0
 
     def backward(self, grad):
         return grad * _const(self, self.mask)
