@@ -1,5 +1,44 @@
-"""Neural-network building blocks (PyTorch's ``torch.nn`` vocabulary)."""
+"""Neural-network building blocks (PyTorch's ``torch.nn`` vocabulary).
 
-from tinygrad_cnn.nn import functional
+>>> from tinygrad_cnn import nn
+>>> model = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+...                       nn.Linear(6 * 14 * 14, 10))
+>>> sum(p.numel() for p in model.parameters())
+11926
+"""
 
-__all__ = ["functional"]
+from tinygrad_cnn.nn import functional, init, utils
+from tinygrad_cnn.nn.conv_layers import Conv1d, Conv2d, ConvTranspose2d
+from tinygrad_cnn.nn.layers import (
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Dropout,
+    Flatten,
+    Identity,
+    LeakyReLU,
+    Linear,
+    LogSoftmax,
+    MaxPool1d,
+    MaxPool2d,
+    ModuleList,
+    MSELoss,
+    NLLLoss,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
+from tinygrad_cnn.nn.module import Module, Parameter, RemovableHandle
+from tinygrad_cnn.nn.norm import BatchNorm1d, BatchNorm2d
+
+__all__ = [
+    "functional", "init", "utils", "Module", "Parameter", "RemovableHandle",
+    "Sequential", "ModuleList", "Identity", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d",
+    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "ReLU",
+    "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout",
+    "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss",
+]

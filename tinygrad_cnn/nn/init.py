@@ -1,0 +1,154 @@
+"""Weight initialisers (PyTorch's ``torch.nn.init``): fill a tensor in place, return it.
+
+Why initialisation matters: a deep network multiplies its input by one weight matrix per
+layer. If the weights are too small the activations (and, going backwards, the gradients)
+shrink geometrically with depth and training stalls; too large and they explode. The schemes
+below choose the spread of the random weights from the layer's fan-in/fan-out so that the
+variance of the signal stays about constant through the layers. The random numbers come from
+:func:`tinygrad_cnn.manual_seed`'s generator, so a seed reproduces the same network.
+
+Every function works in place without recording a graph (it is allowed on parameters that
+require grad) and bumps the tensor's version counter.
+
+>>> import tinygrad_cnn as tg
+>>> from tinygrad_cnn.nn import init
+>>> w = tg.zeros(256, 128)
+>>> _ = init.kaiming_normal_(w, nonlinearity="relu")
+>>> round(float(w.numpy().std() / (2 / 128) ** 0.5), 1)
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = [
+    "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
+    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+]
+
+
+def _fill(tensor: Tensor, values) -> Tensor:
+    """Write host ``values`` into ``tensor`` in place (outside the graph)."""
+    values = np.asarray(values, dtype=tensor.dtype)
+    tensor.data[...] = backend.to_device(values, tensor.device)
+    tensor._version += 1
+    return tensor
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The factor that keeps the signal's variance after ``nonlinearity``.
+
+    ReLU zeroes half of its input, halving the variance, hence a gain of sqrt(2); tanh squashes
+    its input, hence 5/3; linear layers, convolutions and sigmoid get 1.
+
+    >>> calculate_gain("relu") == 2 ** 0.5, calculate_gain("tanh")
+    (True, 1.6666666666666667)
+    """
+    linear = {"linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+              "conv_transpose3d", "sigmoid"}
+    if nonlinearity in linear:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else param
+        if isinstance(slope, bool) or not isinstance(slope, (int, float)):
+            raise ValueError(f"negative_slope {slope!r} is not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"unsupported nonlinearity {nonlinearity!r}")
+
+
+def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
+    """``(fan_in, fan_out)``: inputs and outputs per unit, counting a conv's kernel area.
+
+    For a weight of shape ``(out, in, *kernel)`` that is ``in * prod(kernel)`` and
+    ``out * prod(kernel)`` (PyTorch's convention, also applied to ConvTranspose weights).
+    """
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"fan in and fan out need a tensor with at least 2 dimensions, got shape {tensor.shape}"
+        )
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"mode: expected 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
+    """Samples from U(a, b): the building block of the schemes below (and of bias init)."""
+    return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
+    """Samples from N(mean, std^2): the classic small-random-weights initialisation."""
+    return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Every element ``val``: e.g. a small positive bias so ReLUs start active."""
+    return _fill(tensor, np.full(tensor.shape, val))
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Zeros: the usual bias start, and BatchNorm's shift. Never for weights, since identical
+    weights get identical gradients and the units never become different (no symmetry break)."""
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Ones: BatchNorm's scale starts at 1 so the layer is a plain normalisation at first."""
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot & Bengio (2010): U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
+
+    Keeps the variance of activations *and* of back-propagated gradients about equal across
+    layers for symmetric activations such as tanh and sigmoid (use ``calculate_gain``).
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Glorot & Bengio (2010), normal form: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
+    """He et al. (2015): U(-b, b), b = gain * sqrt(3 / fan), gain from ``nonlinearity``/``a``.
+
+    Xavier's derivation assumes a linear activation; ReLU discards half the signal, so He's
+    scheme doubles the variance to keep deep ReLU networks trainable. ``mode="fan_in"``
+    preserves the forward signal, ``"fan_out"`` the backward gradients. PyTorch's default
+    for Linear and Conv weights is this function with ``a=sqrt(5)`` (bound 1/sqrt(fan_in)).
+    """
+    gain = calculate_gain(nonlinearity, a)
+    bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
+    """He et al. (2015), normal form: N(0, std^2), std = gain / sqrt(fan)."""
+    gain = calculate_gain(nonlinearity, a)
+    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))

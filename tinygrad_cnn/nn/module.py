@@ -1,0 +1,401 @@
+"""``Module`` and ``Parameter``: the containers that hold a network's state (PyTorch's API).
+
+A module keeps three ordered registries, filled by plain attribute assignment:
+
+* ``_parameters``: :class:`Parameter` objects (trainable tensors),
+* ``_buffers``: tensors that are state but not trained (BatchNorm's running statistics),
+* ``_modules``: sub-modules.
+
+Because the registries are ordered dicts, ``parameters()`` and ``state_dict()`` follow the
+order of definition, and the keys are PyTorch's (``"0.weight"``, ``"conv1.bias"``), so a
+PyTorch model's ``{k: v.numpy() for k, v in model.state_dict().items()}`` loads directly.
+
+>>> from tinygrad_cnn import nn
+>>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+>>> [name for name, _ in net.named_parameters()]
+['0.weight', '0.bias', '2.weight', '2.bias']
+>>> net
+Sequential(
+  (0): Linear(in_features=4, out_features=3, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=3, out_features=2, bias=True)
+)
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = ["Module", "Parameter", "RemovableHandle"]
+
+
+class Parameter(Tensor):
+    """A tensor that a :class:`Module` registers as trainable (``requires_grad=True``).
+
+    >>> import numpy as np
+    >>> p = Parameter(np.zeros(3, dtype=np.float32))
+    >>> p.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad: bool = True):
+        if data is None:
+            data = np.zeros(0, dtype=np.float32)
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class RemovableHandle:
+    """Returned by ``register_forward_hook``; ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _as_array(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+class Module:
+    """Base class of every layer and model; subclasses set attributes and define ``forward``."""
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+
+    # -- registration -----------------------------------------------------------------------
+    def __setattr__(self, name: str, value) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called; "
+                "call super().__init__() first in your module's __init__"
+            )
+        if isinstance(value, (Parameter, Module)):
+            for registry in ("_parameters", "_buffers", "_modules"):
+                self.__dict__[registry].pop(name, None)
+            self.__dict__.pop(name, None)
+            self._non_persistent.discard(name)
+            (self._parameters if isinstance(value, Parameter) else self._modules)[name] = value
+        elif name in self._parameters or name in self._modules:
+            kind = "parameter" if name in self._parameters else "module"
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as {kind} {name!r} "
+                    f"({'Parameter' if kind == 'parameter' else 'Module'} or None expected)"
+                )
+            (self._parameters if kind == "parameter" else self._modules)[name] = None
+        elif name in self._buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"buffer {name!r}: expected a Tensor or None, got {type(value).__name__}")
+            self._buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str):
+        # Only called when normal lookup fails: look in the registries.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if registry in d and name in d[registry]:
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if name in self.__dict__[registry]:
+                del self.__dict__[registry][name]
+                self._non_persistent.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
+                      | set(self._modules))
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or ``None``, a declared-but-absent one such as ``bias=False``)."""
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"parameter {name!r}: expected a Parameter or None, got {type(param).__name__}")
+        self.__dict__.pop(name, None)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add non-trainable state saved in ``state_dict`` (unless ``persistent=False``)."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"buffer {name!r}: expected a Tensor or None, got {type(tensor).__name__}")
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"module {name!r}: expected a Module, got {type(module).__name__}")
+        self._modules[name] = module
+
+    # -- calling ----------------------------------------------------------------------------
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args, **kwargs):
+        for hook in list(self._forward_pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        out = self.forward(*args, **kwargs)
+        for hook in list(self._forward_hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward (inputs is a tuple).
+
+        A hook that returns a value replaces the output. ``handle.remove()`` unregisters it.
+
+        >>> from tinygrad_cnn import nn, Tensor
+        >>> shapes = []
+        >>> h = nn.ReLU().register_forward_hook(lambda m, i, o: shapes.append(o.shape))
+        """
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_pre_hook(self, hook) -> RemovableHandle:
+        """Call ``hook(module, inputs)`` before every forward; a returned value replaces inputs."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    # -- traversal --------------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix: str = ""):
+        """``(name, module)`` for this module and every descendant, each once, depth first."""
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is None:
+                continue
+            yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self):
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool):
+        seen = set()
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mod_prefix, mod in mods:
+            for name, value in getattr(mod, registry).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        """``(name, Parameter)`` pairs in definition order, shared parameters once."""
+        return self._named_members("_parameters", prefix, recurse)
+
+    def parameters(self, recurse: bool = True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # -- state ------------------------------------------------------------------------------
+    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
+        """Every parameter and persistent buffer by PyTorch's dotted name.
+
+        The values are detached Tensors sharing memory with the module (as in PyTorch);
+        ``keep_vars=True`` returns the Parameter objects themselves.
+        """
+        out = OrderedDict() if destination is None else destination
+        for name, p in self._parameters.items():
+            if p is not None:
+                out[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent:
+                out[prefix + name] = b if keep_vars else b.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(out, prefix + name + ".", keep_vars)
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy values (NumPy arrays or Tensors) into this module's parameters and buffers.
+
+        Values are copied in place, so optimisers keep pointing at the same parameters; they
+        are cast to each target's dtype and moved to its device. With ``strict=True`` missing
+        or unexpected keys raise a ``KeyError`` that lists them; a shape mismatch always
+        raises, naming the key and both shapes. Returns ``(missing_keys, unexpected_keys)``.
+        """
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            parts = []
+            if missing:
+                parts.append("missing keys: " + ", ".join(repr(k) for k in missing))
+            if unexpected:
+                parts.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
+            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            if isinstance(value, Tensor):
+                value = value.data
+            elif not backend._is_array(value):
+                value = np.asarray(value)
+            if tuple(value.shape) != target.shape:
+                raise ValueError(
+                    f"load_state_dict for {type(self).__name__}: size mismatch for {key!r}: "
+                    f"copying a value of shape {tuple(value.shape)}, the module has shape "
+                    f"{target.shape}"
+                )
+        for key, target in own.items():
+            if key in state_dict:
+                value = _as_array(state_dict[key])
+                value = backend.to_device(value, target.device)
+                target.data[...] = value.astype(target.dtype, copy=False)
+                target._version += 1
+        return missing, unexpected
+
+    # -- modes and devices ------------------------------------------------------------------
+    def train(self, mode: bool = True):
+        """Switch this module and all descendants to training mode (``eval()``: ``mode=False``)."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget accumulated gradients (set them to None, or zero them in place)."""
+        for p in self.parameters():
+            _zero_grad(p, set_to_none)
+
+    def to(self, device=None, dtype=None):
+        """Move (and/or cast floating-point) parameters and buffers in place; returns self.
+
+        The Parameter objects stay the same, so an optimiser built before ``to()`` still works.
+        """
+        if device is not None and not isinstance(device, backend.Device):
+            try:
+                device = backend.get_device(device)
+            except ValueError:
+                device, dtype = None, device  # to(np.float64)
+        dtype = None if dtype is None else np.dtype(dtype)
+        for t in [*self.parameters(), *self.buffers()]:
+            arr = t.data
+            if device is not None:
+                arr = backend.to_device(arr, device)
+            if dtype is not None and arr.dtype.kind == "f":
+                arr = arr.astype(dtype)
+            t.data = arr
+            if t.grad is not None:
+                g = t.grad.data
+                if device is not None:
+                    g = backend.to_device(g, device)
+                t.grad = Tensor._wrap(g.astype(arr.dtype, copy=False))
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, index: int | None = None):
+        return self.to("cuda" if index is None else f"cuda:{index}")
+
+    def float(self):
+        return self.to(dtype=np.float32)
+
+    def double(self):
+        return self.to(dtype=np.float64)
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every descendant and then on self (for custom initialisation)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- repr -------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, child in self._modules.items():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        head = f"{type(self).__name__}(" + (f"\n  {extra}" if extra else "")
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+
+def _zero_grad(p: Tensor, set_to_none: bool) -> None:
+    if p.grad is None:
+        return
+    if set_to_none:
+        p.grad = None
+    else:
+        # A fresh zero array: the old one may be shared with another gradient.
+        p.grad = Tensor._wrap(p.device.xp.zeros_like(p.grad.data))
+
