@@ -1,0 +1,154 @@
+"""The :class:`Optimizer` base class: parameter groups, per-parameter state, state dicts.
+
+Updates run on the raw arrays (``p.data``) with in-place array operations and no graph, so
+a step costs a few array passes per parameter. Each update bumps the parameter's version
+counter, as PyTorch's in-place update does: a graph built *before* the step and
+back-propagated after it is refused, while graphs built after the step are unaffected.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.engine import enable_grad
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = ["Optimizer"]
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class: subclasses implement ``_update(p, grad, group, state)`` on raw arrays.
+
+    ``params`` is an iterable of Tensors or of dicts ``{"params": [...], "lr": ...}`` (parameter
+    groups with their own hyper-parameters, as in PyTorch).
+    """
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = dict(defaults)
+        self.state: dict = {}  # Parameter -> dict of state (arrays and numbers)
+        self.param_groups: list[dict] = []
+        if isinstance(params, Tensor):
+            raise TypeError("params: expected an iterable of Tensors or dicts, got a Tensor")
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(params[0], dict):
+            params = [{"params": params}]
+        for group in params:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict) -> None:
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        for key, value in self.defaults.items():
+            if value is required and key not in group:
+                raise ValueError(f"parameter group didn't specify a value of required option {key!r}")
+            group.setdefault(key, value)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the parameters' gradients (None, or fresh zero arrays)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.grad = None if set_to_none else Tensor._wrap(p.device.xp.zeros_like(p.grad.data))
+
+    def step(self, closure=None):
+        """Apply one update to every parameter that has a gradient; returns ``closure()``'s loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(p, {})
+                self._update(p, p.grad.data, group, state)
+                p._version += 1
+        return loss
+
+    def _update(self, p: Tensor, grad, group: dict, state: dict) -> None:
+        raise NotImplementedError
+
+    # -- state dicts ------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` as PyTorch.
+
+        Parameters are numbered in group order; the state's arrays are shared, not copied.
+        """
+        index, groups = {}, []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed["params"] = ids
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore hyper-parameters and state saved by :meth:`state_dict` (arrays are copied to
+        each parameter's device and dtype)."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(groups)} parameter groups, the optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        by_index = {}
+        for i, (saved, own) in enumerate(zip(groups, self.param_groups)):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(
+                    f"parameter group {i}: the loaded state dict has {len(saved['params'])} "
+                    f"parameters, the optimizer has {len(own['params'])}"
+                )
+            for idx, p in zip(saved["params"], own["params"]):
+                by_index[int(idx)] = p
+        self.state = {}
+        for idx, s in state_dict["state"].items():
+            p = by_index[int(idx)]
+            self.state[p] = {k: _to_param(v, p) for k, v in s.items()}
+        for saved, own in zip(groups, self.param_groups):
+            for k, v in saved.items():
+                if k != "params":
+                    own[k] = tuple(v) if isinstance(v, list) else copy.deepcopy(v)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params")
+        return "\n".join(lines) + "\n)"
+
+
+def _to_param(value, p: Tensor):
+    """A saved state value as a fresh array on ``p``'s device (floats in ``p``'s dtype)."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if backend._is_array(value):
+        arr = backend.to_device(value, p.device)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(p.dtype, copy=False)
+        return arr.copy()
+    return value
