@@ -25,6 +25,7 @@ from tinygrad_cnn.ops.shape import (
     broadcast_to, cat, flatten, pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )
 from tinygrad_cnn import nn
+from tinygrad_cnn.serialization import load, save
 import numpy as _np
 
 float16, float32, float64 = _np.dtype("float16"), _np.dtype("float32"), _np.dtype("float64")
@@ -43,4 +44,5 @@ __all__ = [
     "var", "broadcast_to", "cat", "flatten", "pad", "permute", "reshape", "squeeze", "stack",
     "transpose", "unsqueeze",
     "float16", "float32", "float64", "int32", "int64", "bool_",
+    "load", "save",
 ]
