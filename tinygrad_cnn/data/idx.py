@@ -1,0 +1,85 @@
+"""The IDX file format of MNIST and Fashion-MNIST: read and write, raw or gzip-compressed.
+
+An IDX file is: two zero bytes, a type code, the number of dimensions, each dimension as a
+big-endian int32, then the values in row-major order, big-endian.
+
+>>> import os, tempfile, numpy as np
+>>> path = os.path.join(tempfile.mkdtemp(), "x-idx3-ubyte.gz")
+>>> write_idx(path, np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
+>>> read_idx(path).shape
+(2, 3, 4)
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+
+import numpy as np
+
+__all__ = ["read_idx", "write_idx", "IDXError"]
+
+# type code -> big-endian dtype
+_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_CODES = {np.dtype(v).newbyteorder("=").str[1:]: k for k, v in _TYPES.items()}
+
+
+class IDXError(ValueError):
+    """The file is not a valid IDX file (bad header, truncated data)."""
+
+
+def _read_bytes(path) -> bytes:
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":  # gzip magic, whatever the file is called
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise IDXError(f"{os.fspath(path)!r}: corrupted or truncated gzip data ({exc})") from exc
+    return raw
+
+
+def read_idx(path) -> np.ndarray:
+    """The array stored in an IDX file (``.gz`` detected from the content), native byte order."""
+    raw = _read_bytes(path)
+    name = os.fspath(path)
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _TYPES:
+        raise IDXError(f"{name!r} is not an IDX file (bad magic number {raw[:4].hex()})")
+    dtype, ndim = np.dtype(_TYPES[raw[2]]), raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise IDXError(f"{name!r}: truncated header")
+    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">i4", count=ndim, offset=4))
+    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(raw) != expected:
+        raise IDXError(
+            f"{name!r}: expected {expected} bytes for shape {shape} of {dtype.name}, found "
+            f"{len(raw)} (truncated or corrupted file)"
+        )
+    data = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def write_idx(path, array, compress: bool | None = None) -> None:
+    """Write ``array`` as IDX (gzip-compressed if ``compress``, default: path ends in .gz)."""
+    array = np.asarray(array)
+    code = _CODES.get(array.dtype.str[1:])
+    if code is None:
+        raise TypeError(f"IDX stores uint8, int8, int16, int32, float32 or float64, not {array.dtype}")
+    if array.ndim > 255:
+        raise ValueError("IDX supports at most 255 dimensions")
+    payload = (bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
+               + array.astype(np.dtype(_TYPES[code]), copy=False).tobytes())
+    name = os.fspath(path)
+    if compress if compress is not None else name.endswith(".gz"):
+        payload = gzip.compress(payload, mtime=0)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(name)))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        os.replace(tmp, name)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

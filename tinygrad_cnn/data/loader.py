@@ -1,0 +1,83 @@
+"""``DataLoader``: batches of a dataset as Tensors, optionally shuffled and on a device."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = ["DataLoader"]
+
+
+class DataLoader:
+    """Iterate over ``dataset`` in batches of ``batch_size``, yielding tuples of Tensors.
+
+    Array-backed datasets (those with ``get_batch``) are indexed one whole batch at a time,
+    never sample by sample. With ``shuffle=True`` the order of epoch ``e`` is a permutation
+    drawn from ``default_rng([seed, e])``: the same seed gives the same batches, and a resumed
+    run continues with the right order after ``set_epoch(e)``. Without a ``seed`` one is drawn
+    from :func:`tinygrad_cnn.manual_seed`'s generator.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn.data import TensorDataset
+    >>> ds = TensorDataset(np.arange(10, dtype=np.float32), np.arange(10))
+    >>> [y.tolist() for x, y in DataLoader(ds, batch_size=4)]
+    [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    """
+
+    def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None, device=None) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.shuffle, self.drop_last = shuffle, drop_last
+        self.device = None if device is None else backend.get_device(device)
+        if seed is None and shuffle:
+            seed = int(default_generator().integers(2**62))
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch whose order the next iteration uses (to resume a run)."""
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _order(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            return np.random.default_rng([self.seed, self.epoch]).permutation(n)
+        return None
+
+    def __iter__(self):
+        n, bs = len(self.dataset), self.batch_size
+        order = self._order()
+        self.epoch += 1
+        get_batch = getattr(self.dataset, "get_batch", None)
+        for start in range(0, n, bs):
+            stop = min(start + bs, n)
+            if self.drop_last and stop - start < bs:
+                break
+            idx = slice(start, stop) if order is None else order[start:stop]
+            if get_batch is None:
+                idx = range(n)[idx] if order is None else idx
+                arrays = _stack([self.dataset[int(i)] for i in idx])
+            else:
+                arrays = get_batch(idx)
+            yield tuple(self._tensor(a) for a in arrays)
+
+    def _tensor(self, array) -> Tensor:
+        array = np.ascontiguousarray(array)
+        if self.device is not None:
+            array = backend.to_device(array, self.device)
+        return Tensor._wrap(array)
+
+
+def _stack(samples) -> tuple:
+    if not isinstance(samples[0], (tuple, list)):
+        return (np.stack([np.asarray(s) for s in samples]),)
+    return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
