@@ -1,5 +1,95 @@
-"""The functional API (``import tinygrad_cnn.nn.functional as F``), PyTorch's names and signatures."""
+"""The functional API (``import tinygrad_cnn.nn.functional as F``), PyTorch's names and signatures.
 
+Convolutions live in :mod:`tinygrad_cnn.ops.conv`, pooling in :mod:`tinygrad_cnn.ops.pool`,
+softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear`` and ``dropout`` are
+composites defined here.
+
+>>> import numpy as np
+>>> import tinygrad_cnn as tg
+>>> import tinygrad_cnn.nn.functional as F
+>>> x = tg.randn(8, 1, 32, 32)                                   # LeNet's input
+>>> h = F.max_pool2d(F.relu(F.conv2d(x, tg.randn(6, 1, 5, 5))), 2)
+>>> h.shape                                                      # 28x28x6 pooled to 14x14x6
+(8, 6, 14, 14)
+"""
+
+from __future__ import annotations
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.ops.conv import (
+    conv1d, conv2d, conv_output_size, conv_transpose1d, conv_transpose2d, true_conv2d,
+)
 from tinygrad_cnn.ops.elementwise import leaky_relu, relu, sigmoid, tanh
+from tinygrad_cnn.ops.loss import (
+    binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse_loss, nll_loss, softmax,
+)
+from tinygrad_cnn.ops.pool import (
+    adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d,
+)
+from tinygrad_cnn.ops.shape import pad
+from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh"]
+__all__ = [
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "true_conv2d", "convolve2d",
+    "conv_output_size",
+    "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "linear", "dropout", "pad",
+    "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
+]
+
+# SciPy's word for the same thing: convolution with the kernel flipped.
+convolve2d = true_conv2d
+
+
+def linear(input, weight, bias=None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]]), Tensor([0.5])).tolist()
+    [[11.5]]
+    """
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("linear: input and weight: expected Tensors, got "
+                        f"{type(input).__name__} and {type(weight).__name__}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight: expected a 2-D (out_features, in_features) tensor, "
+                         f"got shape {weight.shape}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input: expected last dim {weight.shape[1]} (weight's "
+                         f"in_features), got shape {input.shape}")
+    out = input @ weight.T
+    if bias is not None:
+        if not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],):
+            got = bias.shape if isinstance(bias, Tensor) else type(bias).__name__
+            raise ValueError(f"linear: bias: expected shape ({weight.shape[0]},), got {got}")
+        out = out + bias
+    return out
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by 1/(1 - p) (training only).
+
+    The mask is drawn on the host from :func:`tinygrad_cnn.manual_seed`'s generator and copied
+    to the device, so a seed gives the same mask everywhere. ``inplace`` is accepted for
+    PyTorch compatibility; the result is always a new tensor.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.manual_seed(0)
+    >>> sorted(set(dropout(tg.ones(1000), 0.5).tolist()))
+    [0.0, 2.0]
+    >>> dropout(tg.ones(3), 0.5, training=False).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p: expected a probability in [0, 1], got {p!r}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout: input: expected a Tensor, got {type(input).__name__}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = default_generator().random(input.shape) >= p
+    mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+    return input * Tensor._wrap(backend.to_device(mask, input.device))

@@ -1,0 +1,104 @@
+"""Shared helpers of the convolution and pooling ops: argument checks, output sizes, im2col.
+
+Everything here works on raw arrays of ``xp`` (NumPy or CuPy) or on plain Python ints.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+__all__ = ["ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
+
+
+def ntuple(value, n: int, arg: str, op: str) -> tuple:
+    """``value`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return (int(value),) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value
+    ):
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{op}: {arg}: expected an int or a tuple of {n} ints, got {value!r}")
+
+
+def positive(values: tuple, arg: str, op: str) -> tuple:
+    """Refuse zero or negative strides, dilations and kernel sizes."""
+    if any(v <= 0 for v in values):
+        raise ValueError(f"{op}: {arg}: expected positive values, got {values}")
+    return values
+
+
+def non_negative(values: tuple, arg: str, op: str) -> tuple:
+    if any(v < 0 for v in values):
+        raise ValueError(f"{op}: {arg}: expected non-negative values, got {values}")
+    return values
+
+
+def out_size(op: str, dim: str, size: int, k: int, s: int, lo: int, hi: int, d: int,
+             ceil_mode: bool = False) -> int:
+    """floor((size + lo + hi - d*(k-1) - 1) / s) + 1, checked to be positive.
+
+    ``lo``/``hi`` are the paddings on both sides (equal except for 'same' with an even kernel).
+    With ``ceil_mode`` the division rounds up, but the last window must start inside the
+    input or the left padding (PyTorch's rule).
+    """
+    span = size + lo + hi - d * (k - 1) - 1
+    n = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and n > 1 and (n - 1) * s >= size + lo:
+        n -= 1
+    if span < 0 or n <= 0:
+        pads = f"2*{lo}" if lo == hi else f"{lo}+{hi}"
+        raise ValueError(
+            f"{op}: output {dim} would be floor((size + 2P - D*(K-1) - 1)/S) + 1 = "
+            f"floor(({size} + {pads} - {d}*({k}-1) - 1)/{s}) + 1 = {span // s + 1} <= 0: the "
+            f"kernel (size {k}, dilated {d * (k - 1) + 1}) is larger than the padded input "
+            f"({size + lo + hi})"
+        )
+    return n
+
+
+def pad_array(xp, x, pads: tuple, value=0.0):
+    """Pad the last two dims of ``x`` by ``pads = ((top, bottom), (left, right))``."""
+    if not any(p for pair in pads for p in pair):
+        return x
+    (pt, pb), (pl, pr) = pads
+    n, c, h, w = x.shape
+    out = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    out[:, :, pt:pt + h, pl:pl + w] = x
+    return out
+
+
+def windows(x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, xp):
+    """A strided view (N, C, OH, OW, KH, KW) of the windows of ``x`` (N, C, H, W); no copy."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    view = xp.lib.stride_tricks.sliding_window_view(
+        x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return view[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, ::dh, ::dw]
+
+
+def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
+    """The patches of ``x`` (N, C, H, W) as one contiguous (N, C*KH*KW, OH*OW) array.
+
+    The layout puts the output positions last, so ``weight (O, C*KH*KW) @ cols`` is already NCHW.
+    """
+    n, c = x.shape[:2]
+    view = windows(x, kernel, stride, dilation, out_hw, xp)  # (N, C, OH, OW, KH, KW)
+    cols = xp.ascontiguousarray(view.transpose(0, 1, 4, 5, 2, 3))  # (N, C, KH, KW, OH, OW)
+    return cols.reshape(n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
+
+
+def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups):
+    """Cross-correlation of padded ``x`` (N, C, H, W) with ``wmat`` (O, C/groups*KH*KW).
+
+    Returns the output (N, O, OH, OW) and the im2col matrix (kept for the weight gradient).
+    """
+    n = x.shape[0]
+    o = wmat.shape[0]
+    cols = im2col(xp, x, kernel, stride, dilation, out_hw)  # (N, C*KH*KW, L)
+    length = cols.shape[2]
+    if groups == 1:
+        out = xp.matmul(wmat, cols)  # (N, O, L)
+    else:
+        out = xp.matmul(wmat.reshape(groups, o // groups, -1),
+                        cols.reshape(n, groups, -1, length))  # (N, G, O/G, L)
+    return out.reshape(n, o, out_hw[0], out_hw[1]), cols

@@ -1,0 +1,367 @@
+"""Convolution: conv1d/conv2d, their transposes, and true (flipped-kernel) convolution.
+
+CNN layers compute a cross-correlation, ``out[n, o, i, j] = sum_{c, a, b}
+x[n, c, i*S + a*D, j*S + b*D] * w[o, c, a, b]`` (plus bias), through im2col: a strided
+window view of the padded input, one contiguous copy (N, C*KH*KW, OH*OW), and one batched
+matrix product whose result is already NCHW.
+
+The three Functions are each other's derivatives, so every order of gradient is made of them:
+
+* :class:`Conv2d` ``y = conv(x, w)``: dx = ``ConvTranspose2d(dy, w)`` (the adjoint),
+  dw = ``ConvWeightGrad2d(x, dy)`` (a correlation of the input with the output gradient).
+* :class:`ConvTranspose2d` ``x = conv^T(y, w)``: dy = ``Conv2d(dx, w)``,
+  dw = ``ConvWeightGrad2d(dx, y)``.
+* :class:`ConvWeightGrad2d` ``dw = W(x, g)`` is linear in x and in g: for a cotangent V of dw,
+  dx = ``ConvTranspose2d(g, V)`` and dg = ``Conv2d(x, V)``.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._conv_utils import (
+    correlate, im2col, non_negative, ntuple, out_size, pad_array, positive,
+)
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "true_conv2d", "conv_output_size"]
+
+# The geometry of one convolution: stride (sh, sw), pads ((top, bottom), (left, right)),
+# dilation (dh, dw), groups. A transposed convolution carries the geometry of the
+# convolution it is the adjoint of.
+Geometry = namedtuple("Geometry", ["stride", "pads", "dilation", "groups"])
+
+
+def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                     dilation: int = 1) -> int:
+    """floor((size + 2*padding - dilation*(kernel_size-1) - 1) / stride) + 1.
+
+    >>> conv_output_size(227, 11, stride=4)   # AlexNet's first layer
+    55
+    >>> conv_output_size(32, 5)               # LeNet's first layer
+    28
+    """
+    return out_size("conv_output_size", "size", size, kernel_size, stride, padding, padding, dilation)
+
+
+# -- the three Functions ------------------------------------------------------------------
+class Conv2d(Function):
+    """Cross-correlation of x (N, C, H, W) with w (O, C/groups, KH, KW), plus optional bias."""
+
+    def forward(self, x, w, b=None, *, geom, out_hw):
+        xpad = pad_array(self.xp, x, geom.pads)
+        wmat = w.reshape(w.shape[0], -1)
+        out, cols = correlate(self.xp, xpad, wmat, w.shape[2:], geom.stride, geom.dilation,
+                              out_hw, geom.groups)
+        # The weight gradient needs exactly these patches: keep them instead of a second im2col.
+        self.cols = cols if self.needs_input_grad[1] else None
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        return out
+
+    def backward(self, grad):
+        x, w = self.saved_tensors[:2]
+        geom = self.settings["geom"]
+        need = self.needs_input_grad
+        dx = ConvTranspose2d.apply(grad, w, geom=geom, out_hw=x.shape[2:]) if need[0] else None
+        dw = ConvWeightGrad2d.apply(x, grad, geom=geom, kernel=w.shape[2:],
+                                    cols=self.cols) if need[1] else None
+        self.cols = None
+        db = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
+        return (dx, dw, db) if len(need) > 2 else (dx, dw)
+
+
+class ConvTranspose2d(Function):
+    """The adjoint of ``Conv2d`` with geometry ``geom``: y (N, O, OH, OW) -> (N, C, *out_hw).
+
+    Computed as one full correlation: y is spread out by the stride (zeros in between), padded
+    by D*(K-1) - P on each side, and correlated with the flipped, channel-transposed kernel.
+    """
+
+    def forward(self, y, w, b=None, *, geom, out_hw):
+        xp = self.xp
+        (kh, kw), g = w.shape[2:], geom.groups
+        buf = _spread(xp, y, geom, (kh, kw), out_hw)
+        o, cg = w.shape[:2]
+        # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
+        wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
+        wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
+        out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g)
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        return out
+
+    def backward(self, grad):
+        y, w = self.saved_tensors[:2]
+        geom = self.settings["geom"]
+        need = self.needs_input_grad
+        dy = Conv2d.apply(grad, w, geom=geom, out_hw=y.shape[2:]) if need[0] else None
+        dw = ConvWeightGrad2d.apply(grad, y, geom=geom, kernel=w.shape[2:], cols=None) if need[1] else None
+        db = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
+        return (dy, dw, db) if len(need) > 2 else (dy, dw)
+
+
+class ConvWeightGrad2d(Function):
+    """d<conv(x, w), g>/dw: the correlation of x (N, C, H, W) with g (N, O, OH, OW).
+
+    One batched product over the samples, (N, G, O/G, L) @ (N, G, L, C/G*KH*KW), summed.
+    """
+
+    def forward(self, x, g, *, geom, kernel, cols):
+        xp = self.xp
+        n, o, oh, ow = g.shape
+        groups = geom.groups
+        if cols is None:
+            xpad = pad_array(xp, x, geom.pads)
+            cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow))
+        length = oh * ow
+        cols = cols.reshape(n, groups, -1, length).transpose(0, 1, 3, 2)  # (N, G, L, C/G*KK)
+        dw = xp.matmul(g.reshape(n, groups, o // groups, length), cols).sum(axis=0)
+        self.settings["cols"] = None  # not needed by backward; do not keep it alive
+        return dw.reshape(o, -1, kernel[0], kernel[1])
+
+    def backward(self, grad):
+        x, g = self.saved_tensors
+        geom = self.settings["geom"]
+        nx, ng = self.needs_input_grad
+        dx = ConvTranspose2d.apply(g, grad, geom=geom, out_hw=x.shape[2:]) if nx else None
+        dg = Conv2d.apply(x, grad, geom=geom, out_hw=g.shape[2:]) if ng else None
+        return dx, dg
+
+
+def _spread(xp, y, geom, kernel, out_hw):
+    """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border.
+
+    Rows that would fall outside the buffer (padding larger than D*(K-1)) belong to windows
+    lying entirely in the padding, whose gradient is zero, so they are dropped.
+    """
+    n, o, oh, ow = y.shape
+    placements = []
+    for size_in, size_out, k, s, d, (lo, _) in zip((oh, ow), out_hw, kernel, geom.stride,
+                                                  geom.dilation, geom.pads):
+        start = d * (k - 1) - lo  # buffer row of y's row 0
+        length = size_out + d * (k - 1)  # so that a stride-1 correlation gives size_out rows
+        first = max(0, -(start // s) if start < 0 else 0)  # ceil(-start / s)
+        last = min(size_in, (length - 1 - start) // s + 1)
+        placements.append((length, slice(start + first * s, start + (last - 1) * s + 1, s),
+                           slice(first, last)))
+    (hb, rows, yrows), (wb, cols, ycols) = placements
+    if rows == slice(0, oh, 1) and cols == slice(0, ow, 1) and (hb, wb) == (oh, ow):
+        return y
+    buf = xp.zeros((n, o, hb, wb), dtype=y.dtype)
+    if rows.start < rows.stop and cols.start < cols.stop:
+        buf[:, :, rows, cols] = y[:, :, yrows, ycols]
+    return buf
+
+
+# -- argument checks ----------------------------------------------------------------------
+def _check_tensors(op, nd, x, w, b):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
+    if not isinstance(w, Tensor):
+        raise TypeError(f"{op}: weight: expected a Tensor, got {type(w).__name__}")
+    names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
+                         f"got shape {x.shape}")
+    if w.ndim != nd + 2:
+        raise ValueError(f"{op}: weight: expected a {nd + 2}-D tensor, got shape {w.shape}")
+    if b is not None:
+        if not isinstance(b, Tensor):
+            raise TypeError(f"{op}: bias: expected a Tensor or None, got {type(b).__name__}")
+        if b.ndim != 1:
+            raise ValueError(f"{op}: bias: expected a 1-D tensor, got shape {b.shape}")
+
+
+def _check_groups(op, groups, channels, arg_c, out_channels, arg_o):
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+        raise ValueError(f"{op}: groups: expected a positive int, got {groups!r}")
+    for count, name in ((channels, arg_c), (out_channels, arg_o)):
+        if count % groups:
+            raise ValueError(f"{op}: groups={groups} must divide the {name} ({count})")
+
+
+def _same_pads(op, kernel, dilation, stride):
+    if any(s != 1 for s in stride):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+    pads = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))  # the extra one goes right, as in PyTorch
+    return pads
+
+
+def _parse_padding(op, padding, nd, kernel, dilation, stride):
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * nd
+        if padding == "same":
+            return _same_pads(op, kernel, dilation, stride)
+        raise ValueError(f"{op}: padding: expected an int, a tuple, 'valid' or 'same', got {padding!r}")
+    p = non_negative(ntuple(padding, nd, "padding", op), "padding", op)
+    return [(v, v) for v in p]
+
+
+def _promote(x, w, b, nd, unbatched):
+    """1-D convs run as 2-D convs of height 1; unbatched inputs get a batch dim of 1."""
+    if unbatched:
+        x = x.unsqueeze(0)
+    if nd == 1:
+        x, w = x.unsqueeze(2), w.unsqueeze(2)
+    return x, w
+
+
+def _demote(out, nd, unbatched):
+    if nd == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+# -- public functions ---------------------------------------------------------------------
+def _conv(op, nd, x, w, b, stride, padding, dilation, groups):
+    _check_tensors(op, nd, x, w, b)
+    unbatched = x.ndim == nd + 1
+    c = x.shape[0 if unbatched else 1]
+    o, cg = w.shape[:2]
+    _check_groups(op, groups, c, "input channels", o, "output channels (weight.shape[0])")
+    if cg * groups != c:
+        raise ValueError(
+            f"{op}: channel mismatch: input has {c} channels, but weight (shape {w.shape}) "
+            f"expects {cg * groups} (weight.shape[1]={cg} x groups={groups})"
+        )
+    if b is not None and b.shape[0] != o:
+        raise ValueError(f"{op}: bias: expected shape ({o},) (one per output channel), got {b.shape}")
+    kernel = tuple(w.shape[2:])
+    stride = positive(ntuple(stride, nd, "stride", op), "stride", op)
+    dilation = positive(ntuple(dilation, nd, "dilation", op), "dilation", op)
+    positive(kernel, "weight's kernel size", op)
+    pads = _parse_padding(op, padding, nd, kernel, dilation, stride)
+    spatial = x.shape[-nd:]
+    dims = ("length",) if nd == 1 else ("height", "width")
+    out_hw = tuple(out_size(op, dim, n, k, s, lo, hi, d)
+                   for dim, n, k, s, (lo, hi), d in zip(dims, spatial, kernel, stride, pads, dilation))
+    if nd == 1:
+        stride, dilation, pads, out_hw = (1, *stride), (1, *dilation), [(0, 0), *pads], (1, *out_hw)
+    geom = Geometry(tuple(stride), tuple(pads), tuple(dilation), groups)
+    x2, w2 = _promote(x, w, b, nd, unbatched)
+    args = (x2, w2) if b is None else (x2, w2, b)
+    return _demote(Conv2d.apply(*args, geom=geom, out_hw=out_hw), nd, unbatched)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+    """2-D cross-correlation, PyTorch's ``F.conv2d``.
+
+    ``input`` (N, C, H, W) or (C, H, W); ``weight`` (O, C/groups, KH, KW); ``bias`` (O,).
+    ``stride``, ``padding`` and ``dilation`` are ints or pairs; ``padding`` may also be
+    ``'valid'`` (no padding) or ``'same'`` (output as large as the input; stride 1 only).
+    The output is (N, O, OH, OW) with OH = floor((H + 2P - D*(KH-1) - 1)/S) + 1.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    >>> conv2d(x, Tensor(np.ones((1, 1, 2, 2))), stride=2).tolist()
+    [[[[10.0, 18.0], [42.0, 50.0]]]]
+    """
+    return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+    """1-D cross-correlation: ``input`` (N, C, L) or (C, L), ``weight`` (O, C/groups, K).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> conv1d(Tensor([[1.0, 2.0, 3.0, 4.0]]), Tensor([[[1.0, -1.0]]])).tolist()
+    [[-1.0, -1.0, -1.0]]
+    """
+    return _conv("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, dilation):
+    _check_tensors(op, nd, x, w, b)
+    unbatched = x.ndim == nd + 1
+    c_in = x.shape[0 if unbatched else 1]
+    o, cg = w.shape[:2]  # PyTorch's layout: (in_channels, out_channels/groups, *kernel)
+    _check_groups(op, groups, c_in, "input channels", o, "weight.shape[0]")
+    if o != c_in:
+        raise ValueError(
+            f"{op}: channel mismatch: input has {c_in} channels, but weight (shape {w.shape}) "
+            f"expects {o} (weight.shape[0], the transposed convolution's in_channels)"
+        )
+    c_out = cg * groups
+    if b is not None and b.shape[0] != c_out:
+        raise ValueError(f"{op}: bias: expected shape ({c_out},) (one per output channel), got {b.shape}")
+    kernel = tuple(w.shape[2:])
+    stride = positive(ntuple(stride, nd, "stride", op), "stride", op)
+    dilation = positive(ntuple(dilation, nd, "dilation", op), "dilation", op)
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding: expected an int or a tuple, got {padding!r}")
+    pad = non_negative(ntuple(padding, nd, "padding", op), "padding", op)
+    opad = non_negative(ntuple(output_padding, nd, "output_padding", op), "output_padding", op)
+    for op_, s, d in zip(opad, stride, dilation):
+        if op_ >= max(s, d):
+            raise ValueError(f"{op}: output_padding: expected values smaller than stride or "
+                             f"dilation (stride={stride}, dilation={dilation}), got {opad}")
+    out_hw = []
+    for n, k, s, p, d, extra in zip(x.shape[-nd:], kernel, stride, pad, dilation, opad):
+        size = (n - 1) * s - 2 * p + d * (k - 1) + extra + 1
+        if size <= 0:
+            raise ValueError(
+                f"{op}: output size would be (size - 1)*S - 2P + D*(K-1) + output_padding + 1 = "
+                f"({n} - 1)*{s} - 2*{p} + {d}*({k}-1) + {extra} + 1 = {size} <= 0"
+            )
+        out_hw.append(size)
+    # The convolution this is the adjoint of; its output size is fixed by out_hw, so the
+    # output_padding rows simply get no window of their own.
+    pads = [(p, p) for p in pad]
+    if nd == 1:
+        stride, dilation, pads, out_hw = (1, *stride), (1, *dilation), [(0, 0), *pads], [1, *out_hw]
+    geom = Geometry(tuple(stride), tuple(pads), tuple(dilation), groups)
+    x2, w2 = _promote(x, w, b, nd, unbatched)
+    args = (x2, w2) if b is None else (x2, w2, b)
+    return _demote(ConvTranspose2d.apply(*args, geom=geom, out_hw=tuple(out_hw)), nd, unbatched)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the gradient of ``conv2d`` with respect to its input).
+
+    ``input`` (N, C_in, H, W); ``weight`` (C_in, C_out/groups, KH, KW) as in PyTorch. The output
+    has size (H - 1)*S - 2P + D*(KH-1) + output_padding + 1.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> y = conv_transpose2d(Tensor(np.ones((1, 1, 2, 2))), Tensor(np.ones((1, 1, 2, 2))), stride=2)
+    >>> y.shape, float(y.sum().item())
+    ((1, 1, 4, 4), 16.0)
+    """
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
+                     groups=1, dilation=1) -> Tensor:
+    """1-D transposed convolution: ``input`` (N, C_in, L), ``weight`` (C_in, C_out/groups, K)."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def true_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
+    """Convolution in the signal-processing sense: the kernel is flipped in both spatial dims.
+
+    ``s[i, j] = sum_{a, b} x[i - a, j - b] k[a, b]``. CNN layers (``conv2d``) compute the
+    cross-correlation ``sum x[i + a, j + b] k[a, b]`` instead; the two differ only by the flip,
+    so ``true_conv2d(x, k) == conv2d(x, k.flip)``. For a learned kernel the difference does
+    not matter (the network learns the flipped kernel), for a given one (a blur is symmetric,
+    an edge detector is not) it does.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor(np.array([[[[1.0, 2.0, 3.0]]]]))
+    >>> true_conv2d(x, Tensor(np.array([[[[1.0, 0.0]]]]))).tolist()   # picks x[j + 1]
+    [[[[2.0, 3.0]]]]
+    >>> conv2d(x, Tensor(np.array([[[[1.0, 0.0]]]]))).tolist()        # picks x[j]
+    [[[[1.0, 2.0]]]]
+    """
+    if isinstance(weight, Tensor) and weight.ndim >= 2:
+        weight = weight[..., ::-1, ::-1]
+    return conv2d(input, weight, bias, stride, padding, dilation, groups)

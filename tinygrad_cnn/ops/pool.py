@@ -1,0 +1,325 @@
+"""Pooling: max (with indices), max-unpool, average and adaptive average pooling.
+
+Max-pooling runs as a loop over the KH*KW kernel offsets (never over samples): each offset is
+one strided slice of the input, folded in with ``maximum`` while the winning offset is
+tracked; for the common 2x2/stride-2 pool that is four slices, much faster than a multi-axis
+``max`` over a window view. Its backward sends each output gradient to the position of its
+maximum with :class:`PoolScatter`, whose own backward is the gather :class:`PoolGather` (and
+vice versa), so second-order gradients work.
+
+Average pooling is a composite of strided slices, sums and a division by the window counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_cnn import backend
+from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, out_size, pad_array, positive
+from tinygrad_cnn.ops.shape import pad
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = [
+    "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d",
+    "adaptive_avg_pool2d",
+]
+
+
+# -- scatter / gather on the flattened (N*C*H*W) input ---------------------------------------
+class PoolScatter(Function):
+    """Zeros of ``shape`` with ``grad`` added at flat positions ``index`` (same shape as grad).
+
+    ``overlap=False`` promises distinct positions, which allows a plain assignment.
+    """
+
+    def forward(self, grad, *, index, shape, overlap):
+        out = self.xp.zeros(int(np.prod(shape)), dtype=grad.dtype)
+        if overlap:
+            backend.scatter_add(out, index.reshape(-1), grad.reshape(-1))
+        else:
+            out[index.reshape(-1)] = grad.reshape(-1)
+        return out.reshape(shape)
+
+    def backward(self, grad):
+        return PoolGather.apply(grad, index=self.settings["index"], shape=self.settings["shape"],
+                                overlap=self.settings["overlap"])
+
+
+class PoolGather(Function):
+    """``x.flatten()[index]``: the values at flat positions ``index``."""
+
+    def forward(self, x, *, index, shape, overlap):
+        self.in_shape = x.shape
+        return x.reshape(-1)[index]
+
+    def backward(self, grad):
+        return PoolScatter.apply(grad, index=self.settings["index"], shape=self.in_shape,
+                                 overlap=self.settings["overlap"])
+
+
+class MaxPool2d(Function):
+    """Max over windows of x (N, C, H, W); ``sink`` receives the flat argmax positions."""
+
+    def forward(self, x, *, kernel, stride, pads, dilation, out_hw, sink):
+        xp = self.xp
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+        xpad = pad_array(xp, x, pads, value=-xp.inf)
+        best, arg = None, None
+        for a in range(kh):
+            for b in range(kw):
+                r, q = a * dh, b * dw
+                part = xpad[:, :, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw]
+                if best is None:
+                    best = part.copy()
+                    arg = xp.zeros(part.shape, dtype=xp.int64)
+                    continue
+                better = part > best  # strictly: the first maximum wins ties
+                xp.maximum(best, part, out=best)
+                arg[better] = a * kw + b
+        # Flat positions in the unpadded input, for the scatter and for return_indices.
+        rows = xp.arange(oh).reshape(oh, 1) * sh - pads[0][0] + (arg // kw) * dh
+        cols = xp.arange(ow) * sw - pads[1][0] + (arg % kw) * dw
+        local = rows * w + cols  # (N, C, OH, OW) positions inside one H*W plane
+        self.index = local + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+        sink.append(local)
+        return best
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        (kh, kw), (sh, sw), (dh, dw) = (self.settings[k] for k in ("kernel", "stride", "dilation"))
+        overlap = sh < dh * (kh - 1) + 1 or sw < dw * (kw - 1) + 1
+        return PoolScatter.apply(grad, index=self.index, shape=x.shape, overlap=overlap)
+
+
+# -- argument checks ----------------------------------------------------------------------
+def _pool_args(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
+    names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
+                         f"got shape {x.shape}")
+    kernel = positive(ntuple(kernel_size, nd, "kernel_size", op), "kernel_size", op)
+    stride = kernel if stride is None or stride == () else positive(
+        ntuple(stride, nd, "stride", op), "stride", op)
+    pad = non_negative(ntuple(padding, nd, "padding", op), "padding", op)
+    dilation = positive(ntuple(dilation, nd, "dilation", op), "dilation", op)
+    for p, k in zip(pad, kernel):
+        if p > k // 2:
+            raise ValueError(f"{op}: padding should be at most half the kernel size, got "
+                             f"padding={pad} for kernel_size={kernel}")
+    dims = ("length",) if nd == 1 else ("height", "width")
+    out_hw = tuple(out_size(op, dim, n, k, s, p, p, d, ceil_mode)
+                   for dim, n, k, s, p, d in zip(dims, x.shape[-nd:], kernel, stride, pad, dilation))
+    # ceil_mode: the last window may hang over the right edge; pad enough to cover it.
+    pads = tuple((p, max(p, (o - 1) * s + d * (k - 1) + 1 - n - p))
+                 for n, k, s, p, d, o in zip(x.shape[-nd:], kernel, stride, pad, dilation, out_hw))
+    if nd == 1:
+        kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
+        pads, out_hw = ((0, 0), *pads), (1, *out_hw)
+    return kernel, stride, pads, dilation, out_hw
+
+
+def _to4d(x, nd):
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    return (x.unsqueeze(2) if nd == 1 else x), unbatched
+
+
+def _from4d(out, nd, unbatched):
+    if nd == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
+
+
+# -- max pooling --------------------------------------------------------------------------
+def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
+    kernel, stride, pads, dilation, out_hw = _pool_args(op, nd, x, kernel_size, stride, padding,
+                                                        dilation, ceil_mode)
+    x4, unbatched = _to4d(x, nd)
+    sink = []
+    out = MaxPool2d.apply(x4, kernel=kernel, stride=stride, pads=pads, dilation=dilation,
+                          out_hw=out_hw, sink=sink)
+    out = _from4d(out, nd, unbatched)
+    if not return_indices:
+        return out
+    index = Tensor._wrap(sink[0])
+    return out, _from4d(index, nd, unbatched)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max over KH x KW windows, PyTorch's ``F.max_pool2d`` (``stride`` defaults to the kernel).
+
+    ``input`` (N, C, H, W) or (C, H, W); padding (at most half the kernel) counts as -inf.
+    With ``return_indices`` also returns the flat position of each maximum in its H*W plane
+    (what ``max_unpool2d`` takes).
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor(np.array([[[[1.0, 2.0, 5.0, 6.0], [3.0, 4.0, 7.0, 8.0]]]]))
+    >>> out, idx = max_pool2d(x, 2, return_indices=True)
+    >>> out.tolist(), idx.tolist()
+    ([[[[4.0, 8.0]]]], [[[[5, 7]]]])
+    """
+    return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
+               return_indices=False):
+    """Max over windows of the last dim of ``input`` (N, C, L) or (C, L).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> max_pool1d(Tensor([[1.0, 3.0, 2.0, 0.0]]), 2).tolist()
+    [[3.0, 2.0]]
+    """
+    return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):  # noqa: A002
+    """Place each value of ``input`` at its ``indices`` position in a zero map (undo a max-pool).
+
+    The output is (N, C, H, W) with H = (OH - 1)*S - 2P + KH, or ``output_size``.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor(np.array([[[[1.0, 2.0, 5.0, 6.0], [3.0, 4.0, 7.0, 8.0]]]]))
+    >>> out, idx = max_pool2d(x, 2, return_indices=True)
+    >>> max_unpool2d(out, idx, 2).tolist()
+    [[[[0.0, 0.0, 0.0, 0.0], [0.0, 4.0, 0.0, 8.0]]]]
+    """
+    op = "max_unpool2d"
+    if not isinstance(input, Tensor) or not isinstance(indices, Tensor):
+        raise TypeError(f"{op}: input and indices: expected Tensors")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: input: expected a 3-D or 4-D tensor, got shape {input.shape}")
+    if indices.shape != input.shape:
+        raise ValueError(f"{op}: indices: expected shape {input.shape} (that of input), got {indices.shape}")
+    kernel = positive(ntuple(kernel_size, 2, "kernel_size", op), "kernel_size", op)
+    stride = kernel if stride is None else positive(ntuple(stride, 2, "stride", op), "stride", op)
+    pad = non_negative(ntuple(padding, 2, "padding", op), "padding", op)
+    if output_size is None:
+        size = tuple((o - 1) * s - 2 * p + k
+                     for o, s, p, k in zip(input.shape[-2:], stride, pad, kernel))
+    else:
+        size = tuple(int(v) for v in tuple(output_size)[-2:])
+    x4, unbatched = _to4d(input, 2)
+    idx4 = indices.data if not unbatched else indices.data.reshape(1, *indices.shape)
+    xp = input.device.xp
+    n, c = x4.shape[:2]
+    if idx4.size and (int(idx4.min()) < 0 or int(idx4.max()) >= size[0] * size[1]):
+        raise ValueError(f"{op}: indices: expected values in [0, {size[0] * size[1]}) for an "
+                         f"output of size {size}, got [{int(idx4.min())}, {int(idx4.max())}]")
+    flat = idx4 + (xp.arange(n * c) * (size[0] * size[1])).reshape(n, c, 1, 1)
+    # Assignment, as in PyTorch: overlapping windows that share a maximum write the same value.
+    out = PoolScatter.apply(x4, index=flat, shape=(n, c, *size), overlap=False)
+    return out.squeeze(0) if unbatched else out
+
+
+# -- average pooling ----------------------------------------------------------------------
+def _window_sum(x, kernel, stride, dilation, out_hw):
+    """Sum over windows as KH*KW strided slices of x (already padded), differentiably."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    total = None
+    for a in range(kh):
+        for b in range(kw):
+            r, q = a * dh, b * dw
+            part = x[:, :, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw]
+            total = part if total is None else total + part
+    return total
+
+
+def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+              divisor_override=None):
+    kernel, stride, pads, dilation, out_hw = _pool_args(op, nd, x, kernel_size, stride, padding, 1,
+                                                        ceil_mode)
+    x4, unbatched = _to4d(x, nd)
+    h, w = x4.shape[2:]
+    (pt, pb), (pl, pr) = pads
+    xpad = pad(x4, (pl, pr, pt, pb)) if any(v for pair in pads for v in pair) else x4
+    total = _window_sum(xpad, kernel, stride, dilation, out_hw)
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{op}: divisor_override: expected a non-zero number, got 0")
+        out = total / divisor_override
+    else:
+        # Divisors, computed once on the host: window cells inside the input, or inside the
+        # symmetric padding with count_include_pad (never the extra ceil_mode overhang).
+        mask = np.zeros((1, 1, h + pt + pb, w + pl + pr))
+        if count_include_pad:
+            mask[:, :, :h + 2 * pt, :w + 2 * pl] = 1
+        else:
+            mask[:, :, pt:pt + h, pl:pl + w] = 1
+        counts = _window_sum(Tensor(mask), kernel, stride, dilation, out_hw).numpy()
+        if np.all(counts == counts.flat[0]):
+            out = total / float(counts.flat[0])
+        else:
+            out = total / Tensor._wrap(backend.to_device(counts.astype(x4.dtype), x4.device))
+    return _from4d(out, nd, unbatched)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True, divisor_override=None):
+    """Mean over KH x KW windows, PyTorch's ``F.avg_pool2d``.
+
+    Zero padding counts in the divisor when ``count_include_pad`` (the default).
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).tolist()
+    [[[[2.5, 4.5], [10.5, 12.5]]]]
+    """
+    return _avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+               count_include_pad=True):
+    """Mean over windows of the last dim of ``input`` (N, C, L) or (C, L)."""
+    return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad)
+
+
+def _adaptive_matrix(size: int, out: int) -> np.ndarray:
+    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
+    m = np.zeros((out, size))
+    for i in range(out):
+        lo, hi = (i * size) // out, -(-((i + 1) * size) // out)
+        m[i, lo:hi] = 1.0 / (hi - lo)
+    return m
+
+
+def adaptive_avg_pool2d(input, output_size):  # noqa: A002
+    """Average pooling to a fixed ``output_size`` (int or pair; None keeps that dim).
+
+    Window i along a dim of size n covers [floor(i*n/out), ceil((i+1)*n/out)), as in PyTorch,
+    computed as ``A_h @ x @ A_w^T`` with two small averaging matrices.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> adaptive_avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 1).tolist()
+    [[[[7.5]]]]
+    """
+    op = "adaptive_avg_pool2d"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: input: expected a 3-D or 4-D tensor, got shape {input.shape}")
+    h, w = input.shape[-2:]
+    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(sizes) != 2:
+        raise TypeError(f"{op}: output_size: expected an int or a pair, got {output_size!r}")
+    oh, ow = (h if sizes[0] is None else sizes[0]), (w if sizes[1] is None else sizes[1])
+    positive(ntuple((oh, ow), 2, "output_size", op), "output_size", op)
+    x = input
+    dtype, device = input.dtype, input.device
+    if oh != h:
+        x = Tensor._wrap(backend.to_device(_adaptive_matrix(h, oh).astype(dtype), device)) @ x
+    if ow != w:
+        x = x @ Tensor._wrap(backend.to_device(_adaptive_matrix(w, ow).T.astype(dtype), device))
+    return x
