@@ -34,7 +34,7 @@ import weakref
 
 import numpy as np
 
-from tinygrad_cnn import engine
+from tinygrad_cnn import backend, engine
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
 __all__ = ["Function"]
@@ -59,28 +59,32 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **settings) -> Tensor:
         """Run the op on Tensors (plain scalars are converted) and record it in the graph."""
-        tensors = _as_tensors(cls, inputs)
-        device = tensors[0].device
+        # This is the hot path of the whole engine (once per op): keep it lean.
+        tensors = inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                tensors = _as_tensors(cls, inputs)
+                break
+        first = tensors[0].data
+        device = backend.device_of(first)
         for t in tensors[1:]:
-            if t.device != device:
-                raise RuntimeError(
-                    f"{cls.__name__}: expected all inputs on one device, got {device.name} and "
-                    f"{t.device.name}; move them with .to(device) first"
-                )
-        needs = tuple(t.requires_grad for t in tensors)
+            if type(t.data) is not type(first) or device.type != "cpu":
+                _check_same_device(cls, device, t)
+        needs = tuple([t._requires_grad for t in tensors])
         ctx = cls(device, tensors, needs)
         ctx.settings = settings
-        out = ctx.forward(*(t.data for t in tensors), **settings)
+        out = ctx.forward(*[t.data for t in tensors], **settings)
         if isinstance(out, np.generic):
             out = np.asarray(out)  # NumPy returns scalars from 0-d ops
-        record = cls.differentiable and engine.is_grad_enabled() and any(needs)
+        record = cls.differentiable and True in needs and engine.is_grad_enabled()
         result = Tensor._wrap(out, requires_grad=record)
         if record:
             result._ctx = ctx
-            ctx._versions = tuple(t._version for t in tensors)
+            ctx._versions = tuple([t._version for t in tensors])
             ctx._output = weakref.ref(result)
             result._output_version = result._version
-        engine.notify_created(ctx, result)
+        if engine._hooks:
+            engine.notify_created(ctx, result)
         return result
 
     def forward(self, *arrays, **settings):
@@ -141,11 +145,16 @@ class Function:
         return f"<{self.name} backward>"
 
 
+def _check_same_device(cls, device, t) -> None:
+    if t.device != device:
+        raise RuntimeError(
+            f"{cls.__name__}: expected all inputs on one device, got {device.name} and "
+            f"{t.device.name}; move them with .to(device) first"
+        )
+
+
 def _as_tensors(cls, inputs) -> tuple:
-    tensors = [x for x in inputs if isinstance(x, Tensor)]
-    if len(tensors) == len(inputs):
-        return inputs
-    if not tensors:
+    ref = next((x for x in inputs if isinstance(x, Tensor)), None)
+    if ref is None:
         raise TypeError(f"{cls.__name__}.apply: expected at least one Tensor input")
-    ref = tensors[0]
-    return tuple(x if isinstance(x, Tensor) else as_tensor(x, like=ref) for x in inputs)
+    return tuple([x if isinstance(x, Tensor) else as_tensor(x, like=ref) for x in inputs])

@@ -465,6 +465,8 @@ def as_tensor(value, like: Tensor) -> Tensor:
     """``value`` as a Tensor on ``like``'s device; Python scalars take ``like``'s dtype."""
     if isinstance(value, Tensor):
         return value
+    if type(value) is float and like.dtype.kind == "f":  # the common case: x * 0.5
+        return Tensor._wrap(like.device.xp.asarray(value, dtype=like.dtype))
     if isinstance(value, numbers.Number):
         kind = like.dtype.kind
         if kind == "f" or isinstance(value, bool):
