@@ -41,10 +41,12 @@ DOT_INSTALL_HINT = (
     "`.source` (or write it with `.save('graph.dot')`)."
 )
 
-# Setting names shortened in op labels, and values not worth showing.
-_ABBREV = {"stride": "s", "padding": "p", "dilation": "d", "groups": "g", "kernel_size": "k"}
-_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "ceil_mode": False,
-             "keepdim": False, "count_include_pad": True}
+# Setting names shortened in op labels, values not worth showing, and plumbing never shown.
+_ABBREV = {"stride": "s", "padding": "p", "pads": "p", "dilation": "d", "groups": "g",
+           "kernel_size": "k", "kernel": "k"}
+_DEFAULTS = {"stride": 1, "padding": 0, "pads": 0, "dilation": 1, "groups": 1,
+             "ceil_mode": False, "keepdim": False, "count_include_pad": True}
+_HIDDEN = {"out_hw", "sink", "cols"}
 # A sequential (viridis-like) palette: small gradients dark blue, large ones yellow.
 _PALETTE = [(0x44, 0x01, 0x54), (0x3b, 0x52, 0x8b), (0x21, 0x91, 0x8c), (0x5e, 0xc9, 0x62),
             (0xfd, 0xe7, 0x25)]
@@ -135,37 +137,65 @@ def _tensors(obj):
 
 
 # -- labels ----------------------------------------------------------------------------------
+def _flat_numbers(v):
+    """The numbers of a nested tuple, or None if it holds anything else."""
+    out, stack = [], [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (tuple, list)):
+            stack.extend(reversed(x))
+        elif isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+            out.append(x)
+        else:
+            return None
+    return out
+
+
 def _fmt_value(v) -> str:
     if hasattr(v, "shape") and hasattr(v, "dtype"):
         return f"<array {tuple(v.shape)}>"
-    if isinstance(v, (tuple, list)):
-        if v and all(x == v[0] for x in v) and not isinstance(v[0], (tuple, list)):
-            return _fmt_value(v[0])
-        return ",".join(_fmt_value(x) for x in v)
-    if isinstance(v, float):
+    nums = _flat_numbers(v) if isinstance(v, tuple) else None
+    if nums:
+        return _fmt_value(nums[0]) if all(x == nums[0] for x in nums) else ",".join(
+            _fmt_value(x) for x in nums)
+    if isinstance(v, (float, np.floating)):
         return f"{v:g}"
-    text = getattr(v, "name", None) if not isinstance(v, (int, str, bool)) else None
-    text = text if isinstance(text, str) else str(v)
+    text = v.name if isinstance(getattr(v, "name", None), str) else str(v)  # dtypes, devices
     return text if len(text) <= 24 else text[:21] + "..."
 
 
 def _is_default(key, value) -> bool:
-    if value is None or key not in _DEFAULTS:
-        return value is None
-    vals = value if isinstance(value, (tuple, list)) else (value,)
-    return all(v == _DEFAULTS[key] for v in vals)
+    if value is None:
+        return True
+    nums = _flat_numbers(value) if isinstance(value, tuple) else [value]
+    return key in _DEFAULTS and bool(nums) and all(x == _DEFAULTS[key] for x in nums)
+
+
+def _settings(ctx):
+    """An op's settings, with grouped ones (a namedtuple such as conv's geometry) spread out
+    and internal plumbing (mutable lists, output sizes) left out."""
+    for key, value in getattr(ctx, "settings", {}).items():
+        if key in _HIDDEN or key.startswith("_") or isinstance(value, (list, dict)):
+            continue
+        if hasattr(value, "_asdict"):
+            yield from value._asdict().items()
+        else:
+            yield key, value
 
 
 def format_op(ctx) -> str:
     """An op's graph label: its name and its non-default settings.
 
     >>> import tinygrad_cnn as tg
-    >>> x = tg.Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> import tinygrad_cnn.nn.functional as F
+    >>> x = tg.randn(1, 3, 8, 8, requires_grad=True)
+    >>> format_op(F.conv2d(x, tg.randn(4, 3, 3, 3), stride=2, padding=1)._ctx)
+    'Conv2d s=2 p=1'
     >>> format_op(x.sum(1, keepdim=True)._ctx)
     'Sum axes=1 keepdim=True'
     """
     parts = [ctx.name]
-    for key, value in getattr(ctx, "settings", {}).items():
+    for key, value in _settings(ctx):
         if not _is_default(key, value):
             parts.append(f"{_ABBREV.get(key, key)}={_fmt_value(value)}")
     return " ".join(parts)

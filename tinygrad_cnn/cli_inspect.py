@@ -1,0 +1,113 @@
+"""The ``graph`` and ``summary`` commands: look inside a model from the shell.
+
+``python -m tinygrad_cnn graph --model lenet --out lenet.svg`` draws the gradient graph of one
+training step (a random batch, cross-entropy loss) with gradient norms;
+``python -m tinygrad_cnn summary --model lenet`` prints the layer table. The main CLI mounts
+them with :func:`add_subcommands`; ``python -m tinygrad_cnn.cli_inspect`` runs them alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_subcommands", "cmd_graph", "cmd_summary", "main"]
+
+_FORMATS = ("svg", "png", "pdf", "dot", "gv")
+
+
+def _input_size(text, model, batch):
+    if text:
+        return tuple(int(v) for v in text.lower().replace("x", ",").split(",") if v)
+    return (batch, *getattr(model, "input_size", (1, 32, 32)))
+
+
+def add_subcommands(subparsers) -> None:
+    """Register ``graph`` and ``summary`` on an ``argparse`` subparsers object."""
+    g = subparsers.add_parser(
+        "graph", help="draw the gradient graph of one training step",
+        description="Draw the computation graph of one training step (random input, "
+                    "cross-entropy loss) with gradient norms, to SVG, PNG, PDF or DOT.")
+    g.add_argument("--model", default="lenet", help="model name (default: lenet)")
+    g.add_argument("--out", default="graph.svg",
+                   help="output file; its extension picks the format: " + ", ".join(_FORMATS))
+    g.add_argument("--batch-size", type=int, default=2, help="batch of the random input")
+    g.add_argument("--input-size", default=None,
+                   help="full input shape such as 1,1,32,32 (default: the model's)")
+    g.add_argument("--collapse", choices=("none", "modules", "clusters"), default="none",
+                   help="fold each layer into one node, or box its ops by layer")
+    g.add_argument("--no-grad", action="store_true", help="leave out gradient norms and colours")
+    g.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="layout direction")
+    g.add_argument("--seed", type=int, default=0)
+    g.set_defaults(func=cmd_graph)
+
+    s = subparsers.add_parser("summary", help="print a layer-by-layer table of a model",
+                              description="Output shapes, parameters, receptive fields, "
+                                          "multiply-adds and activation memory per layer.")
+    s.add_argument("--model", default="lenet", help="model name (default: lenet)")
+    s.add_argument("--input-size", default=None,
+                   help="full input shape such as 1,1,32,32 (default: 1 x the model's)")
+    s.add_argument("--device", default="cpu", help="cpu or cuda")
+    s.set_defaults(func=cmd_summary)
+
+
+def cmd_graph(args) -> int:
+    import tinygrad_cnn as tg  # noqa: PLC0415
+    import tinygrad_cnn.nn.functional as F  # noqa: PLC0415
+    from tinygrad_cnn.models import get_model  # noqa: PLC0415
+    from tinygrad_cnn.viz import DotNotFoundError, draw_graph, trace_modules  # noqa: PLC0415
+
+    out = Path(args.out)
+    fmt = out.suffix.lstrip(".").lower()
+    if fmt not in _FORMATS:
+        print(f"graph: --out must end in one of .{', .'.join(_FORMATS)}, got {out.name!r}",
+              file=sys.stderr)
+        return 2
+    tg.manual_seed(args.seed)
+    model = get_model(args.model)
+    size = _input_size(args.input_size, model, args.batch_size)
+    x = tg.randn(*size)
+    target = tg.randint(0, 10, (size[0],))
+    with trace_modules(model) as trace:
+        logits = model(x)
+    loss = F.cross_entropy(logits, target)
+    collapse = {"none": False, "modules": True, "clusters": "cluster"}[args.collapse]
+    dot = draw_graph(loss, show_grad=not args.no_grad, collapse_modules=collapse, trace=trace,
+                     model=model, rankdir=args.rankdir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in ("dot", "gv"):
+        out.write_text(dot.source)
+    else:
+        try:
+            out.write_bytes(dot.pipe(format=fmt))
+        except DotNotFoundError as exc:
+            dot_path = out.with_suffix(".dot")
+            dot_path.write_text(dot.source)
+            print(f"graph: {exc}\nWrote the DOT source to {dot_path}", file=sys.stderr)
+            return 1
+    print(f"wrote {out} ({args.model}, loss {loss.item():.4f})")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from tinygrad_cnn.models import get_model  # noqa: PLC0415
+    from tinygrad_cnn.summary import summary  # noqa: PLC0415
+
+    model = get_model(args.model)
+    if args.device != "cpu":
+        model.to(args.device)
+    print(summary(model, _input_size(args.input_size, model, 1), device=args.device))
+    return 0
+
+
+def main(argv=None) -> int:
+    """Run ``graph`` or ``summary`` alone: ``python -m tinygrad_cnn.cli_inspect summary``."""
+    parser = argparse.ArgumentParser(prog="python -m tinygrad_cnn.cli_inspect")
+    add_subcommands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
