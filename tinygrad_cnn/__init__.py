@@ -11,6 +11,7 @@ from tinygrad_cnn.backend import Device, cuda_is_available, get_device
 from tinygrad_cnn.tensor import Tensor
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.engine import enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from tinygrad_cnn.anomaly import AnomalyError, detect_anomaly
 from tinygrad_cnn.autograd import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_cnn.creation import (
     arange, eye, full, manual_seed, ones, ones_like, rand, randint, randn, tensor, zeros,
@@ -36,7 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "nn", "Tensor", "Function", "Device", "get_device", "cuda_is_available",
     "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "gradcheck", "gradgradcheck", "GradcheckError",
+    "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly", "AnomalyError",
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye",
     "rand", "randn", "randint", "manual_seed",
     "abs", "clamp", "cos", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",

@@ -15,8 +15,10 @@ from contextlib import contextmanager
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward", "grad"]
 
 _state = threading.local()
-# Callbacks run after every op; used by anomaly detection, empty (and free) otherwise.
+# Callbacks run after every op's forward (ctx, output) and backward (ctx, input_grads);
+# used by anomaly detection and tests, empty (and free) otherwise.
 _hooks: list = []
+_grad_hooks: list = []
 
 
 def is_grad_enabled() -> bool:
@@ -86,6 +88,11 @@ class enable_grad(_GradMode):
     mode = True
 
 
+def in_backward() -> bool:
+    """Whether this thread is running some op's backward right now."""
+    return getattr(_state, "in_backward", 0) > 0
+
+
 def notify_created(ctx, out) -> None:
     for hook in _hooks:
         hook(ctx, out)
@@ -149,9 +156,15 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
                 continue
             if g is None:
                 continue
-            in_grads = ctx.backward(g)
+            _state.in_backward = getattr(_state, "in_backward", 0) + 1
+            try:
+                in_grads = ctx.backward(g)
+            finally:
+                _state.in_backward -= 1
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
+            for hook in _grad_hooks:
+                hook(ctx, in_grads)
             if len(in_grads) != len(ctx.inputs):
                 raise RuntimeError(
                     f"{ctx.name}.backward returned {len(in_grads)} gradients, expected "

@@ -293,6 +293,24 @@ class Tensor:
         self.data *= as_tensor(other, like=self).data
         return self
 
+    # ``x += y`` changes x in place, as in PyTorch (refused, like add_, inside a graph).
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        self._inplace_check("div_")
+        self.data /= as_tensor(other, like=self).data
+        return self
+
+    def div_(self, other) -> Tensor:
+        return self.__itruediv__(other)
+
     def __setitem__(self, index, value) -> None:
         self._inplace_check("__setitem__")
         value = as_tensor(value, like=self).data
