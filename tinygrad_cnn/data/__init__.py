@@ -11,7 +11,7 @@
 from tinygrad_cnn.data.dataset import Dataset, TensorDataset
 from tinygrad_cnn.data.idx import IDXError, read_idx, write_idx
 from tinygrad_cnn.data.loader import DataLoader
-from tinygrad_cnn.data.mnist import FASHION_MNIST_CLASSES, MNIST, FashionMNIST
+from tinygrad_cnn.data.mnist import FASHION_MNIST_CLASSES, MNIST, FashionMNIST, preprocess
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader", "read_idx", "write_idx", "IDXError",
-           "FashionMNIST", "MNIST", "FASHION_MNIST_CLASSES"]
+           "FashionMNIST", "MNIST", "FASHION_MNIST_CLASSES", "preprocess"]

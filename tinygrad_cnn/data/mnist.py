@@ -20,10 +20,29 @@ import numpy as np
 from tinygrad_cnn.data.dataset import Dataset
 from tinygrad_cnn.data.idx import read_idx
 
-__all__ = ["FashionMNIST", "MNIST", "FASHION_MNIST_CLASSES"]
+__all__ = ["FashionMNIST", "MNIST", "FASHION_MNIST_CLASSES", "preprocess"]
 
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
                          "Shirt", "Sneaker", "Bag", "Ankle boot")
+
+
+def preprocess(images, padding: int = 0, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
+    """uint8 images ``(N, H, W)`` to float32 ``(N, 1, H + 2*padding, W + 2*padding)``.
+
+    Scaled to [0, 1], zero-padded (the background of these images is 0), then normalised as
+    ``(x - mean) / std``.
+
+    >>> preprocess(np.full((1, 2, 2), 255, np.uint8), padding=1)[0, 0].tolist()
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    """
+    p = int(padding)
+    n, h, w = images.shape
+    x = np.zeros((n, 1, h + 2 * p, w + 2 * p), dtype=np.float32)
+    np.multiply(images, np.float32(1 / 255), out=x[:, 0, p:p + h, p:p + w])
+    if mean != 0.0 or std != 1.0:
+        x -= np.float32(mean)
+        x *= np.float32(1 / std)
+    return x
 
 
 class _MNISTLike(Dataset):
@@ -128,15 +147,7 @@ class _MNISTLike(Dataset):
         return len(self.data)
 
     def get_batch(self, indices) -> tuple:
-        images = self.data[indices]
-        p = self.padding
-        n, h, w = images.shape
-        x = np.zeros((n, 1, h + 2 * p, w + 2 * p), dtype=np.float32)
-        np.multiply(images, np.float32(1 / 255), out=x[:, 0, p:p + h, p:p + w])
-        if self.mean != 0.0 or self.std != 1.0:
-            x -= np.float32(self.mean)
-            x *= np.float32(1 / self.std)
-        return x, self.targets[indices]
+        return preprocess(self.data[indices], self.padding, self.mean, self.std), self.targets[indices]
 
     def __getitem__(self, index: int):
         x, y = self.get_batch(np.array([index]))
