@@ -26,6 +26,7 @@ from tinygrad_cnn.ops.shape import (
     broadcast_to, cat, flatten, pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )
 from tinygrad_cnn import nn
+from tinygrad_cnn.doctor import diagnose
 from tinygrad_cnn.serialization import load, save
 import numpy as _np
 
@@ -37,7 +38,7 @@ __version__ = "0.1.0"
 __all__ = [
     "nn", "Tensor", "Function", "Device", "get_device", "cuda_is_available",
     "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly", "AnomalyError",
+    "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly", "AnomalyError", "diagnose",
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye",
     "rand", "randn", "randint", "manual_seed",
     "abs", "clamp", "cos", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
