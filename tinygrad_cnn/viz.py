@@ -177,10 +177,10 @@ def _settings(ctx):
     for key, value in getattr(ctx, "settings", {}).items():
         if key in _HIDDEN or key.startswith("_") or isinstance(value, (list, dict)):
             continue
-        if hasattr(value, "_asdict"):
-            yield from value._asdict().items()
-        else:
-            yield key, value
+        for k, v in (value._asdict().items() if hasattr(value, "_asdict") else [(key, value)]):
+            if k == "pads" and all(isinstance(p, tuple) and len(set(p)) == 1 for p in v):
+                v = tuple(p[0] for p in v)  # ((1, 1), (2, 2)) -> (1, 2): symmetric padding
+            yield k, v
 
 
 def format_op(ctx) -> str:
