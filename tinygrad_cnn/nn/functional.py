@@ -18,14 +18,29 @@ from __future__ import annotations
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
 from tinygrad_cnn.ops.conv import (
-    conv1d, conv2d, conv_output_size, conv_transpose1d, conv_transpose2d, true_conv2d,
+    conv1d,
+    conv2d,
+    conv_output_size,
+    conv_transpose1d,
+    conv_transpose2d,
+    true_conv2d,
 )
 from tinygrad_cnn.ops.elementwise import leaky_relu, relu, sigmoid, tanh
 from tinygrad_cnn.ops.loss import (
-    binary_cross_entropy_with_logits, cross_entropy, log_softmax, mse_loss, nll_loss, softmax,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    log_softmax,
+    mse_loss,
+    nll_loss,
+    softmax,
 )
 from tinygrad_cnn.ops.pool import (
-    adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, max_unpool2d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool2d,
 )
 from tinygrad_cnn.ops.shape import pad
 from tinygrad_cnn.tensor import Tensor

@@ -21,7 +21,13 @@ from collections import namedtuple
 
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
-    correlate, im2col, non_negative, ntuple, out_size, pad_array, positive,
+    correlate,
+    im2col,
+    non_negative,
+    ntuple,
+    out_size,
+    pad_array,
+    positive,
 )
 from tinygrad_cnn.tensor import Tensor
 
