@@ -1,8 +1,8 @@
 """Op-case rows for convolution: conv1d/2d, transposed convolutions, true convolution."""
 
-import numpy as np
 
 import reference as ref
+
 import tinygrad_cnn.nn.functional as F
 from cases import OpCase
 

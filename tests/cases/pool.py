@@ -1,8 +1,8 @@
 """Op-case rows for pooling. Max-pool inputs are a shuffle of well-separated values (no ties)."""
 
 import numpy as np
-
 import reference as ref
+
 import tinygrad_cnn.nn.functional as F
 from cases import OpCase
 
