@@ -8,7 +8,9 @@ course's notation, batch dropped), its parameter count, its receptive field on t
 The receptive field of a unit is the side of the input patch it can see; the jump is the
 input distance between two neighbouring units of the layer. Through a layer with kernel k,
 stride s and dilation d: ``rf_out = rf_in + d*(k-1) * jump_in`` and ``jump_out = jump_in * s``.
-Element-wise layers keep both; a fully connected layer sees everything ("all").
+Element-wise layers keep both; a fully connected layer sees everything ("all"). The
+receptive field follows the layers (modules): a convolution or pooling written as a function
+call inside ``forward`` (``F.max_pool2d``) is not a row and is not counted.
 """
 
 from __future__ import annotations
