@@ -1,0 +1,80 @@
+"""Graph memory is returned after backward: live tensors, process RSS, saved buffers."""
+
+import gc
+import os
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+import tinygrad_cnn.nn.functional as F
+from tinygrad_cnn import Tensor, nn, optim
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _small_cnn():
+    tg.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(4 * 4 * 4, 10),
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_rss_is_flat_over_thousands_of_training_steps(create_graph):
+    model = _small_cnn()
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((8, 1, 8, 8)).astype(np.float32))
+    y = Tensor(rng.integers(0, 10, 8))
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward(create_graph=create_graph)
+        opt.step()
+
+    for _ in range(200):  # warm up allocator pools
+        step()
+    gc.collect()
+    before = _rss_mb()
+    for _ in range(2000):
+        step()
+    gc.collect()
+    grown = _rss_mb() - before
+    assert grown < 8, f"RSS grew by {grown:.1f} MB over 2000 steps (create_graph={create_graph})"
+
+
+def test_live_tensor_count_is_flat_for_a_cnn():
+    model = _small_cnn()
+    x = Tensor(np.ones((2, 1, 8, 8), dtype=np.float32))
+
+    def live():
+        gc.collect()
+        return sum(isinstance(o, Tensor) for o in gc.get_objects())
+
+    for _ in range(3):
+        model(x).sum().backward()
+    before = live()
+    for _ in range(300):
+        model(x).sum().backward()
+    assert live() <= before
+
+
+def test_im2col_buffers_do_not_outlive_backward():
+    """After backward every op of the graph has dropped its saved arrays."""
+    x = Tensor(np.ones((2, 3, 8, 8), dtype=np.float32))
+    w = Tensor(np.ones((4, 3, 3, 3), dtype=np.float32), requires_grad=True)
+    h = F.conv2d(x, w, padding=1)
+    out = F.max_pool2d(h.relu(), 2)
+    ctxs = [out.grad_fn, h.grad_fn]
+    out.sum().backward()
+    for ctx in ctxs:
+        arrays = [k for k, v in vars(ctx).items() if isinstance(v, np.ndarray)]
+        assert ctx.released and not arrays, f"{ctx.name} still holds {arrays}"
