@@ -1,0 +1,277 @@
+"""nn.Module machinery and layers: registration, state dicts, modes, hooks, BatchNorm, Dropout."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 2, 3)
+        self.bn = nn.BatchNorm2d(2)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(2 * 4 * 4, 3))
+
+    def forward(self, x):
+        return self.head(tg.relu(self.bn(self.conv1(x))))
+
+
+def test_parameters_in_definition_order_and_pytorch_keys():
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == [
+        "conv1.weight", "conv1.bias", "bn.weight", "bn.bias", "head.1.weight", "head.1.bias"]
+    assert list(net.state_dict()) == [
+        "conv1.weight", "conv1.bias", "bn.weight", "bn.bias", "bn.running_mean",
+        "bn.running_var", "bn.num_batches_tracked", "head.1.weight", "head.1.bias"]
+    assert [n for n, _ in net.named_children()] == ["conv1", "bn", "head"]
+    assert [n for n, _ in net.named_modules()] == ["", "conv1", "bn", "head", "head.0", "head.1"]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+
+
+def test_shared_parameters_are_listed_once():
+    lin = nn.Linear(2, 2)
+    seq = nn.Sequential(lin, nn.ReLU(), lin)
+    assert len(list(seq.parameters())) == 2
+
+
+def test_state_dict_round_trip_with_numpy_and_tensors():
+    tg.manual_seed(0)
+    a, b = Net(), Net()
+    x = tg.randn(2, 1, 6, 6)
+    a(x)  # update BN running stats so buffers differ from the defaults
+    a.eval(), b.eval()
+    b.load_state_dict({k: v.numpy() for k, v in a.state_dict().items()})
+    np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
+    assert int(b.bn.num_batches_tracked.item()) == 1
+    c = Net().eval()
+    c.load_state_dict(a.state_dict())
+    np.testing.assert_array_equal(a(x).numpy(), c(x).numpy())
+
+
+def test_load_state_dict_errors_name_keys_and_shapes():
+    net = Net()
+    state = {k: v.numpy() for k, v in net.state_dict().items()}
+    del state["conv1.bias"]
+    state["extra.weight"] = np.zeros(1)
+    with pytest.raises(KeyError, match=r"missing keys: 'conv1.bias'.*unexpected keys: 'extra.weight'"):
+        net.load_state_dict(state)
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    assert missing == ["conv1.bias"] and unexpected == ["extra.weight"]
+    bad = {k: v.numpy() for k, v in net.state_dict().items()}
+    bad["head.1.weight"] = np.zeros((3, 5))
+    with pytest.raises(ValueError, match=r"head\.1\.weight.*\(3, 5\).*\(3, 32\)"):
+        net.load_state_dict(bad)
+
+
+def test_load_keeps_parameter_objects_and_dtype():
+    lin = nn.Linear(2, 2)
+    w = lin.weight
+    lin.load_state_dict({"weight": np.ones((2, 2), dtype=np.float64), "bias": np.zeros(2)})
+    assert lin.weight is w and w.dtype == np.float32 and w.numpy().tolist() == [[1, 1], [1, 1]]
+
+
+def test_train_eval_requires_grad_and_zero_grad():
+    net = Net()
+    assert net.training and net.head[1].training
+    net.eval()
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    net(tg.randn(2, 1, 6, 6)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad(set_to_none=False)
+    assert all(float(abs(p.grad.numpy()).sum()) == 0 for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+
+
+def test_forward_hook_and_remove():
+    calls = []
+    lin = nn.Linear(3, 2)
+    seq = nn.Sequential(lin, nn.ReLU())
+    handle = lin.register_forward_hook(lambda m, inp, out: calls.append((m, inp[0].shape, out.shape)))
+    seq(tg.ones(4, 3))
+    assert calls == [(lin, (4, 3), (4, 2))]
+    handle.remove()
+    seq(tg.ones(4, 3))
+    assert len(calls) == 1
+
+
+def test_repr_like_pytorch():
+    assert repr(nn.Sequential(nn.Conv2d(1, 6, 5), nn.MaxPool2d(2))) == (
+        "Sequential(\n  (0): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n"
+        "  (1): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n)")
+    assert repr(nn.BatchNorm1d(4)) == (
+        "BatchNorm1d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)")
+
+
+def test_module_to_device_keeps_parameters(device):
+    lin = nn.Linear(3, 2)
+    w = lin.weight
+    lin.to(device)
+    assert lin.weight is w and w.device == tg.get_device(device)
+    out = lin(tg.Tensor(np.ones((4, 3), np.float32), device=device))
+    out.sum().backward()
+    assert out.device == tg.get_device(device) and w.grad.device == tg.get_device(device)
+
+
+def test_default_init_bounds():
+    tg.manual_seed(0)
+    lin = nn.Linear(400, 120)
+    bound = 1 / math.sqrt(400)
+    w, b = lin.weight.numpy(), lin.bias.numpy()
+    assert abs(w).max() <= bound and abs(b).max() <= bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.02 * bound
+    conv = nn.Conv2d(6, 16, 5)
+    assert abs(conv.weight.numpy()).max() <= 1 / math.sqrt(150)
+
+
+def _bn_reference(x, axes, eps):
+    mean = x.mean(axis=axes, keepdims=True)
+    var = x.var(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps), mean.ravel(), x.var(axis=axes, ddof=1).ravel()
+
+
+@pytest.mark.parametrize("cls,shape,axes", [
+    (nn.BatchNorm1d, (8, 3), (0,)), (nn.BatchNorm1d, (4, 3, 5), (0, 2)),
+    (nn.BatchNorm2d, (4, 3, 5, 5), (0, 2, 3))])
+def test_batchnorm_train_and_eval_as_pytorch(cls, shape, axes, device):
+    rng = np.random.default_rng(0)
+    bn = cls(3, momentum=0.2).to(device)
+    w, b = rng.normal(size=3).astype(np.float32), rng.normal(size=3).astype(np.float32)
+    bn.load_state_dict({"weight": w, "bias": b}, strict=False)
+    bshape = (1, 3) + (1,) * (len(shape) - 2)
+    running_mean, running_var = np.zeros(3), np.ones(3)
+    for _ in range(2):
+        x = (rng.normal(size=shape) * 3 + 1).astype(np.float32)
+        out = bn(tg.Tensor(x, device=device)).numpy()
+        xhat, mean, var_unbiased = _bn_reference(x.astype(np.float64), axes, 1e-5)
+        np.testing.assert_allclose(out, xhat * w.reshape(bshape) + b.reshape(bshape), atol=1e-4)
+        running_mean = 0.8 * running_mean + 0.2 * mean
+        running_var = 0.8 * running_var + 0.2 * var_unbiased
+        np.testing.assert_allclose(bn.running_mean.numpy(), running_mean, rtol=1e-5)
+        np.testing.assert_allclose(bn.running_var.numpy(), running_var, rtol=1e-5)
+    assert int(bn.num_batches_tracked.item()) == 2
+    bn.eval()
+    x = rng.normal(size=shape).astype(np.float32)
+    out = bn(tg.Tensor(x, device=device)).numpy()
+    ref = (x - running_mean.reshape(bshape)) / np.sqrt(running_var.reshape(bshape) + 1e-5)
+    np.testing.assert_allclose(out, ref * w.reshape(bshape) + b.reshape(bshape), atol=1e-4)
+    np.testing.assert_allclose(bn.running_mean.numpy(), running_mean, rtol=1e-5)  # unchanged
+
+
+def test_batchnorm_cumulative_average_and_no_tracking():
+    rng = np.random.default_rng(1)
+    bn = nn.BatchNorm1d(2, momentum=None)
+    xs = [rng.normal(size=(6, 2)).astype(np.float32) for _ in range(3)]
+    for x in xs:
+        bn(tg.Tensor(x))
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-5)
+    free = nn.BatchNorm1d(2, affine=False, track_running_stats=False).eval()
+    assert list(free.state_dict()) == []
+    np.testing.assert_allclose(free(tg.Tensor(xs[0])).numpy(), _bn_reference(xs[0], (0,), 1e-5)[0],
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(tg.ones(1, 2))
+
+
+def test_batchnorm_gradients():
+    rng = np.random.default_rng(2)
+    bn = nn.BatchNorm2d(2, dtype=np.float64)
+    bn.weight.data[...] = rng.normal(size=2)
+    x = tg.Tensor(rng.normal(size=(3, 2, 2, 2)), requires_grad=True)
+    assert tg.gradcheck(lambda t: bn(t), x)
+    c = rng.normal(size=(3, 2, 2, 2))
+    (bn(tg.Tensor(x.data)) * tg.Tensor(c)).sum().backward()
+    xhat = _bn_reference(x.numpy(), (0, 2, 3), 1e-5)[0]
+    np.testing.assert_allclose(bn.weight.grad.numpy(), (xhat * c).sum((0, 2, 3)), rtol=1e-8)
+    np.testing.assert_allclose(bn.bias.grad.numpy(), c.sum((0, 2, 3)), rtol=1e-8)
+
+
+def test_dropout_train_vs_eval():
+    tg.manual_seed(0)
+    drop = nn.Dropout(0.25)
+    x = tg.ones(100, 100)
+    y = drop(x).numpy()
+    kept = y != 0
+    assert abs(kept.mean() - 0.75) < 0.02
+    np.testing.assert_allclose(y[kept], 1 / 0.75, rtol=1e-6)
+    drop.eval()
+    np.testing.assert_array_equal(drop(x).numpy(), x.numpy())
+    assert (nn.Dropout(0.0)(x).numpy() == 1).all()
+
+
+def test_layers_shapes_and_values():
+    tg.manual_seed(0)
+    x = tg.randn(2, 3, 8, 8)
+    assert nn.Conv2d(3, 4, 3, stride=2, padding=1)(x).shape == (2, 4, 4, 4)
+    assert nn.ConvTranspose2d(3, 4, 2, stride=2)(x).shape == (2, 4, 16, 16)
+    assert nn.Conv1d(3, 5, 3)(tg.randn(2, 3, 10)).shape == (2, 5, 8)
+    assert nn.MaxPool2d(2)(x).shape == (2, 3, 4, 4)
+    assert nn.AvgPool2d(2)(x).shape == (2, 3, 4, 4)
+    assert nn.MaxPool1d(2)(tg.randn(2, 3, 10)).shape == (2, 3, 5)
+    assert nn.AvgPool1d(2)(tg.randn(2, 3, 10)).shape == (2, 3, 5)
+    assert nn.AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
+    assert nn.Flatten()(x).shape == (2, 192)
+    xs = x.numpy()
+    np.testing.assert_allclose(nn.ReLU()(x).numpy(), np.maximum(xs, 0))
+    np.testing.assert_allclose(nn.LeakyReLU(0.1)(x).numpy(), np.where(xs > 0, xs, 0.1 * xs), rtol=1e-6)
+    np.testing.assert_allclose(nn.Sigmoid()(x).numpy(), 1 / (1 + np.exp(-xs)), rtol=1e-5)
+    np.testing.assert_allclose(nn.Tanh()(x).numpy(), np.tanh(xs), rtol=1e-5, atol=1e-6)
+    sm = nn.Softmax(dim=1)(x).numpy()
+    np.testing.assert_allclose(sm, np.exp(xs) / np.exp(xs).sum(1, keepdims=True), rtol=1e-5)
+
+
+def test_conv2d_matches_loop_reference():
+    tg.manual_seed(1)
+    conv = nn.Conv2d(2, 3, 3, padding=1)
+    x = tg.randn(1, 2, 4, 4)
+    xp = np.pad(x.numpy()[0], ((0, 0), (1, 1), (1, 1)))
+    w, b = conv.weight.numpy(), conv.bias.numpy()
+    ref = np.zeros((3, 4, 4))
+    for o in range(3):
+        for i in range(4):
+            for j in range(4):
+                ref[o, i, j] = (xp[:, i:i + 3, j:j + 3] * w[o]).sum() + b[o]
+    np.testing.assert_allclose(conv(x).numpy()[0], ref, rtol=1e-4, atol=1e-5)
+
+
+def test_losses_match_numpy():
+    rng = np.random.default_rng(3)
+    logits, target = rng.normal(size=(5, 4)).astype(np.float32), rng.integers(0, 4, 5)
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    ce = nn.CrossEntropyLoss()(tg.Tensor(logits), tg.Tensor(target))
+    assert abs(ce.item() + logp[np.arange(5), target].mean()) < 1e-5
+    a, b = rng.normal(size=(3, 2)).astype(np.float32), rng.normal(size=(3, 2)).astype(np.float32)
+    assert abs(nn.MSELoss()(tg.Tensor(a), tg.Tensor(b)).item() - ((a - b) ** 2).mean()) < 1e-6
+    assert abs(nn.MSELoss(reduction="sum")(tg.Tensor(a), tg.Tensor(b)).item()
+               - ((a - b) ** 2).sum()) < 1e-5
+
+
+def test_containers():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
+    assert len(layers) == 3 and len(list(layers.parameters())) == 6
+    layers.append(nn.ReLU())
+    assert isinstance(layers[-1], nn.ReLU)
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert isinstance(seq[1:], nn.Sequential) and len(seq[1:]) == 2
+    with pytest.raises(TypeError, match="cannot assign"):
+        seq[0].weight = tg.ones(3, 2)
+
+
+def test_clip_grad_norm():
+    a = tg.Tensor([3.0, 0.0], requires_grad=True)
+    b = tg.Tensor([0.0, 4.0], requires_grad=True)
+    (a * a / 2).sum().backward()
+    (b * b / 2).sum().backward()
+    total = nn.utils.clip_grad_norm_([a, b], max_norm=1.0)
+    assert abs(total.item() - 5.0) < 1e-6
+    np.testing.assert_allclose(a.grad.numpy(), [0.6, 0], rtol=1e-5)
+    np.testing.assert_allclose(b.grad.numpy(), [0, 0.8], rtol=1e-5)
+    assert abs(nn.utils.clip_grad_norm_([a, b], 10.0).item() - 1.0) < 1e-5  # no change below
