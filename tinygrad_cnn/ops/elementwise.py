@@ -281,12 +281,17 @@ def tanh(x) -> Tensor:
 # -- clamp, maximum, where ------------------------------------------------------------------
 class Clamp(Function):
     def forward(self, x, min, max):  # noqa: A002
-        self.mask = self.xp.ones(x.shape, dtype=bool)
+        # One-sided bounds through maximum/minimum: CuPy's clip wants both.
+        xp, out, mask = self.xp, x, None
         if min is not None:
-            self.mask &= x >= min
+            mask = x >= min
+            out = xp.maximum(out, min)
         if max is not None:
-            self.mask &= x <= max
-        return self.xp.clip(x, min, max)
+            upper = x <= max
+            mask = upper if mask is None else mask & upper
+            out = xp.minimum(out, max)
+        self.mask = mask
+        return out
 
     def backward(self, grad):
         return grad * _const(self, self.mask)
