@@ -1,0 +1,144 @@
+"""Pooling: sweeps against loop references, the course text's 4x4 example, gradient routing,
+unpooling and every bad-input error."""
+
+import numpy as np
+import pytest
+import reference as ref
+
+import tinygrad_cnn as tg
+import tinygrad_cnn.nn.functional as F
+from tinygrad_cnn import Tensor
+
+# (input shape, kernel_size, stride, padding, dilation, ceil_mode)
+MAX_CONFIGS = [
+    ((2, 3, 4, 4), 2, None, 0, 1, False),
+    ((1, 2, 5, 5), 2, None, 0, 1, False),  # odd size: the last row/column is dropped
+    ((1, 2, 5, 5), 2, None, 0, 1, True),  # ... or kept with ceil_mode
+    ((1, 2, 7, 6), 3, 2, 1, 1, False),
+    ((1, 2, 7, 7), 3, 2, 1, 2, True),
+    ((1, 2, 6, 5), (2, 3), (1, 2), (1, 0), 1, False),
+    ((1, 1, 1, 1), 1, None, 0, 1, False),  # 1x1 image
+    ((2, 2, 3, 4), (3, 4), None, 0, 1, False),  # kernel equal to the input
+    ((1, 2, 4, 4), 3, 1, 1, 1, False),  # 'same'-size pooling
+]
+
+
+def _distinct(shape, seed=0):
+    return np.random.default_rng(seed).permutation(np.arange(np.prod(shape), dtype=np.float64)).reshape(shape)
+
+
+@pytest.mark.parametrize("cfg", MAX_CONFIGS, ids=[str(c) for c in MAX_CONFIGS])
+def test_max_pool2d_sweep_matches_reference_with_indices(cfg):
+    shape, k, s, p, d, ceil = cfg
+    x = _distinct(shape)
+    out, idx = F.max_pool2d(Tensor(x), k, s, p, d, ceil, return_indices=True)
+    want, want_idx = ref.max_pool2d(x, k, s, p, d, ceil)
+    np.testing.assert_array_equal(out.numpy(), want)
+    np.testing.assert_array_equal(idx.numpy(), want_idx)
+    assert idx.dtype == np.int64
+
+
+@pytest.mark.parametrize("cfg", [c for c in MAX_CONFIGS if c[4] == 1], ids=str)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool2d_sweep_matches_reference(cfg, count_include_pad):
+    shape, k, s, p, _, ceil = cfg
+    x = np.random.default_rng(1).standard_normal(shape)
+    got = F.avg_pool2d(Tensor(x), k, s, p, ceil, count_include_pad)
+    np.testing.assert_allclose(got.numpy(), ref.avg_pool2d(x, k, s, p, ceil, count_include_pad), atol=1e-12)
+
+
+def test_seed_max_and_average_pooling_of_a_4x4_map():
+    # A 2x2 filter with stride 2 splits the 4x4 map into four quadrants.
+    x = Tensor(np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float32)[None, None])
+    assert F.max_pool2d(x, 2, stride=2).tolist() == [[[[6.0, 8.0], [3.0, 4.0]]]]
+    assert F.avg_pool2d(x, 2, stride=2).tolist() == [[[[3.25, 5.25], [2.0, 2.0]]]]
+
+
+def test_max_pool_gradient_goes_to_the_argmax_only():
+    x = Tensor(np.array([[[[1.0, 9.0, 2.0, 3.0], [4.0, 5.0, 8.0, 7.0]]]]), requires_grad=True)
+    F.max_pool2d(x, 2).backward(Tensor(np.array([[[[10.0, 20.0]]]])))
+    assert x.grad.tolist() == [[[[0.0, 10.0, 0.0, 0.0], [0.0, 0.0, 20.0, 0.0]]]]
+
+
+def test_max_pool_ties_send_the_gradient_to_one_position():
+    x = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.numpy().sum() == 1.0 and x.grad.numpy()[0, 0, 0, 0] == 1.0  # the first maximum
+
+
+def test_overlapping_windows_accumulate_gradient():
+    # The centre 9 is the maximum of all four 2x2 windows with stride 1.
+    x = Tensor(np.array([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]]), requires_grad=True)
+    F.max_pool2d(x, 2, stride=1).sum().backward()
+    assert x.grad.numpy()[0, 0, 1, 1] == 4.0
+    assert x.grad.numpy().sum() == 4.0
+
+
+def test_avg_pool_gradient_spreads_evenly():
+    x = Tensor(np.zeros((1, 1, 2, 4)), requires_grad=True)
+    F.avg_pool2d(x, 2).backward(Tensor(np.array([[[[4.0, 8.0]]]])))
+    assert x.grad.tolist() == [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]]
+
+
+def test_max_unpool_puts_values_back_at_their_positions():
+    x = _distinct((2, 3, 4, 6), seed=3)
+    out, idx = F.max_pool2d(Tensor(x), 2, return_indices=True)
+    un = F.max_unpool2d(out, idx, 2)
+    np.testing.assert_array_equal(un.numpy(), np.where(un.numpy() != 0, x, 0))
+    np.testing.assert_array_equal(un.numpy(), ref.max_unpool2d(out.numpy(), idx.numpy(), (4, 6)))
+    assert np.count_nonzero(un.numpy()) == out.numel()
+    assert F.max_unpool2d(out, idx, 2, output_size=(5, 7)).shape == (2, 3, 5, 7)
+
+
+def test_pool1d_and_unbatched():
+    x = _distinct((2, 3, 9))
+    got = F.max_pool1d(Tensor(x), 3, stride=2, padding=1)
+    np.testing.assert_array_equal(got.numpy(), ref.max_pool2d(x[:, :, None], (1, 3), (1, 2), (0, 1))[0][:, :, 0])
+    avg = F.avg_pool1d(Tensor(x), 3)
+    np.testing.assert_allclose(avg.numpy(), x[:, :, :9].reshape(2, 3, 3, 3).mean(-1))
+    assert F.max_pool2d(Tensor(_distinct((3, 4, 4))), 2).shape == (3, 2, 2)
+
+
+@pytest.mark.parametrize("out_size", [1, (2, 3), (5, 7), (3, None), (4, 4)])
+def test_adaptive_avg_pool2d(out_size):
+    x = np.random.default_rng(2).standard_normal((2, 3, 5, 7))
+    got = F.adaptive_avg_pool2d(Tensor(x), out_size)
+    sizes = (out_size, out_size) if isinstance(out_size, int) else out_size
+    full = tuple(n if s is None else s for s, n in zip(sizes, (5, 7)))
+    np.testing.assert_allclose(got.numpy(), ref.adaptive_avg_pool2d(x, full), atol=1e-12)
+    if out_size == 1:
+        np.testing.assert_allclose(got.numpy()[..., 0, 0], x.mean(axis=(2, 3)))
+
+
+def test_float32_preserved():
+    x = tg.randn(2, 3, 6, 6, requires_grad=True)
+    for out in (F.max_pool2d(x, 2), F.avg_pool2d(x, 3, 1, 1), F.adaptive_avg_pool2d(x, 4)):
+        assert out.dtype == np.float32
+        (gx,) = tg.grad(out.sum(), x)
+        assert gx.dtype == np.float32
+
+
+X = tg.zeros(1, 2, 4, 4)
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: F.max_pool2d(X, 3, padding=2), ValueError,
+     r"max_pool2d: padding should be at most half the kernel size, got padding=\(2, 2\) for kernel_size=\(3, 3\)"),
+    (lambda: F.avg_pool2d(X, 2, padding=(0, 2)), ValueError, r"avg_pool2d: padding should be at most half"),
+    (lambda: F.max_pool2d(X, 2, stride=0), ValueError, r"stride: expected positive values, got \(0, 0\)"),
+    (lambda: F.max_pool2d(X, 0), ValueError, r"kernel_size: expected positive values"),
+    (lambda: F.max_pool2d(X, 2, dilation=-1), ValueError, r"dilation: expected positive values"),
+    (lambda: F.max_pool2d(X, 5), ValueError,
+     r"output height would be floor\(\(size \+ 2P - D\*\(K-1\) - 1\)/S\) \+ 1 = "
+     r"floor\(\(4 \+ 2\*0 - 1\*\(5-1\) - 1\)/5\) \+ 1 = 0 <= 0"),
+    (lambda: F.max_pool2d(tg.zeros(4, 4), 2), ValueError,
+     r"max_pool2d: input: expected a 3-D or 4-D tensor .* got shape \(4, 4\)"),
+    (lambda: F.max_pool1d(X, 2), ValueError, r"max_pool1d: input: expected a 2-D or 3-D tensor"),
+    (lambda: F.max_pool2d(X, 2.0), TypeError, r"kernel_size: expected an int or a tuple of 2 ints"),
+    (lambda: F.max_unpool2d(tg.zeros(1, 2, 2, 2), tg.zeros(1, 2, 2, 2, dtype=np.int64) + 99, 2), ValueError,
+     r"indices: expected values in \[0, 16\)"),
+    (lambda: F.adaptive_avg_pool2d(X, 0), ValueError, r"output_size: expected positive values"),
+])
+def test_bad_input_raises(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
