@@ -25,7 +25,12 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
     def get_batch(self, indices) -> tuple:
-        """Samples ``indices`` stacked along a new first axis (override for speed)."""
+        """Samples ``indices`` (a slice or integers) stacked along a new first axis.
+
+        The default loops over ``__getitem__``; array-backed datasets override it for speed.
+        """
+        if isinstance(indices, slice):
+            indices = range(len(self))[indices]
         samples = [self[int(i)] for i in indices]
         if not isinstance(samples[0], tuple):
             return (np.stack([np.asarray(s) for s in samples]),)

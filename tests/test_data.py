@@ -1,0 +1,162 @@
+"""Data: IDX files, datasets, the DataLoader, and Fashion-MNIST/MNIST lookup and download."""
+
+import gzip
+import hashlib
+import os
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+from tinygrad_cnn.data import (
+    MNIST,
+    DataLoader,
+    Dataset,
+    FashionMNIST,
+    IDXError,
+    TensorDataset,
+    read_idx,
+    write_idx,
+)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["x.idx", "x.idx.gz"])
+def test_idx_round_trip(tmp_path, dtype, name):
+    arr = (np.arange(60) - 20).astype(dtype).reshape(3, 4, 5)
+    write_idx(tmp_path / name, arr)
+    back = read_idx(tmp_path / name)
+    assert back.dtype == dtype and back.shape == (3, 4, 5)
+    np.testing.assert_array_equal(back, arr)
+    assert (tmp_path / name).read_bytes()[:2] == (b"\x1f\x8b" if name.endswith(".gz") else b"\0\0")
+
+
+def test_idx_header_layout(tmp_path):
+    write_idx(tmp_path / "l.idx", np.array([7, 2], dtype=np.uint8))
+    assert (tmp_path / "l.idx").read_bytes() == bytes([0, 0, 8, 1, 0, 0, 0, 2, 7, 2])
+
+
+def test_idx_errors(tmp_path):
+    write_idx(tmp_path / "x.idx", np.zeros((4, 5), np.uint8))
+    raw = (tmp_path / "x.idx").read_bytes()
+    (tmp_path / "t.idx").write_bytes(raw[:-3])
+    with pytest.raises(IDXError, match="truncated"):
+        read_idx(tmp_path / "t.idx")
+    (tmp_path / "m.idx").write_bytes(b"\x01\x02\x03\x04" + raw[4:])
+    with pytest.raises(IDXError, match="not an IDX file"):
+        read_idx(tmp_path / "m.idx")
+    (tmp_path / "g.gz").write_bytes(gzip.compress(raw)[:-10])
+    with pytest.raises(IDXError, match="gzip"):
+        read_idx(tmp_path / "g.gz")
+
+
+def test_dataloader_batches_and_drop_last():
+    ds = TensorDataset(np.arange(10, dtype=np.float32)[:, None], np.arange(10))
+    loader = DataLoader(ds, batch_size=4)
+    assert len(loader) == 3
+    batches = [y.tolist() for _, y in loader]
+    assert batches == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    x, _ = next(iter(loader))
+    assert isinstance(x, tg.Tensor) and x.shape == (4, 1) and not x.requires_grad
+    loader = DataLoader(ds, batch_size=4, drop_last=True)
+    assert len(loader) == 2 and [len(y) for _, y in loader] == [4, 4]
+
+
+def test_shuffle_is_seeded_per_epoch_and_resumable():
+    ds = TensorDataset(np.arange(50))
+    a = DataLoader(ds, batch_size=50, shuffle=True, seed=3)
+    e0, e1 = [next(iter(a))[0].tolist() for _ in range(2)]
+    assert sorted(e0) == list(range(50)) and e0 != e1 and e0 != list(range(50))
+    b = DataLoader(ds, batch_size=50, shuffle=True, seed=3)
+    b.set_epoch(1)
+    assert next(iter(b))[0].tolist() == e1
+    tg.manual_seed(5)
+    c = [next(iter(DataLoader(ds, batch_size=50, shuffle=True)))[0].tolist()]
+    tg.manual_seed(5)
+    assert next(iter(DataLoader(ds, batch_size=50, shuffle=True)))[0].tolist() == c[0]
+
+
+def test_generic_dataset_and_device(device):
+    class Squares(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return np.float32(i), i * i
+
+    x, y = next(iter(DataLoader(Squares(), batch_size=5, device=device)))
+    assert y.tolist() == [0, 1, 4, 9, 16] and x.device == tg.get_device(device)
+
+
+def _write_fashion(folder, n_train=20, n_test=8, gz=True):
+    rng = np.random.default_rng(0)
+    os.makedirs(folder, exist_ok=True)
+    suffix = ".gz" if gz else ""
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        write_idx(os.path.join(folder, f"{prefix}-images-idx3-ubyte{suffix}"),
+                  rng.integers(0, 256, (n, 28, 28)).astype(np.uint8))
+        write_idx(os.path.join(folder, f"{prefix}-labels-idx1-ubyte{suffix}"),
+                  (np.arange(n) % 10).astype(np.uint8))
+
+
+@pytest.fixture
+def no_system(monkeypatch):
+    monkeypatch.setattr(FashionMNIST, "system_dirs", ())
+    monkeypatch.delenv("TINYGRAD_CNN_DATA", raising=False)
+
+
+@pytest.mark.parametrize("gz", [True, False])
+def test_fashion_mnist_from_root(tmp_path, no_system, gz):
+    _write_fashion(tmp_path, gz=gz)
+    train = FashionMNIST(tmp_path, train=True, download=False)
+    test = FashionMNIST(tmp_path, train=False, download=False, padding=2, mean=0.5, std=0.25)
+    assert len(train) == 20 and len(test) == 8
+    x, y = train[3]
+    assert x.shape == (1, 28, 28) and x.dtype == np.float32 and y == 3
+    np.testing.assert_allclose(x[0], train.data[3] / 255, rtol=1e-6)
+    xb, yb = test.get_batch(np.array([0, 1]))
+    assert xb.shape == (2, 1, 32, 32) and yb.tolist() == [0, 1]
+    np.testing.assert_allclose(xb[0, 0, 0, 0], (0 - 0.5) / 0.25)
+    np.testing.assert_allclose(xb[0, 0, 2:30, 2:30], (test.data[0] / 255 - 0.5) / 0.25, atol=1e-5)
+    assert test.classes[9] == "Ankle boot"
+
+
+def test_fashion_mnist_env_var_and_errors(tmp_path, no_system, monkeypatch):
+    _write_fashion(tmp_path / "fashion-mnist")
+    monkeypatch.setenv("TINYGRAD_CNN_DATA", str(tmp_path))
+    assert len(FashionMNIST(train=False, download=False)) == 8
+    monkeypatch.delenv("TINYGRAD_CNN_DATA")
+    with pytest.raises(FileNotFoundError, match="dataset-fashion-mnist"):
+        FashionMNIST(tmp_path / "empty", download=False)
+
+
+def test_download_with_checksum(tmp_path, monkeypatch, no_system):
+    mirror = tmp_path / "mirror"
+    _write_fashion(mirror)
+    files = FashionMNIST.files["train"] + FashionMNIST.files["test"]
+    md5 = {f: hashlib.md5((mirror / f).read_bytes()).hexdigest() for f in files}
+    monkeypatch.setattr(FashionMNIST, "mirrors", ("file:///nonexistent/", mirror.as_uri() + "/"))
+    monkeypatch.setattr(FashionMNIST, "md5", md5)
+    ds = FashionMNIST(tmp_path / "dl", train=True)
+    assert len(ds) == 20 and sorted(os.listdir(tmp_path / "dl")) == sorted(FashionMNIST.files["train"])
+    monkeypatch.setattr(FashionMNIST, "md5", {f: "0" * 32 for f in files})
+    with pytest.raises(RuntimeError, match="checksum mismatch"):
+        FashionMNIST(tmp_path / "dl2", train=False)
+    monkeypatch.setattr(FashionMNIST, "mirrors", ("http://127.0.0.1:9/",))
+    with pytest.raises(RuntimeError, match="could not download .*offline"):
+        FashionMNIST(tmp_path / "dl3", train=False)
+
+
+def test_mnist_uses_its_own_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("TINYGRAD_CNN_DATA", raising=False)
+    _write_fashion(tmp_path / "mnist")
+    assert len(MNIST(tmp_path, train=False, download=False)) == 8
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/share/datasets/fashion-mnist"),
+                    reason="Debian's dataset-fashion-mnist is not installed")
+def test_debian_package_location(monkeypatch):
+    monkeypatch.delenv("TINYGRAD_CNN_DATA", raising=False)
+    ds = FashionMNIST(train=False, download=False)
+    assert len(ds) == 10000 and ds.data.shape == (10000, 28, 28)
+    assert ds.classes[int(ds.targets[0])] == "Ankle boot"
