@@ -1,0 +1,193 @@
+"""tinygrad_cnn against PyTorch, side by side, in alternating processes.
+
+    python benchmarks/bench.py [--quick | --smoke] [--device cpu|cuda] [--out benchmarks/results]
+
+Each round runs one process per framework, A B A B ... (``workloads.py`` does the work), so
+slow drifts of the machine (other jobs, heat) hit both sides alike. Both sides get the same
+weights and data, drawn with NumPy from fixed seeds, and the report checks that they computed
+the same numbers. Reported: medians over all timed calls, the spread of the per-round medians
+(the noise), ratios ours / PyTorch (time over time; > 1 means slower), conv forward GFLOP/s
+against the NumPy float32 matmul peak of the same run, the peak memory of the LeNet training
+loop measured the same way in each framework's own process, and the engine overhead per op.
+A JSON and a Markdown report go to ``--out``. PyTorch is optional: without it only our side
+is measured and the report says so. ``--quick`` takes well under a minute; ``--smoke`` (the
+test suite's mode) a few seconds; neither asserts anything about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import glob
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from report import TARGETS, markdown, summarise  # noqa: E402
+
+MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops, memory rounds
+    "full": dict(rounds=5, repeats=10, warmup=2, epoch_batches=100, memory_steps=20,
+                 overhead_ops=20000, memory_rounds=2),
+    "quick": dict(rounds=1, repeats=3, warmup=1, epoch_batches=12, memory_steps=5,
+                  overhead_ops=2000, memory_rounds=1),
+    "smoke": dict(rounds=1, repeats=1, warmup=0, epoch_batches=2, memory_steps=2,
+                  overhead_ops=200, memory_rounds=1, only="pool_fwd_bwd,lenet_step,epoch"),
+}
+
+
+def blas_info() -> dict:
+    """NumPy's BLAS: library, kernel and thread count (read from OpenBLAS itself if it can)."""
+    import numpy as np  # noqa: PLC0415
+
+    info = {"numpy": np.__version__, "library": "unknown", "threads": None, "coretype": None}
+    libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in glob.glob(os.path.join(libdir, "*openblas*")):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        info["library"] = os.path.basename(path)
+        for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("", "")):
+            threads = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            core = getattr(lib, f"{prefix}openblas_get_corename{suffix}", None)
+            if threads is not None and core is not None:
+                core.restype = ctypes.c_char_p
+                info["threads"], info["coretype"] = int(threads()), core().decode()
+                break
+    if info["threads"] is None:  # not OpenBLAS, or not found: its usual environment
+        env = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+        info["threads"] = int(env) if env else os.cpu_count()
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(var):
+            info[var] = os.environ[var]
+    return info
+
+
+def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> dict:
+    cmd = [sys.executable, os.path.join(HERE, "workloads.py"), "--framework", framework,
+           "--device", args.device, "--threads", str(threads), "--mode", mode,
+           "--repeats", str(settings["repeats"]), "--warmup", str(settings["warmup"]),
+           "--epoch-batches", str(settings["epoch_batches"]),
+           "--memory-steps", str(settings["memory_steps"]),
+           "--overhead-ops", str(settings["overhead_ops"])]
+    if settings.get("only"):
+        cmd += ["--only", settings["only"]]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
+    wall = time.perf_counter() - start
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
+        return {"error": f"{framework} {mode} worker exited {proc.returncode}", "stderr": tail}
+    out = json.loads(lines[-1])
+    out["wall_s"] = wall
+    return out
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(args) -> dict:
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    settings = dict(MODES[mode])
+    for key in ("rounds", "repeats", "only"):
+        if getattr(args, key) is not None:
+            settings[key] = getattr(args, key)
+    blas = blas_info()
+    threads = args.threads or blas["threads"] or os.cpu_count()
+    have_torch = importlib.util.find_spec("torch") is not None and not args.no_torch
+    frameworks = ["ours", "torch"] if have_torch else ["ours"]
+    started = time.time()
+    meta = {
+        "mode": mode, "device": args.device, "settings": settings, "blas": blas,
+        "torch_threads": threads if have_torch else None,
+        "torch": _torch_version() if have_torch else None,
+        "torch_missing_reason": None if have_torch else (
+            "--no-torch given" if args.no_torch else "torch is not installed "
+            "(pip install torch==2.13.0)"),
+        "python": platform.python_version(), "machine": platform.machine(),
+        "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "workloads_shapes": {
+            "lenet_step": "LeNet-5, batch 64 of 1x32x32, cross-entropy, backward, SGD(lr 0.01, "
+                          "momentum 0.9)",
+            "conv": "conv2d 64->64, 3x3, padding 1, bias, batch 32 of 32x32 (2.42 GFLOP forward)",
+            "pool_fwd_bwd": "max_pool2d 2x2 stride 2, forward+backward, 32x64x32x32",
+            "epoch": "LeNet-5 training over shuffled batches of 64, own data pipeline",
+        },
+    }
+    rounds = {fw: [] for fw in frameworks}
+    for r in range(settings["rounds"]):
+        for fw in frameworks:  # A B A B ...
+            _log(f"round {r + 1}/{settings['rounds']}: {fw} timing")
+            rounds[fw].append(_worker(fw, args, settings, "time", threads))
+    memory = {fw: [] for fw in frameworks}
+    if not args.no_memory:
+        for r in range(settings["memory_rounds"]):
+            for fw in frameworks:
+                _log(f"memory {r + 1}/{settings['memory_rounds']}: {fw}")
+                memory[fw].append(_worker(fw, args, settings, "memory", threads))
+    overhead = None
+    if not args.no_overhead and args.device == "cpu":
+        _log("engine overhead per op")
+        overhead = _worker("ours", args, settings, "overhead", threads)
+    meta["loadavg_end"] = os.getloadavg()
+    meta["wall_s"] = time.time() - started
+    raw = {"rounds": rounds, "memory": memory, "overhead": overhead}
+    return {"meta": meta, "summary": summarise(raw, frameworks), "raw": raw}
+
+
+def _torch_version():
+    import torch  # noqa: PLC0415
+
+    return torch.__version__
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="one short round (< 60 s)")
+    p.add_argument("--smoke", action="store_true", help="the tiniest run, for the test suite")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (CuPy for ours, torch.cuda)")
+    p.add_argument("--out", default=os.path.join(HERE, "results"), help="report folder")
+    p.add_argument("--rounds", type=int, default=None, help="alternations (A B) per workload")
+    p.add_argument("--repeats", type=int, default=None, help="timed calls per process")
+    p.add_argument("--only", default=None,
+                   help="comma-separated subset of: matmul, conv_fwd, conv_fwd_bwd, "
+                        "pool_fwd_bwd, lenet_step, epoch")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch.set_num_threads (default: NumPy's BLAS thread count)")
+    p.add_argument("--no-torch", action="store_true", help="measure our side only")
+    p.add_argument("--no-memory", action="store_true")
+    p.add_argument("--no-overhead", action="store_true")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per worker process")
+    args = p.parse_args(argv)
+    report = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    text = markdown(report)
+    paths = []
+    for name in (f"bench-{args.device}-{stamp}", f"latest-{args.device}"):
+        with open(os.path.join(args.out, name + ".json"), "w") as f:
+            json.dump(report, f, indent=1)
+        with open(os.path.join(args.out, name + ".md"), "w") as f:
+            f.write(text)
+        paths.append(os.path.join(args.out, name))
+    print(text)
+    print(f"reports: {paths[0]}.json / .md (and latest-{args.device}.*)")
+    errors = [r["error"] for runs in report["raw"]["rounds"].values() for r in runs if "error" in r]
+    return 1 if errors and all("error" in r for r in report["raw"]["rounds"]["ours"]) else 0
+
+
+__all__ = ["main", "run", "blas_info", "TARGETS"]
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Summaries and the Markdown report of ``bench.py`` (medians, noise, ratios, targets)."""
+
+from __future__ import annotations
+
+import statistics
+
+TIMED = ("conv_fwd", "conv_fwd_bwd", "pool_fwd_bwd", "lenet_step")
+LABELS = {
+    "lenet_step": "LeNet-5 training step (batch 64)",
+    "conv_fwd": "conv 64->64 3x3 forward (no grad)",
+    "conv_fwd_bwd": "conv 64->64 3x3 forward+backward",
+    "pool_fwd_bwd": "max-pool 2x2 forward+backward",
+}
+# name, what, bound, "le" (ratio at most) or "ge" (at least)
+TARGETS = (
+    ("lenet_step", "LeNet-5 step, ours / PyTorch", 1.3, "le"),
+    ("conv_fwd_bwd", "conv forward+backward, ours / PyTorch", 1.5, "le"),
+    ("conv_fwd_peak", "conv forward GFLOP/s / NumPy matmul peak", 0.6, "ge"),
+    ("memory", "LeNet loop peak memory, ours / PyTorch", 1.0, "le"),
+)
+
+
+def _ok(runs):
+    return [r["results"] for r in runs if "results" in r]
+
+
+def _spread(values):
+    return [min(values), max(values)] if values else None
+
+
+def _timed(runs, name):
+    per_round = [r[name]["times"] for r in runs if name in r]
+    if not per_round:
+        return None
+    pooled = [t for ts in per_round for t in ts]
+    return {
+        "median_ms": statistics.median(pooled) * 1e3,
+        "min_ms": min(pooled) * 1e3,
+        "round_medians_ms": [statistics.median(ts) * 1e3 for ts in per_round],
+        "samples": len(pooled),
+    }
+
+
+def _agree(a, b, rtol=2e-3):
+    """Largest relative difference of two check vectors (losses, gradient and weight sums)."""
+    if not a or not b or len(a) != len(b):
+        return None
+    return max(abs(x - y) / max(abs(x), abs(y), 1e-12) for x, y in zip(a, b)) <= rtol, max(
+        abs(x - y) / max(abs(x), abs(y), 1e-12) for x, y in zip(a, b))
+
+
+def summarise(raw: dict, frameworks: list) -> dict:
+    ok = {fw: _ok(raw["rounds"][fw]) for fw in frameworks}
+    out = {"errors": [r for runs in raw["rounds"].values() for r in runs if "error" in r],
+           "workloads": {}, "targets": []}
+    for name in TIMED:
+        entry = {fw: _timed(ok[fw], name) for fw in frameworks}
+        if entry.get("ours") is None:
+            continue
+        if entry.get("torch"):
+            entry["ratio"] = entry["ours"]["median_ms"] / entry["torch"]["median_ms"]
+            rr = [a / b for a, b in zip(entry["ours"]["round_medians_ms"],
+                                        entry["torch"]["round_medians_ms"])]
+            entry["round_ratios"] = rr
+            checks = [r[name].get("check") for r in (ok["ours"][0], ok["torch"][0])]
+            agree = _agree(*checks)
+            if agree:
+                entry["same_numbers"], entry["max_rel_diff"] = agree
+        out["workloads"][name] = entry
+    # matmul peaks: the physical reference
+    peaks = {}
+    for fw in frameworks:
+        vals = [r["matmul"]["gflops"] for r in ok[fw] if "matmul" in r]
+        if vals:
+            peaks[fw] = {"gflops": statistics.median(vals), "round_gflops": vals}
+    out["matmul_peak"] = peaks
+    conv = out["workloads"].get("conv_fwd")
+    if conv:
+        for fw in frameworks:
+            if conv.get(fw):
+                flop = next(r["conv_fwd"]["flop"] for r in ok[fw] if "conv_fwd" in r)
+                conv[fw]["gflops"] = flop / conv[fw]["median_ms"] / 1e6
+                if "ours" in peaks:  # always against NumPy's peak: the issue's reference
+                    conv[fw]["fraction_of_numpy_peak"] = conv[fw]["gflops"] / peaks["ours"]["gflops"]
+                if fw in peaks:
+                    conv[fw]["fraction_of_own_peak"] = conv[fw]["gflops"] / peaks[fw]["gflops"]
+    # epoch throughput
+    epoch = {}
+    for fw in frameworks:
+        vals = [r["epoch"]["images_per_s"] for r in ok[fw] if "epoch" in r]
+        if vals:
+            epoch[fw] = {"images_per_s": statistics.median(vals), "round_values": vals,
+                         "source": next(r["epoch"]["source"] for r in ok[fw] if "epoch" in r)}
+    if "ours" in epoch and "torch" in epoch:
+        epoch["ratio"] = epoch["torch"]["images_per_s"] / epoch["ours"]["images_per_s"]
+    out["epoch"] = epoch
+    # memory
+    mem = {}
+    for fw in frameworks:
+        runs = [r["results"] for r in raw["memory"].get(fw, []) if "results" in r]
+        if runs:
+            mem[fw] = {k: statistics.median([r[k] for r in runs]) for k in runs[0]
+                       if isinstance(runs[0][k], (int, float))}
+            mem[fw]["method"] = runs[0].get("method")
+    if "ours" in mem and "torch" in mem:
+        key = "device_peak_mib" if "device_peak_mib" in mem["ours"] else "rss_peak_delta_mib"
+        mem["compared"] = key
+        mem["ratio"] = mem["ours"][key] / max(mem["torch"][key], 1e-9)
+    out["memory"] = mem
+    # engine overhead
+    oh = raw.get("overhead")
+    if oh and "results" in oh:
+        res = oh["results"]
+        us = res["us_per_op"]
+        per_op = us["tinygrad_cnn forward+backward"] - us["numpy"]
+        out["overhead"] = dict(us_per_op=us, lenet_ops_forward=res["lenet_ops_forward"],
+                               engine_us_per_op_fwd_bwd=per_op,
+                               est_lenet_overhead_ms=per_op * res["lenet_ops_forward"] / 1e3)
+    # targets
+    values = {}
+    for key in ("lenet_step", "conv_fwd_bwd"):
+        if key in out["workloads"] and "ratio" in out["workloads"][key]:
+            values[key] = out["workloads"][key]["ratio"]
+    if conv and conv.get("ours") and "fraction_of_numpy_peak" in conv["ours"]:
+        values["conv_fwd_peak"] = conv["ours"]["fraction_of_numpy_peak"]
+    if "ratio" in mem:
+        values["memory"] = mem["ratio"]
+    for key, what, bound, sense in TARGETS:
+        if key in values:
+            v = values[key]
+            met = v <= bound if sense == "le" else v >= bound
+            out["targets"].append(dict(key=key, what=what, value=v, bound=bound, sense=sense,
+                                       met=met))
+    return out
+
+
+def _f(v, fmt="{:.2f}"):
+    return "n/a" if v is None else fmt.format(v)
+
+
+def markdown(report: dict) -> str:
+    meta, s = report["meta"], report["summary"]
+    blas = meta["blas"]
+    lines = [f"# tinygrad_cnn vs PyTorch ({meta['device']}, {meta['mode']} mode, {meta['started']})",
+             ""]
+    torch_line = (f"PyTorch {meta['torch']}, torch.set_num_threads({meta['torch_threads']}) = "
+                  f"NumPy's BLAS threads" if meta["torch"] else
+                  f"**PyTorch not measured: {meta['torch_missing_reason']}**")
+    lines += [
+        f"- NumPy {blas['numpy']}, BLAS {blas['library']} kernel {blas.get('coretype')}, "
+        f"{blas['threads']} threads; {torch_line}.",
+        f"- {meta['cpus']} CPUs, load average {_f(meta['loadavg_start'][0])} at start, "
+        f"{_f(meta['loadavg_end'][0])} at end (above {meta['cpus']}: other jobs competed, "
+        "trust the ratios more than the times).",
+        f"- {meta['settings']['rounds']} alternating round(s) (A B A B ...), "
+        f"{meta['settings']['repeats']} timed calls per process; median over all calls; "
+        "noise = range of the per-round medians.",
+    ]
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if var in blas:
+            lines.append(f"- {var}={blas[var]} is set: it can slow NumPy's BLAS (see "
+                         "benchmarks/README.md).")
+    if s["errors"]:
+        lines.append(f"- **{len(s['errors'])} worker(s) failed**: "
+                     + "; ".join(e["error"] + ": " + " / ".join(e["stderr"][-2:])
+                                 for e in s["errors"]))
+    lines += ["", "| workload | ours ms | PyTorch ms | ours / PyTorch | noise (round ratios) | "
+              "same numbers |", "|---|---|---|---|---|---|"]
+    for name, e in s["workloads"].items():
+        o, t = e["ours"], e.get("torch")
+        noise = (f"{min(e['round_ratios']):.2f}-{max(e['round_ratios']):.2f}"
+                 if e.get("round_ratios") else
+                 f"ours {min(o['round_medians_ms']):.1f}-{max(o['round_medians_ms']):.1f} ms")
+        same = ("yes" if e.get("same_numbers") else "NO") + f" ({e['max_rel_diff']:.1e})" \
+            if "same_numbers" in e else "n/a"
+        lines.append(f"| {LABELS[name]} | {o['median_ms']:.2f} | "
+                     f"{_f(t and t['median_ms'])} | {_f(e.get('ratio'))} | {noise} | {same} |")
+    ep = s["epoch"]
+    if ep.get("ours"):
+        lines.append(f"| LeNet-5 epoch throughput, images/s | {ep['ours']['images_per_s']:.0f} | "
+                     f"{_f(ep.get('torch', {}).get('images_per_s'), '{:.0f}')} | "
+                     f"{_f(ep.get('ratio'))} | | |")
+    lines += ["", f"Epoch data: {ep['ours']['source']}." if ep.get("ours") else ""]
+    peaks = s["matmul_peak"]
+    conv = s["workloads"].get("conv_fwd", {})
+    if peaks:
+        lines += ["", "| reference | GFLOP/s |", "|---|---|"]
+        for fw, label in (("ours", "NumPy float32 matmul peak"), ("torch", "torch matmul peak")):
+            if fw in peaks:
+                lines.append(f"| {label} | {peaks[fw]['gflops']:.1f} |")
+        for fw, label in (("ours", "ours"), ("torch", "PyTorch")):
+            if conv.get(fw) and "gflops" in conv[fw]:
+                lines.append(f"| conv forward, {label} | {conv[fw]['gflops']:.1f} "
+                             f"({_f(conv[fw].get('fraction_of_numpy_peak'), '{:.0%}')} of NumPy "
+                             "peak) |")
+    mem = s["memory"]
+    if mem.get("ours"):
+        lines += ["", "| LeNet training loop memory (MiB) | ours | PyTorch |", "|---|---|---|"]
+        for key, label in (("rss_peak_delta_mib", f"peak RSS over the loop ({mem['ours']['method']})"),
+                           ("device_peak_mib", "device memory pool peak"),
+                           ("tracemalloc_peak_mib", "tracemalloc peak (NumPy buffers)")):
+            if key in mem["ours"]:
+                lines.append(f"| {label} | {mem['ours'][key]:.1f} | "
+                             f"{_f(mem.get('torch', {}).get(key), '{:.1f}')} |")
+    oh = s.get("overhead")
+    if oh:
+        us = oh["us_per_op"]
+        lines += ["", "Engine overhead (benchmarks/op_overhead.py, a chain of tiny multiplies):",
+                  "", "| what | us per op |", "|---|---|"]
+        lines += [f"| {k} | {v:.2f} |" for k, v in us.items()]
+        lines += ["", f"One LeNet-5 step records {oh['lenet_ops_forward']} ops; at "
+                  f"{oh['engine_us_per_op_fwd_bwd']:.1f} us of engine work per op (forward + "
+                  f"backward, beyond NumPy) that is about {oh['est_lenet_overhead_ms']:.2f} ms "
+                  "per step."]
+    if s["targets"]:
+        lines += ["", "| target | measured | bound | met |", "|---|---|---|---|"]
+        for t in s["targets"]:
+            sign = "<=" if t["sense"] == "le" else ">="
+            lines.append(f"| {t['what']} | {t['value']:.2f} | {sign} {t['bound']} | "
+                         f"{'yes' if t['met'] else 'NO'} |")
+    lines.append(f"\nWall time {meta['wall_s']:.0f} s.")
+    return "\n".join(lines) + "\n"
