@@ -228,3 +228,19 @@ W = tg.zeros(4, 3, 3, 3)
 def test_bad_input_raises_where_the_mistake_is_made(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("cfg", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
+def test_both_transposed_conv_algorithms_agree(cfg):
+    """ConvTranspose2d picks col2im or a full correlation by size; both must give the same."""
+    from tinygrad_cnn.ops import conv  # noqa: PLC0415
+
+    xs, ws, kw = cfg
+    rng = np.random.default_rng(6)
+    x, w = Tensor(rng.standard_normal(xs), requires_grad=True), Tensor(rng.standard_normal(ws))
+    y = F.conv2d(x, w, **kw)
+    geom = y.grad_fn.settings["geom"]
+    g = rng.standard_normal(y.shape)
+    a = conv._col2im_transpose(np, g, w.numpy(), geom, xs[2:])
+    b = conv._full_correlation_transpose(np, g, w.numpy(), geom, xs[2:])
+    np.testing.assert_allclose(a, b, atol=1e-10)

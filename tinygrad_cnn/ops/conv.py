@@ -86,14 +86,16 @@ class ConvTranspose2d(Function):
     """
 
     def forward(self, y, w, b=None, *, geom, out_hw):
-        xp = self.xp
-        (kh, kw), g = w.shape[2:], geom.groups
-        buf = _spread(xp, y, geom, (kh, kw), out_hw)
-        o, cg = w.shape[:2]
-        # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
-        wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
-        wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
-        out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g)
+        n, o, oh, ow = y.shape
+        c = w.shape[1] * geom.groups
+        # Two exact ways to compute the same thing; pick the one with the smaller patch matrix.
+        # The full correlation needs O*KH*KW rows per output pixel, the col2im form C*KH*KW rows
+        # per input pixel (it wins for C < O and for strides > 1, where the spread-out input
+        # is mostly zeros); for C = O at stride 1 the full correlation was faster here.
+        if c * oh * ow < o * out_hw[0] * out_hw[1]:
+            out = _col2im_transpose(self.xp, y, w, geom, out_hw)
+        else:
+            out = _full_correlation_transpose(self.xp, y, w, geom, out_hw)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out
@@ -134,6 +136,39 @@ class ConvWeightGrad2d(Function):
         dx = ConvTranspose2d.apply(g, grad, geom=geom, out_hw=x.shape[2:]) if nx else None
         dg = Conv2d.apply(x, grad, geom=geom, out_hw=g.shape[2:]) if ng else None
         return dx, dg
+
+
+def _full_correlation_transpose(xp, y, w, geom, out_hw):
+    """Spread y by the stride, pad by D*(K-1) - P, correlate with the flipped kernel."""
+    (kh, kw), g = w.shape[2:], geom.groups
+    buf = _spread(xp, y, geom, (kh, kw), out_hw)
+    o, cg = w.shape[:2]
+    # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
+    wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
+    wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
+    out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g)
+    return out
+
+
+def _col2im_transpose(xp, y, w, geom, out_hw):
+    """One batched product gives every window's contribution, (N, C*KH*KW, OH*OW); the KH*KW
+    kernel offsets are then added into place as strided slices (col2im)."""
+    n, o, oh, ow = y.shape
+    g, (kh, kw) = geom.groups, w.shape[2:]
+    cg = w.shape[1]
+    (sh, sw), (dh, dw), ((pt, _), (pl, _)) = geom.stride, geom.dilation, geom.pads
+    wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)  # (G, C/G*KK, O/G)
+    cols = xp.matmul(wt, y.reshape(n, g, o // g, oh * ow))  # (N, G, C/G*KK, L)
+    cols = cols.reshape(n, g * cg, kh, kw, oh, ow)
+    h, wd = out_hw
+    hp = max(pt + h, (oh - 1) * sh + dh * (kh - 1) + 1)
+    wp = max(pl + wd, (ow - 1) * sw + dw * (kw - 1) + 1)
+    out = xp.zeros((n, g * cg, hp, wp), dtype=y.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            r, q = a * dh, b * dw
+            out[:, :, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] += cols[:, :, a, b]
+    return out[:, :, pt:pt + h, pl:pl + wd]
 
 
 def _spread(xp, y, geom, kernel, out_hw):

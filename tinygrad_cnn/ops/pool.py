@@ -66,7 +66,10 @@ class MaxPool2d(Function):
         n, c, h, w = x.shape
         (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
         xpad = pad_array(xp, x, pads, value=-xp.inf)
+        wp = xpad.shape[3]
         best, arg = None, None
+        # ``arg`` tracks the winning offset as a flat distance inside the padded plane, so the
+        # final position needs one addition instead of a division per element.
         for a in range(kh):
             for b in range(kw):
                 r, q = a * dh, b * dw
@@ -77,11 +80,15 @@ class MaxPool2d(Function):
                     continue
                 better = part > best  # strictly: the first maximum wins ties
                 xp.maximum(best, part, out=best)
-                arg[better] = a * kw + b
-        # Flat positions in the unpadded input, for the scatter and for return_indices.
-        rows = xp.arange(oh).reshape(oh, 1) * sh - pads[0][0] + (arg // kw) * dh
-        cols = xp.arange(ow) * sw - pads[1][0] + (arg % kw) * dw
-        local = rows * w + cols  # (N, C, OH, OW) positions inside one H*W plane
+                xp.copyto(arg, r * wp + q, where=better)
+        # Flat positions in the unpadded input: window origin + offset, minus the padding.
+        (pt, _), (pl, _) = pads
+        origin = (xp.arange(oh) * sh).reshape(oh, 1) * wp + xp.arange(ow) * sw
+        padded = arg + origin  # (N, C, OH, OW) positions in the padded plane
+        if pt or pl or wp != w:
+            # row = p // wp - pt, col = p % wp - pl, only when padding changes the plane's shape
+            padded = (padded // wp - pt) * w + (padded % wp - pl)
+        local = padded
         self.index = local + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
         sink.append(local)
         return best
