@@ -80,8 +80,12 @@ def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> di
            "--overhead-ops", str(settings["overhead_ops"])]
     if settings.get("only"):
         cmd += ["--only", settings["only"]]
+    env = dict(os.environ)
+    if args.threads:  # both frameworks at the same, chosen thread count
+        env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout,
+                          env=env)
     wall = time.perf_counter() - start
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
@@ -109,7 +113,7 @@ def run(args) -> dict:
     started = time.time()
     meta = {
         "mode": mode, "device": args.device, "settings": settings, "blas": blas,
-        "torch_threads": threads if have_torch else None,
+        "threads": threads, "torch_threads": threads if have_torch else None,
         "torch": _torch_version() if have_torch else None,
         "torch_missing_reason": None if have_torch else (
             "--no-torch given" if args.no_torch else "torch is not installed "
@@ -164,7 +168,8 @@ def main(argv=None) -> int:
                    help="comma-separated subset of: matmul, conv_fwd, conv_fwd_bwd, "
                         "pool_fwd_bwd, lenet_step, epoch")
     p.add_argument("--threads", type=int, default=None,
-                   help="torch.set_num_threads (default: NumPy's BLAS thread count)")
+                   help="threads for both sides: NumPy's BLAS (OPENBLAS_NUM_THREADS) and "
+                        "torch.set_num_threads (default: NumPy's BLAS default, all CPUs)")
     p.add_argument("--no-torch", action="store_true", help="measure our side only")
     p.add_argument("--no-memory", action="store_true")
     p.add_argument("--no-overhead", action="store_true")

@@ -148,7 +148,7 @@ def markdown(report: dict) -> str:
                   f"**PyTorch not measured: {meta['torch_missing_reason']}**")
     lines += [
         f"- NumPy {blas['numpy']}, BLAS {blas['library']} kernel {blas.get('coretype')}, "
-        f"{blas['threads']} threads; {torch_line}.",
+        f"{meta['threads']} threads; {torch_line}.",
         f"- {meta['cpus']} CPUs, load average {_f(meta['loadavg_start'][0])} at start, "
         f"{_f(meta['loadavg_end'][0])} at end (above {meta['cpus']}: other jobs competed, "
         "trust the ratios more than the times).",

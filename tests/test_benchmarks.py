@@ -1,0 +1,83 @@
+"""Keep benchmarks/ from rotting: run the harness in its tiniest mode. No timing is asserted."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "benchmarks")
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", os.path.join(BENCH, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, BENCH)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(BENCH)
+    return module
+
+
+def test_bench_smoke_ours_only(tmp_path):
+    """One round of a few workloads on our side, in subprocesses, with both reports written."""
+    cmd = [sys.executable, os.path.join(BENCH, "bench.py"), "--smoke", "--no-torch",
+           "--no-overhead", "--threads", "1", "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((tmp_path / "latest-cpu.json").read_text())
+    assert not report["summary"]["errors"], report["summary"]["errors"]
+    assert set(report["summary"]["workloads"]) == {"pool_fwd_bwd", "lenet_step"}
+    assert report["summary"]["epoch"]["ours"]["images_per_s"] > 0
+    assert report["summary"]["memory"]["ours"]["rss_peak_delta_mib"] >= 0
+    assert "torch not measured" in (tmp_path / "latest-cpu.md").read_text().lower()
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="torch not installed")
+def test_both_frameworks_compute_the_same_step():
+    """In-process: one LeNet step and one pooling backward agree between ours and PyTorch."""
+    w = _load("workloads")
+    ours, torch_side = w.Ours("cpu", 1), w.Torch("cpu", 1)
+    results = [w.bench_lenet(fw, repeats=1) for fw in (ours, torch_side)]
+    checks = [r["check"] for r in results]
+    assert all(abs(a - b) <= 2e-3 * max(abs(a), abs(b), 1e-6) for a, b in zip(*checks))
+    pools = [w.bench_pool(fw, repeats=1)["check"] for fw in (ours, torch_side)]
+    assert abs(pools[0][0] - pools[1][0]) <= 1e-4 * abs(pools[1][0])
+
+
+def test_report_summary_with_fake_rounds():
+    """The summary and Markdown handle two frameworks, ratios, targets and a failed worker."""
+    report = _load("report")
+
+    def run(scale):
+        return {"results": {
+            "matmul": {"gflops": 100.0 / scale},
+            "conv_fwd": {"times": [0.02 * scale] * 3, "flop": 2.4e9, "check": [1.0]},
+            "conv_fwd_bwd": {"times": [0.06 * scale] * 3, "flop": 7.2e9, "check": [1.0, 2.0]},
+            "lenet_step": {"times": [0.01 * scale] * 3, "check": [2.3]},
+            "epoch": {"images_per_s": 5000 / scale, "source": "synthetic"},
+        }}
+
+    raw = {"rounds": {"ours": [run(1.2), {"error": "ours time worker exited 1", "stderr": ["x"]}],
+                      "torch": [run(1.0), run(1.0)]},
+           "memory": {"ours": [{"results": {"rss_peak_delta_mib": 30.0, "method": "m"}}],
+                      "torch": [{"results": {"rss_peak_delta_mib": 25.0, "method": "m"}}]},
+           "overhead": None}
+    summary = report.summarise(raw, ["ours", "torch"])
+    assert summary["workloads"]["lenet_step"]["ratio"] == pytest.approx(1.2)
+    assert summary["epoch"]["ratio"] == pytest.approx(1.2)
+    assert summary["memory"]["ratio"] == pytest.approx(1.2)
+    assert len(summary["errors"]) == 1
+    met = {t["key"]: t["met"] for t in summary["targets"]}
+    assert met == {"lenet_step": True, "conv_fwd_bwd": True, "conv_fwd_peak": True, "memory": False}
+    meta = {"mode": "smoke", "device": "cpu", "started": "now", "threads": 2, "torch_threads": 2,
+            "torch": "x", "torch_missing_reason": None, "cpus": 2, "loadavg_start": (0, 0, 0),
+            "loadavg_end": (0, 0, 0), "wall_s": 1.0, "settings": {"rounds": 1, "repeats": 1},
+            "blas": {"numpy": "2", "library": "openblas", "coretype": "Haswell", "threads": 2}}
+    text = report.markdown({"meta": meta, "summary": summary})
+    assert "LeNet-5 training step" in text and "| NO |" in text
