@@ -147,7 +147,7 @@ def run(args) -> dict:
     meta["loadavg_end"] = os.getloadavg()
     meta["wall_s"] = time.time() - started
     raw = {"rounds": rounds, "memory": memory, "overhead": overhead}
-    return {"meta": meta, "summary": summarise(raw, frameworks), "raw": raw}
+    return {"meta": meta, "summary": summarise(raw, frameworks, args.device), "raw": raw}
 
 
 def _torch_version():
