@@ -195,6 +195,9 @@ def test_collapse_needs_a_trace_and_marks_repeated_calls():
         y = model(x).sum()
     drawn = labels(draw_graph(y, trace=trace, collapse_modules=True))
     assert any(lab.startswith("1: Tanh (call 2)") for lab in drawn)
+    first = model[0](x).sum()  # calls that did not feed this root are left out
+    assert [lab.split("\n")[0] for lab in labels(draw_graph(first, trace=trace,
+            collapse_modules=True)) if ": " in lab] == []
     assert act._forward_hooks == {}  # hooks removed after the trace
 
 

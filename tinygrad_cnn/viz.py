@@ -459,19 +459,19 @@ def draw_graph(root, show_grad=False, collapse_modules=False, model=None, trace=
     if folded:
         for call in calls:
             out = call.outputs[0] if call.outputs else None
+            if out is None or id(out) not in graph.tensors:
+                continue  # this call did not contribute to the root
             mod = call.module
             title = f"{call.name or type(mod).__name__}: {type(mod).__name__}"
             if call.index > 1:
                 title += f" (call {call.index})"
             lines = [title]
-            if out is not None:
-                lines.append(f"{_fmt_shape(out.shape)} {out.dtype}")
+            lines.append(f"{_fmt_shape(out.shape)} {out.dtype}")
             n_params = sum(p.numel() for _, p in mod.named_parameters())
             if n_params:
                 lines.append(f"{n_params:,} params")
             attrs = dict(_STYLE["module"])
-            if out is not None and id(out) in norms:
-                grad_attrs(lines, id(out), attrs)
+            grad_attrs(lines, id(out), attrs)
             key = f"call{id(call)}"
             for k in [k for k, c in owner.items() if c is call]:
                 ids[k] = nid(key)
