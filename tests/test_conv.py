@@ -244,3 +244,28 @@ def test_both_transposed_conv_algorithms_agree(cfg):
     a = conv._col2im_transpose(np, g, w.numpy(), geom, xs[2:])
     b = conv._full_correlation_transpose(np, g, w.numpy(), geom, xs[2:])
     np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+def test_convolution_doc_page_runs_and_prints_what_it_says():
+    """Every ```python block of docs/convolution.md runs; printed lines match the comments."""
+    import contextlib  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    page = (Path(__file__).resolve().parent.parent / "docs" / "convolution.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert len(blocks) > 10
+    namespace = {"__name__": "__docs__"}
+    for code in blocks:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "convolution.md", "exec"), namespace)
+        printed = [line.strip() for line in out.getvalue().splitlines()]
+        # A printed result is the run of "# ..." comment lines right after a print() line.
+        want, lines = [], code.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("# ") and i and (lines[i - 1].startswith(("print", "    print"))
+                                                or (want and lines[i - 1].startswith("# "))):
+                want.append(line[2:].strip())
+        assert printed == want, code

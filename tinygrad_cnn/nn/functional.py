@@ -59,7 +59,7 @@ convolve2d = true_conv2d
 
 
 def linear(input, weight, bias=None) -> Tensor:  # noqa: A002
-    """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features).
+    """``input @ weight.T + bias``: input ``(*, in_features)``, weight ``(out_features, in_features)``.
 
     >>> from tinygrad_cnn import Tensor
     >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]]), Tensor([0.5])).tolist()

@@ -242,8 +242,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean") ->
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
                                      reduction="mean", pos_weight=None) -> Tensor:
-    """-[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))], computed from the logits x stably:
-    ``(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)``, softplus(-x) = log(1 + e^-|x|) + max(-x, 0).
+    """``-[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]``, computed from the logits x stably:
+    ``(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)`` with
+    ``softplus(-x) = log(1 + exp(-abs(x))) + max(-x, 0)``.
 
     >>> from tinygrad_cnn import Tensor
     >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), Tensor([1.0])).item(), 4)  # ln 2
