@@ -27,6 +27,8 @@ from tinygrad_cnn.ops.shape import (
 )
 from tinygrad_cnn import nn
 from tinygrad_cnn.doctor import diagnose
+from tinygrad_cnn.model_summary import summary
+from tinygrad_cnn.viz import draw_graph, trace_modules
 from tinygrad_cnn.serialization import load, save
 import numpy as _np
 
@@ -39,6 +41,7 @@ __all__ = [
     "nn", "Tensor", "Function", "Device", "get_device", "cuda_is_available",
     "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly", "AnomalyError", "diagnose",
+    "summary", "draw_graph", "trace_modules",
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye",
     "rand", "randn", "randint", "manual_seed",
     "abs", "clamp", "cos", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
