@@ -6,11 +6,12 @@ exercised by any row (its forward, or inside another op's backward).
 
 import numpy as np
 import pytest
-from cases import all_cases
 
 import tinygrad_cnn as tg
 from tinygrad_cnn import Function, Tensor, engine
 from tinygrad_cnn.backend import to_numpy
+
+from cases import all_cases
 
 CASES = all_cases()
 

@@ -5,8 +5,8 @@ import pytest
 
 import tinygrad_cnn as tg
 from tinygrad_cnn import nn
-from tinygrad_cnn.models import LeNet5
 from tinygrad_cnn.model_summary import summary
+from tinygrad_cnn.models import LeNet5
 
 
 @pytest.fixture(scope="module")

@@ -92,8 +92,8 @@ def cmd_graph(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from tinygrad_cnn.models import get_model  # noqa: PLC0415
     from tinygrad_cnn.model_summary import summary  # noqa: PLC0415
+    from tinygrad_cnn.models import get_model  # noqa: PLC0415
 
     model = get_model(args.model)
     if args.device != "cpu":

@@ -3,6 +3,7 @@
 import numpy as np
 
 import tinygrad_cnn as tg
+
 from cases import OpCase
 
 
