@@ -151,24 +151,28 @@ def _full_correlation_transpose(xp, y, w, geom, out_hw):
 
 
 def _col2im_transpose(xp, y, w, geom, out_hw):
-    """One batched product gives every window's contribution, (N, C*KH*KW, OH*OW); the KH*KW
-    kernel offsets are then added into place as strided slices (col2im)."""
+    """One matrix product gives every window's contribution, then the KH*KW kernel offsets are
+    added into place as strided slices (col2im).
+
+    The samples go last, (C, KH, KW, OH, OW, N): the strided adds then move runs of at least N
+    contiguous values instead of rows of OW, which made them about twice as fast.
+    """
     n, o, oh, ow = y.shape
     g, (kh, kw) = geom.groups, w.shape[2:]
     cg = w.shape[1]
     (sh, sw), (dh, dw), ((pt, _), (pl, _)) = geom.stride, geom.dilation, geom.pads
     wt = w.reshape(g, o // g, cg * kh * kw).transpose(0, 2, 1)  # (G, C/G*KK, O/G)
-    cols = xp.matmul(wt, y.reshape(n, g, o // g, oh * ow))  # (N, G, C/G*KK, L)
-    cols = cols.reshape(n, g * cg, kh, kw, oh, ow)
+    yt = xp.ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(g, o // g, oh * ow * n)
+    cols = xp.matmul(wt, yt).reshape(g * cg, kh, kw, oh, ow, n)
     h, wd = out_hw
     hp = max(pt + h, (oh - 1) * sh + dh * (kh - 1) + 1)
     wp = max(pl + wd, (ow - 1) * sw + dw * (kw - 1) + 1)
-    out = xp.zeros((n, g * cg, hp, wp), dtype=y.dtype)
+    out = xp.zeros((g * cg, hp, wp, n), dtype=y.dtype)  # (C, H, W, N), padded
     for a in range(kh):
         for b in range(kw):
             r, q = a * dh, b * dw
-            out[:, :, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] += cols[:, :, a, b]
-    return out[:, :, pt:pt + h, pl:pl + wd]
+            out[:, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] += cols[:, a, b]
+    return xp.ascontiguousarray(out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2))
 
 
 def _spread(xp, y, geom, kernel, out_hw):
