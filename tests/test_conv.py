@@ -3,11 +3,12 @@ true convolution vs cross-correlation, and every bad-input error."""
 
 import numpy as np
 import pytest
-import reference as ref
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import Tensor
+
+import reference as ref
 
 # (input shape, weight shape, kwargs): stride, padding (incl. 'same'/'valid'), dilation,
 # groups, non-square kernels, odd sizes, batch 1, 1x1 images, kernel equal to the input.

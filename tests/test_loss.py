@@ -5,11 +5,12 @@ import math
 
 import numpy as np
 import pytest
-import reference as ref
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import Tensor
+
+import reference as ref
 
 
 def test_softmax_numbers():

@@ -3,11 +3,12 @@ unpooling and every bad-input error."""
 
 import numpy as np
 import pytest
-import reference as ref
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import Tensor
+
+import reference as ref
 
 # (input shape, kernel_size, stride, padding, dilation, ceil_mode)
 MAX_CONFIGS = [
@@ -20,6 +21,8 @@ MAX_CONFIGS = [
     ((1, 1, 1, 1), 1, None, 0, 1, False),  # 1x1 image
     ((2, 2, 3, 4), (3, 4), None, 0, 1, False),  # kernel equal to the input
     ((1, 2, 4, 4), 3, 1, 1, 1, False),  # 'same'-size pooling
+    ((1, 2, 7, 6), 2, 1, 1, 2, True),  # the 2x2 fast path with padding, dilation, ceil_mode
+    ((2, 2, 5, 6), 2, 3, 1, 1, False),
 ]
 
 
@@ -60,10 +63,14 @@ def test_max_pool_gradient_goes_to_the_argmax_only():
     assert x.grad.tolist() == [[[[0.0, 10.0, 0.0, 0.0], [0.0, 0.0, 20.0, 0.0]]]]
 
 
-def test_max_pool_ties_send_the_gradient_to_one_position():
-    x = Tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
-    F.max_pool2d(x, 2).sum().backward()
-    assert x.grad.numpy().sum() == 1.0 and x.grad.numpy()[0, 0, 0, 0] == 1.0  # the first maximum
+@pytest.mark.parametrize("k", [2, 3])
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum(k):
+    x = Tensor(np.ones((1, 1, k, k)), requires_grad=True)
+    F.max_pool2d(x, k).sum().backward()
+    assert x.grad.numpy().sum() == 1.0 and x.grad.numpy()[0, 0, 0, 0] == 1.0
+    y = Tensor(np.array([[[[0.0, 5.0], [5.0, 5.0]]]]), requires_grad=True)
+    _, idx = F.max_pool2d(y, 2, return_indices=True)
+    assert idx.item() == 1  # row-major first of the tied maxima, as in the loop reference
 
 
 def test_overlapping_windows_accumulate_gradient():

@@ -1,9 +1,9 @@
 """Op-case rows for convolution: conv1d/2d, transposed convolutions, true convolution."""
 
 
-import reference as ref
-
 import tinygrad_cnn.nn.functional as F
+
+import reference as ref
 from cases import OpCase
 
 

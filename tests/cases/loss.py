@@ -1,10 +1,11 @@
 """Op-case rows for softmax, the losses, linear and dropout."""
 
 import numpy as np
-import reference as ref
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
+
+import reference as ref
 from cases import OpCase
 
 

@@ -1,9 +1,10 @@
 """Op-case rows for pooling. Max-pool inputs are a shuffle of well-separated values (no ties)."""
 
 import numpy as np
-import reference as ref
 
 import tinygrad_cnn.nn.functional as F
+
+import reference as ref
 from cases import OpCase
 
 
