@@ -26,7 +26,7 @@ _COMMANDS: dict = {}
 
 # Fashion-MNIST's pixel mean and standard deviation (of the 28x28 training images in [0, 1]).
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
-DEFAULT_LR = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
+DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3}
 CHECKPOINT = "checkpoint.npz"
 CURVES = "training_curves.png"
 
@@ -64,11 +64,11 @@ def main(argv=None) -> int:
 @command("train", help="train a model on Fashion-MNIST, evaluating on the test set each epoch")
 def _train_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="lenet", choices=["lenet", "bncnn"])
-    p.add_argument("--epochs", type=int, default=4, help="total number of epochs (default 4)")
+    p.add_argument("--epochs", type=int, default=5, help="total number of epochs (default 5)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--optimizer", default="adam", choices=sorted(DEFAULT_LR))
     p.add_argument("--lr", type=float, default=None,
-                   help="learning rate (default: sgd 0.05 with momentum 0.9, adam/adamw/rmsprop 1e-3)")
+                   help="learning rate (default: sgd 0.05 with momentum 0.9, adam/adamw 2e-3, rmsprop 1e-3)")
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--schedule", default="cosine", choices=["cosine", "step", "none"],
                    help="learning-rate schedule over the epochs (default cosine)")
