@@ -338,8 +338,8 @@ class Module:
         if device is not None and not isinstance(device, backend.Device):
             try:
                 device = backend.get_device(device)
-            except ValueError:
-                device, dtype = None, device  # to(np.float64)
+            except (ValueError, TypeError):
+                device, dtype = None, device  # to(np.float64) or to("float64")
         dtype = None if dtype is None else np.dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
             arr = t.data
