@@ -36,7 +36,7 @@ from report import TARGETS, markdown, summarise  # noqa: E402
 MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops, memory rounds
     "full": dict(rounds=5, repeats=10, warmup=2, epoch_batches=100, memory_steps=20,
                  overhead_ops=20000, memory_rounds=2),
-    "quick": dict(rounds=1, repeats=3, warmup=1, epoch_batches=12, memory_steps=5,
+    "quick": dict(rounds=1, repeats=2, warmup=1, epoch_batches=8, memory_steps=5,
                   overhead_ops=2000, memory_rounds=1),
     "smoke": dict(rounds=1, repeats=1, warmup=0, epoch_batches=2, memory_steps=2,
                   overhead_ops=200, memory_rounds=1, only="pool_fwd_bwd,lenet_step,epoch"),
