@@ -73,7 +73,11 @@ class Function:
         needs = tuple([t._requires_grad for t in tensors])
         ctx = cls(device, tensors, needs)
         ctx.settings = settings
-        out = ctx.forward(*[t.data for t in tensors], **settings)
+        try:
+            out = ctx.forward(*[t.data for t in tensors], **settings)
+        except ValueError as exc:  # e.g. NumPy's broadcasting error: say which op and shapes
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise ValueError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
         if isinstance(out, np.generic):
             out = np.asarray(out)  # NumPy returns scalars from 0-d ops
         record = cls.differentiable and True in needs and engine.is_grad_enabled()
