@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import functools
 import math
-from contextlib import contextmanager
 
-import numpy as np
-
-from tinygrad_cnn import backend, engine
+from tinygrad_cnn import engine
+from tinygrad_cnn.module_trace import ModuleCall, ModuleTrace, _tensors, trace_modules
 from tinygrad_cnn.tensor import Tensor
+from tinygrad_cnn.viz_labels import _STYLE, _colour, _fmt_norm, _fmt_shape, _norm, format_op
 
 __all__ = ["draw_graph", "trace_modules", "ModuleTrace", "ModuleCall", "format_op",
            "DotNotFoundError"]
@@ -41,191 +40,9 @@ DOT_INSTALL_HINT = (
     "`.source` (or write it with `.save('graph.dot')`)."
 )
 
-# Setting names shortened in op labels, values not worth showing, and plumbing never shown.
-_ABBREV = {"stride": "s", "padding": "p", "pads": "p", "dilation": "d", "groups": "g",
-           "kernel_size": "k", "kernel": "k"}
-_DEFAULTS = {"stride": 1, "padding": 0, "pads": 0, "dilation": 1, "groups": 1,
-             "ceil_mode": False, "keepdim": False, "count_include_pad": True}
-_HIDDEN = {"out_hw", "sink", "cols"}
-# A sequential (viridis-like) palette: small gradients dark blue, large ones yellow.
-_PALETTE = [(0x44, 0x01, 0x54), (0x3b, 0x52, 0x8b), (0x21, 0x91, 0x8c), (0x5e, 0xc9, 0x62),
-            (0xfd, 0xe7, 0x25)]
-_STYLE = {
-    "op": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fff3c4"},
-    "param": {"shape": "box", "style": "filled", "fillcolor": "#cfe8ff"},
-    "leaf": {"shape": "ellipse", "style": "filled", "fillcolor": "#e8e8e8"},
-    "tensor": {"shape": "ellipse", "style": "filled", "fillcolor": "#ffffff"},
-    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d9f2d0"},
-}
-
 
 class DotNotFoundError(RuntimeError):
     """Raised by ``render()``/``pipe()`` when Graphviz's ``dot`` program is missing."""
-
-
-# -- module tracing --------------------------------------------------------------------------
-class ModuleCall:
-    """One call of one module, as seen by its forward hook: name, module, inputs, outputs."""
-
-    def __init__(self, name, module, inputs, outputs, index):
-        self.name, self.module, self.index = name, module, index
-        self.inputs, self.outputs = inputs, outputs
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for a module without submodules (Conv2d, ReLU, ...)."""
-        return sum(1 for _ in self.module.named_modules()) == 1
-
-    def __repr__(self) -> str:
-        return f"ModuleCall({self.name or type(self.module).__name__!r}, #{self.index})"
-
-
-class ModuleTrace:
-    """What :func:`trace_modules` recorded: the model and its module calls in hook order
-    (a module's hook fires after its children's, so inner calls come first)."""
-
-    def __init__(self, model):
-        self.model = model
-        self.calls: list[ModuleCall] = []
-        self._count: dict[str, int] = {}
-
-    def _hook(self, name):
-        def hook(module, args, output):
-            self._count[name] = self._count.get(name, 0) + 1
-            self.calls.append(ModuleCall(name, module, tuple(_tensors(args)),
-                                         tuple(_tensors(output)), self._count[name]))
-        return hook
-
-
-@contextmanager
-def trace_modules(model):
-    """Record which tensors each module of ``model`` consumed and produced (forward hooks).
-
-    Use it around the forward pass, then pass the trace to :func:`draw_graph`:
-
-    >>> import tinygrad_cnn as tg
-    >>> from tinygrad_cnn import nn
-    >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
-    >>> with trace_modules(model) as trace:
-    ...     y = model(tg.ones(1, 2)).sum()
-    >>> trace.calls
-    [ModuleCall('0', #1), ModuleCall('1', #1), ModuleCall('Sequential', #1)]
-    >>> dot = draw_graph(y, collapse_modules=True, trace=trace)
-    >>> "0: Linear" in dot.source and "1: ReLU" in dot.source
-    True
-    """
-    trace = ModuleTrace(model)
-    handles = [mod.register_forward_hook(trace._hook(name)) for name, mod in model.named_modules()]
-    try:
-        yield trace
-    finally:
-        for h in handles:
-            h.remove()
-
-
-def _tensors(obj):
-    """The Tensors inside nested tuples/lists/dicts, in order."""
-    stack = [obj]
-    while stack:
-        o = stack.pop()
-        if isinstance(o, Tensor):
-            yield o
-        elif isinstance(o, (tuple, list)):
-            stack.extend(reversed(o))
-        elif isinstance(o, dict):
-            stack.extend(reversed(list(o.values())))
-
-
-# -- labels ----------------------------------------------------------------------------------
-def _flat_numbers(v):
-    """The numbers of a nested tuple, or None if it holds anything else."""
-    out, stack = [], [v]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, (tuple, list)):
-            stack.extend(reversed(x))
-        elif isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
-            out.append(x)
-        else:
-            return None
-    return out
-
-
-def _fmt_value(v) -> str:
-    if hasattr(v, "shape") and hasattr(v, "dtype"):
-        return f"<array {tuple(v.shape)}>"
-    nums = _flat_numbers(v) if isinstance(v, tuple) else None
-    if nums:
-        return _fmt_value(nums[0]) if all(x == nums[0] for x in nums) else ",".join(
-            _fmt_value(x) for x in nums)
-    if isinstance(v, (float, np.floating)):
-        return f"{v:g}"
-    text = v.name if isinstance(getattr(v, "name", None), str) else str(v)  # dtypes, devices
-    return text if len(text) <= 24 else text[:21] + "..."
-
-
-def _is_default(key, value) -> bool:
-    if value is None:
-        return True
-    nums = _flat_numbers(value) if isinstance(value, tuple) else [value]
-    return key in _DEFAULTS and bool(nums) and all(x == _DEFAULTS[key] for x in nums)
-
-
-def _settings(ctx):
-    """An op's settings, with grouped ones (a namedtuple such as conv's geometry) spread out
-    and internal plumbing (mutable lists, output sizes) left out."""
-    for key, value in getattr(ctx, "settings", {}).items():
-        if key in _HIDDEN or key.startswith("_") or isinstance(value, (list, dict)):
-            continue
-        for k, v in (value._asdict().items() if hasattr(value, "_asdict") else [(key, value)]):
-            if k == "pads" and all(isinstance(p, tuple) and len(set(p)) == 1 for p in v):
-                v = tuple(p[0] for p in v)  # ((1, 1), (2, 2)) -> (1, 2): symmetric padding
-            yield k, v
-
-
-def format_op(ctx) -> str:
-    """An op's graph label: its name and its non-default settings.
-
-    >>> import tinygrad_cnn as tg
-    >>> import tinygrad_cnn.nn.functional as F
-    >>> x = tg.randn(1, 3, 8, 8, requires_grad=True)
-    >>> format_op(F.conv2d(x, tg.randn(4, 3, 3, 3), stride=2, padding=1)._ctx)
-    'Conv2d s=2 p=1'
-    >>> format_op(x.sum(1, keepdim=True)._ctx)
-    'Sum axes=1 keepdim=True'
-    """
-    parts = [ctx.name]
-    for key, value in _settings(ctx):
-        if not _is_default(key, value):
-            parts.append(f"{_ABBREV.get(key, key)}={_fmt_value(value)}")
-    return " ".join(parts)
-
-
-def _fmt_shape(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")" if len(shape) != 1 else f"({shape[0]},)"
-
-
-def _fmt_norm(n) -> str:
-    return "nan" if math.isnan(n) else ("inf" if math.isinf(n) else f"{n:.3g}")
-
-
-def _norm(t) -> float:
-    a = backend.to_numpy(t.data)
-    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
-
-
-def _colour(norm, lo, hi):
-    """(fill, font colour) for a gradient norm on a log scale from lo to hi."""
-    if not math.isfinite(norm):
-        return "#ff4040", "black"
-    if norm == 0.0:
-        return "#d0d0d0", "black"
-    pos = (math.log10(norm) - lo) / (hi - lo)
-    pos = min(max(pos, 0.0), 1.0) * (len(_PALETTE) - 1)
-    i = min(int(pos), len(_PALETTE) - 2)
-    f = pos - i
-    rgb = [round(a + (b - a) * f) for a, b in zip(_PALETTE[i], _PALETTE[i + 1])]
-    return "#" + "".join(f"{c:02x}" for c in rgb), ("white" if pos < 2.2 else "black")
 
 
 # -- the graph walk --------------------------------------------------------------------------
