@@ -78,3 +78,23 @@ def test_im2col_buffers_do_not_outlive_backward():
     for ctx in ctxs:
         arrays = [k for k, v in vars(ctx).items() if isinstance(v, np.ndarray)]
         assert ctx.released and not arrays, f"{ctx.name} still holds {arrays}"
+
+
+def test_scratch_im2col_buffer_never_corrupts_saved_patches():
+    """Forward passes under no_grad reuse an im2col buffer; a graph recorded before them keeps
+    its own patches, so its weight gradient is unaffected."""
+    rng = np.random.default_rng(0)
+    x1 = Tensor(rng.standard_normal((2, 3, 6, 6)))
+    x2 = Tensor(rng.standard_normal((2, 3, 6, 6)))
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    y = F.conv2d(x1, w)
+    with tg.no_grad():
+        a = F.conv2d(x2, w).numpy()
+        b = F.conv2d(x1, w).numpy()  # same shape: same scratch buffer
+    np.testing.assert_allclose(a, F.conv2d(x2, w.detach()).numpy())
+    assert not np.allclose(a, b)
+    g = rng.standard_normal(y.shape)
+    y.backward(Tensor(g))
+    want = np.einsum("noij,ncijab->ocab", g,
+                     np.lib.stride_tricks.sliding_window_view(x1.numpy(), (3, 3), axis=(2, 3)))
+    np.testing.assert_allclose(w.grad.numpy(), want, atol=1e-10)

@@ -6,6 +6,8 @@ Everything here works on raw arrays of ``xp`` (NumPy or CuPy) or on plain Python
 from __future__ import annotations
 
 import numbers
+import threading
+from collections import OrderedDict
 
 __all__ = ["ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
 
@@ -76,25 +78,58 @@ def windows(x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, xp)
     return view[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, ::dh, ::dw]
 
 
-def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
+def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, scratch: bool = False):
     """The patches of ``x`` (N, C, H, W) as one contiguous (N, C*KH*KW, OH*OW) array.
 
     The layout puts the output positions last, so ``weight (O, C*KH*KW) @ cols`` is already NCHW.
+    With ``scratch=True`` the result lives in a reused per-thread buffer: only for patches that
+    are consumed at once and never kept (see :func:`_scratch`).
     """
     n, c = x.shape[:2]
     view = windows(x, kernel, stride, dilation, out_hw, xp)  # (N, C, OH, OW, KH, KW)
-    cols = xp.ascontiguousarray(view.transpose(0, 1, 4, 5, 2, 3))  # (N, C, KH, KW, OH, OW)
+    view = view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, KH, KW, OH, OW)
+    if scratch:
+        cols = _scratch(xp, view.shape, x.dtype)
+        cols[...] = view
+    else:
+        cols = xp.ascontiguousarray(view)
     return cols.reshape(n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
 
 
-def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups):
+# Reused im2col buffers, per thread: fresh multi-megabyte arrays cost a page fault per 4 KiB
+# on first touch, which measured here as about a fifth of a large convolution's forward pass.
+# A few shapes are kept (a network alternates between its layers' shapes).
+_SCRATCH = threading.local()
+_SCRATCH_SLOTS = 4
+
+
+def _scratch(xp, shape, dtype):
+    cache = getattr(_SCRATCH, "buffers", None)
+    if cache is None:
+        cache = _SCRATCH.buffers = OrderedDict()
+    key = (xp.__name__, tuple(shape), str(dtype), _device_id(xp))
+    buf = cache.pop(key, None)
+    if buf is None:
+        buf = xp.empty(shape, dtype=dtype)
+        while len(cache) >= _SCRATCH_SLOTS:
+            cache.popitem(last=False)
+    cache[key] = buf
+    return buf
+
+
+def _device_id(xp):
+    cuda = getattr(xp, "cuda", None)
+    return cuda.Device().id if cuda is not None and hasattr(cuda, "Device") else None
+
+
+def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=True):
     """Cross-correlation of padded ``x`` (N, C, H, W) with ``wmat`` (O, C/groups*KH*KW).
 
     Returns the output (N, O, OH, OW) and the im2col matrix (kept for the weight gradient).
     """
     n = x.shape[0]
     o = wmat.shape[0]
-    cols = im2col(xp, x, kernel, stride, dilation, out_hw)  # (N, C*KH*KW, L)
+    cols = im2col(xp, x, kernel, stride, dilation, out_hw, scratch=not keep_cols)  # (N, C*KH*KW, L)
     length = cols.shape[2]
     if groups == 1:
         out = xp.matmul(wmat, cols)  # (N, O, L)

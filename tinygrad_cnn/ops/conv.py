@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from tinygrad_cnn import engine
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     correlate,
@@ -58,10 +59,12 @@ class Conv2d(Function):
     def forward(self, x, w, b=None, *, geom, out_hw):
         xpad = pad_array(self.xp, x, geom.pads)
         wmat = w.reshape(w.shape[0], -1)
+        # The weight gradient needs exactly these patches: keep them instead of a second im2col
+        # (and when nothing will need them, build them in a reused scratch buffer).
+        keep = self.needs_input_grad[1] and engine.is_grad_enabled()
         out, cols = correlate(self.xp, xpad, wmat, w.shape[2:], geom.stride, geom.dilation,
-                              out_hw, geom.groups)
-        # The weight gradient needs exactly these patches: keep them instead of a second im2col.
-        self.cols = cols if self.needs_input_grad[1] else None
+                              out_hw, geom.groups, keep_cols=keep)
+        self.cols = cols if keep else None
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out
@@ -122,7 +125,7 @@ class ConvWeightGrad2d(Function):
         groups = geom.groups
         if cols is None:
             xpad = pad_array(xp, x, geom.pads)
-            cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow))
+            cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow), scratch=True)
         length = oh * ow
         cols = cols.reshape(n, groups, -1, length).transpose(0, 1, 3, 2)  # (N, G, L, C/G*KK)
         dw = xp.matmul(g.reshape(n, groups, o // groups, length), cols).sum(axis=0)
@@ -146,7 +149,7 @@ def _full_correlation_transpose(xp, y, w, geom, out_hw):
     # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
     wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
     wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
-    out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g)
+    out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g, keep_cols=False)
     return out
 
 
