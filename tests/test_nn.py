@@ -275,3 +275,16 @@ def test_clip_grad_norm():
     np.testing.assert_allclose(a.grad.numpy(), [0.6, 0], rtol=1e-5)
     np.testing.assert_allclose(b.grad.numpy(), [0, 0.8], rtol=1e-5)
     assert abs(nn.utils.clip_grad_norm_([a, b], 10.0).item() - 1.0) < 1e-5  # no change below
+
+
+def test_optimizer_step_between_forward_and_backward_is_refused_through_linear():
+    """nn.Linear saves its weight itself, so an update after the forward pass is detected."""
+    from tinygrad_cnn import optim
+
+    layer = nn.Linear(3, 2)
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+    loss = layer(tg.ones(4, 3)).sum()
+    loss.backward(retain_graph=True)
+    opt.step()
+    with pytest.raises(RuntimeError, match="Linear: an input needed for its gradient .* modified in place"):
+        loss.backward()

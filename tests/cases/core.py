@@ -115,6 +115,8 @@ CASES = [
     OpCase("logsumexp", lambda x: tg.logsumexp(x, 1), _normal((3, 4)),
            lambda x: np.log(np.exp(x).sum(1))),
     # linear algebra
+    OpCase("linear_batched_no_bias", lambda x, w: tg.nn.functional.linear(x, w), _normal((2, 3, 4), (5, 4)),
+           lambda x, w: x @ w.T),
     OpCase("matmul", lambda x, y: x @ y, _normal((3, 4), (4, 2)), lambda x, y: x @ y),
     OpCase("matmul_batched_broadcast", lambda x, y: x @ y, _normal((2, 3, 4), (4, 5)),
            lambda x, y: x @ y),

@@ -26,6 +26,7 @@ from tinygrad_cnn.ops.conv import (
     true_conv2d,
 )
 from tinygrad_cnn.ops.elementwise import leaky_relu, relu, sigmoid, tanh
+from tinygrad_cnn.ops.linalg import Linear
 from tinygrad_cnn.ops.loss import (
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -74,13 +75,12 @@ def linear(input, weight, bias=None) -> Tensor:  # noqa: A002
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input: expected last dim {weight.shape[1]} (weight's "
                          f"in_features), got shape {input.shape}")
-    out = input @ weight.T
-    if bias is not None:
-        if not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],):
-            got = bias.shape if isinstance(bias, Tensor) else type(bias).__name__
-            raise ValueError(f"linear: bias: expected shape ({weight.shape[0]},), got {got}")
-        out = out + bias
-    return out
+    if bias is None:
+        return Linear.apply(input, weight)
+    if not isinstance(bias, Tensor) or bias.shape != (weight.shape[0],):
+        got = bias.shape if isinstance(bias, Tensor) else type(bias).__name__
+        raise ValueError(f"linear: bias: expected shape ({weight.shape[0]},), got {got}")
+    return Linear.apply(input, weight, bias)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002

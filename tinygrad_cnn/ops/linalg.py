@@ -5,7 +5,7 @@ from __future__ import annotations
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
-__all__ = ["matmul"]
+__all__ = ["matmul", "Linear"]
 
 
 class MatMul(Function):
@@ -44,3 +44,26 @@ def matmul(x, y) -> Tensor:
     if y.ndim == 1:
         return MatMul.apply(x, y.unsqueeze(1)).squeeze(-1)
     return MatMul.apply(x, y)
+
+
+class Linear(Function):
+    """``x (*, in) @ w.T + b`` as one op (``F.linear``): one product instead of a transpose, a
+    product and an add, and the weight itself is saved, so an in-place change of it (an
+    optimiser step) between forward and backward is detected."""
+
+    def forward(self, x, w, b=None):
+        out = x @ w.T
+        return out if b is None else out + b
+
+    def backward(self, grad):
+        x, w = self.saved_tensors[:2]
+        need = self.needs_input_grad
+        gx = grad @ w if need[0] else None
+        gw = gb = None
+        if need[1] or (len(need) > 2 and need[2]):
+            g2 = grad.reshape(-1, grad.shape[-1])  # (samples, out)
+            if need[1]:
+                gw = g2.transpose(0, 1) @ x.reshape(-1, x.shape[-1])
+            if len(need) > 2 and need[2]:
+                gb = g2.sum(0)
+        return (gx, gw, gb) if len(need) > 2 else (gx, gw)
