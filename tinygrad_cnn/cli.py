@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, configure) in _COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
+    from tinygrad_cnn.cli_inspect import add_subcommands  # noqa: PLC0415  (graph, summary)
+
+    add_subcommands(sub)
     return parser
 
 
