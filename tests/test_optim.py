@@ -183,7 +183,7 @@ def test_param_groups_and_zero_grad():
     assert a.grad is None and b.grad is None
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [a]})
-    with pytest.raises(ValueError, match="empty parameter list"):
+    with pytest.raises(ValueError, match="params: expected at least one parameter, got an empty list"):
         optim.Adam([])
 
 

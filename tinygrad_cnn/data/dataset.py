@@ -53,7 +53,10 @@ class TensorDataset(Dataset):
                             for t in tensors)
         n = len(self.arrays[0])
         if any(len(a) != n for a in self.arrays):
-            raise ValueError(f"size mismatch between arrays: {[a.shape for a in self.arrays]}")
+            raise ValueError(
+                "TensorDataset: tensors: expected the same length (first dim), got shapes "
+                f"{[tuple(a.shape) for a in self.arrays]}"
+            )
 
     def __getitem__(self, index):
         return tuple(a[index] for a in self.arrays)

@@ -30,7 +30,7 @@ class DataLoader:
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, seed: int | None = None, device=None) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+            raise ValueError(f"DataLoader: batch_size: expected a positive int, got {batch_size!r}")
         self.dataset, self.batch_size = dataset, int(batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.device = None if device is None else backend.get_device(device)

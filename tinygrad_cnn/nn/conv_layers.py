@@ -15,7 +15,7 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter
+from tinygrad_cnn.nn.module import Module, Parameter, check_size
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -43,10 +43,18 @@ class _ConvNd(Module):
                  output_padding=0, dilation=1, groups=1, bias=True, dtype=np.float32):
         super().__init__()
         n = self._ndim
+        layer = type(self).__name__
+        in_channels = check_size(layer, "in_channels", in_channels)
+        out_channels = check_size(layer, "out_channels", out_channels)
+        groups = check_size(layer, "groups", groups)
+        for arg, values, low in (("kernel_size", kernel_size, 1), ("stride", stride, 1),
+                                 ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
+            for v in values if isinstance(values, (tuple, list)) else (values,):
+                check_size(layer, arg, v, low)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
-                f"in_channels ({in_channels}) and out_channels ({out_channels}) must be "
-                f"divisible by groups ({groups})"
+                f"{layer}: groups={groups} must divide in_channels ({in_channels}) and "
+                f"out_channels ({out_channels})"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _tuple(kernel_size, n)

@@ -20,7 +20,7 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter
+from tinygrad_cnn.nn.module import Module, Parameter, check_size
 
 __all__ = [
     "Sequential", "ModuleList", "Identity", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid",
@@ -132,6 +132,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32):
         super().__init__()
+        in_features = check_size("Linear", "in_features", in_features)
+        out_features = check_size("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         if bias:
@@ -223,7 +225,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+            raise ValueError(f"{type(self).__name__}: p: expected a probability in [0, 1], got {p}")
         self.p = p
 
     def forward(self, x):

@@ -31,7 +31,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["Module", "Parameter", "RemovableHandle"]
+__all__ = ["Module", "Parameter", "RemovableHandle", "check_size"]
 
 
 class Parameter(Tensor):
@@ -72,6 +72,21 @@ class RemovableHandle:
 
     def __exit__(self, *exc) -> None:
         self.remove()
+
+
+def check_size(layer: str, arg: str, value, minimum: int = 1) -> int:
+    """Validate a layer's size argument where the layer is built: an int >= ``minimum``.
+
+    >>> check_size("Linear", "in_features", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Linear: in_features: expected an int >= 1, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {arg}: expected an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{layer}: {arg}: expected an int >= {minimum}, got {value}")
+    return int(value)
 
 
 def _as_array(value):

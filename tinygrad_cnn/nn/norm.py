@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter
+from tinygrad_cnn.nn.module import Module, Parameter, check_size
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
@@ -34,6 +34,11 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, dtype=np.float32):
         super().__init__()
+        num_features = check_size(type(self).__name__, "num_features", num_features)
+        if eps <= 0:
+            raise ValueError(f"{type(self).__name__}: eps: expected a positive number, got {eps}")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:

@@ -40,7 +40,7 @@ class Optimizer:
             raise TypeError("params: expected an iterable of Tensors or dicts, got a Tensor")
         params = list(params)
         if not params:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(f"{type(self).__name__}: params: expected at least one parameter, got an empty list")
         if not isinstance(params[0], dict):
             params = [{"params": params}]
         for group in params:
