@@ -96,7 +96,10 @@ def test_every_differentiable_op_has_a_row():
             outs = [o for o in _as_tuple(case.fn(*xs)) if o.requires_grad]
             if outs:
                 wrt = [x for x in xs if x.requires_grad]
-                tg.grad(outs, wrt, grad_outputs=[tg.ones_like(o) for o in outs],
-                        create_graph=True, allow_unused=True)
+                vs = [tg.ones_like(o, requires_grad=True) for o in outs]
+                firsts = [g for g in tg.grad(outs, wrt, grad_outputs=vs, create_graph=True,
+                                             allow_unused=True) if g is not None and g.requires_grad]
+                if firsts:  # second order: the ops that backward passes are made of
+                    tg.grad([(g * g).sum() for g in firsts], wrt + vs, allow_unused=True)
     missing = sorted(c.__qualname__ for c in _defined_functions() - used)
     assert not missing, f"ops with no row in the op-case table: {missing}"
