@@ -98,3 +98,13 @@ def test_scratch_im2col_buffer_never_corrupts_saved_patches():
     want = np.einsum("noij,ncijab->ocab", g,
                      np.lib.stride_tricks.sliding_window_view(x1.numpy(), (3, 3), axis=(2, 3)))
     np.testing.assert_allclose(w.grad.numpy(), want, atol=1e-10)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc/Linux only")
+def test_retain_host_memory_is_accepted_by_glibc():
+    import subprocess
+    import sys
+
+    code = "import tinygrad_cnn as tg; print(tg.backend.retain_host_memory())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -24,6 +24,7 @@ __all__ = [
     "cuda_is_available",
     "register_array_type",
     "scatter_add",
+    "retain_host_memory",
 ]
 
 
@@ -209,6 +210,30 @@ def scatter_add(target, index, values) -> None:
         np.add.at(target, index, values)
     else:
         device_of(target).xp.add.at(target, index, values)
+
+
+def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
+    """Ask the C allocator (glibc) to keep freed blocks up to ``limit_bytes`` for reuse instead
+    of handing them back to the operating system.
+
+    Every fresh page costs a page fault on first touch. A training loop frees and allocates
+    the same large arrays every step, and on the 2-core machine this project is measured on,
+    keeping them cut a LeNet-5 training step by about a third (PyTorch gains about as much).
+    The setting is process-wide and lasts, so it is opt-in: the ``train`` command calls it.
+    Returns True when the allocator accepted it, False elsewhere (not Linux/glibc).
+    """
+    import ctypes  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        trim_threshold, mmap_threshold = -1, -3  # M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+        return bool(libc.mallopt(trim_threshold, int(limit_bytes))) and bool(
+            libc.mallopt(mmap_threshold, int(limit_bytes)))
+    except (OSError, AttributeError):
+        return False
 
 
 def _is_array(obj) -> bool:
