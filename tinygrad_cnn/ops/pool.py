@@ -110,64 +110,6 @@ class MaxPool2d(Function):
         return PoolScatter.apply(grad, index=self.index, shape=x.shape, overlap=overlap)
 
 
-# -- the common case: 2x2 windows, stride 2, no padding or dilation ------------------------
-_OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))
-
-
-def _quarter(a, k, oh, ow):
-    """The strided view of offset ``k`` (row-major in the 2x2 window) of ``a`` (N, C, H, W)."""
-    r, q = _OFFSETS[k]
-    return a[:, :, r:r + 2 * oh:2, q:q + 2 * ow:2]
-
-
-class MaxPool2x2(Function):
-    """2x2 max-pool with stride 2: three ``maximum`` calls over four strided views.
-
-    The winner of each window is kept as a uint8 code (0..3, ties to the first in row-major
-    order, as the general path), so backward needs neither indices nor a scatter."""
-
-    def forward(self, x):
-        xp = self.xp
-        oh, ow = x.shape[2] // 2, x.shape[3] // 2
-        p = [_quarter(x, k, oh, ow) for k in range(4)]
-        top, bottom = xp.maximum(p[0], p[1]), xp.maximum(p[2], p[3])
-        self.code = xp.where(bottom > top, (p[3] > p[2]) + 2, (p[1] > p[0]) + 0).astype(xp.uint8)
-        self.in_shape = x.shape
-        return xp.maximum(top, bottom)
-
-    def backward(self, grad):
-        return Unpool2x2.apply(grad, code=self.code, shape=self.in_shape)
-
-
-class Unpool2x2(Function):
-    """Each gradient to the winning cell of its 2x2 window, zeros elsewhere (``code`` picks)."""
-
-    def forward(self, g, *, code, shape):
-        out = self.xp.zeros(shape, dtype=g.dtype)
-        oh, ow = code.shape[2:]
-        for k in range(4):
-            _quarter(out, k, oh, ow)[...] = g * (code == k)
-        return out
-
-    def backward(self, grad):
-        return Pick2x2.apply(grad, code=self.settings["code"])
-
-
-class Pick2x2(Function):
-    """The value of each window's winning cell: the adjoint of :class:`Unpool2x2`."""
-
-    def forward(self, x, *, code):
-        self.in_shape = x.shape
-        oh, ow = code.shape[2:]
-        out = _quarter(x, 0, oh, ow) * (code == 0)
-        for k in range(1, 4):
-            out += _quarter(x, k, oh, ow) * (code == k)
-        return out
-
-    def backward(self, grad):
-        return Unpool2x2.apply(grad, code=self.settings["code"], shape=self.in_shape)
-
-
 # -- argument checks ----------------------------------------------------------------------
 def _pool_args(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
     if not isinstance(x, Tensor):
@@ -215,9 +157,6 @@ def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, retu
     kernel, stride, pads, dilation, out_hw = _pool_args(op, nd, x, kernel_size, stride, padding,
                                                         dilation, ceil_mode)
     x4, unbatched = _to4d(x, nd)
-    plain = pads == ((0, 0), (0, 0)) and dilation == (1, 1)
-    if kernel == (2, 2) and stride == (2, 2) and plain and not return_indices:
-        return _from4d(MaxPool2x2.apply(x4), nd, unbatched)  # LeNet's pools: the fast path
     sink = []
     out = MaxPool2d.apply(x4, kernel=kernel, stride=stride, pads=pads, dilation=dilation,
                           out_hw=out_hw, sink=sink)
