@@ -167,7 +167,10 @@ def test_collapse_folds_each_layer_into_one_node():
             assert f"{name}: {type(mod).__name__}" in firsts
     assert "features.0: Conv2d\n(2, 6, 28, 28) float32\n156 params" in "\n".join(drawn)
     assert not any(lab.startswith(("Conv2d", "MatMul", "features.0.weight")) for lab in drawn)
-    assert len(nodes) < len(full) / 2
+    leaves = [name for name, mod in model.named_modules() if name and not list(mod.children())]
+    assert sum(f.split(": ")[0] in leaves for f in firsts) == len(leaves) == 12  # one node a layer
+    assert not any(f.endswith((".weight", ".bias")) for f in firsts)  # parameters folded in
+    assert len(nodes) < len(full)
     first = next(lab for lab in drawn if lab.startswith("features.0"))
     second = next(lab for lab in drawn if lab.startswith("features.1"))
     assert ("(2, 1, 32, 32) float32", first) in edges and (first, second) in edges
