@@ -95,3 +95,10 @@ def test_module_entry_point_and_light_import():
     loaded = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                             text=True, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_predict_errors_are_one_line_messages(tmp_path):
+    from tinygrad_cnn import cli
+
+    with pytest.raises(SystemExit, match="checkpoint .* not found; train first"):
+        cli.main(["predict", "--checkpoint", str(tmp_path / "none.npz"), "x.png"])

@@ -20,3 +20,14 @@ def test_public_surface():
 
     for name in tg.__all__:
         assert hasattr(tg, name), name
+
+
+def test_ci_runs_the_readme_test_command():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    commands = re.findall(r"```bash\n(.*?)\n```", (root / "README.md").read_text(), re.S)
+    test_command = next(c.strip() for c in commands if "pytest" in c)
+    ci = (root / ".ci" / "run").read_text()
+    assert test_command.replace("apt-get", "$SUDO apt-get") in ci

@@ -216,6 +216,7 @@ def train(args) -> float:
             "preprocess": {"padding": 2, "mean": FASHION_MEAN, "std": FASHION_STD},
         }, os.path.join(args.out, CHECKPOINT))
         plot_history(history, os.path.join(args.out, CURVES))
+    print(f"saved {os.path.join(args.out, CHECKPOINT)} and {os.path.join(args.out, CURVES)}")
     print(f"test accuracy: {test_acc:.4f}")
     return test_acc
 
@@ -270,11 +271,14 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 @command("predict", help="classify PNG images or IDX samples with a trained checkpoint")
 def _predict_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", help="PNG/JPEG files or IDX image files (.gz or raw)")
-    p.add_argument("--checkpoint", "-c", default=os.path.join("runs", "lenet", CHECKPOINT))
-    p.add_argument("--device", default="cpu")
+    p.add_argument("inputs", nargs="+",
+                   help="PNG/JPEG files or IDX image files (.gz or raw), e.g. Debian's "
+                        "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+    p.add_argument("--checkpoint", "-c", default=os.path.join("runs", "lenet", CHECKPOINT),
+                   help="a checkpoint written by `train` (default: %(default)s)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: %(default)s)")
     p.add_argument("--start", type=int, default=0, help="first sample of an IDX file")
-    p.add_argument("--count", type=int, default=10, help="samples to classify per IDX file")
+    p.add_argument("--count", type=int, default=10, help="samples to classify per IDX file (default: %(default)s)")
     p.add_argument("--invert", action="store_true",
                    help="invert image files (dark object on a light background)")
     p.add_argument("--json", action="store_true", help="print JSON lines instead of text")
@@ -311,15 +315,25 @@ def predict(args) -> list:
     """The ``predict`` command; returns ``[(label, class_name, probability), ...]``."""
     import tinygrad_cnn as tg  # noqa: PLC0415
     import tinygrad_cnn.nn.functional as F  # noqa: PLC0415
-    from tinygrad_cnn.data import FASHION_MNIST_CLASSES, preprocess  # noqa: PLC0415
+    from tinygrad_cnn.data import FASHION_MNIST_CLASSES, IDXError, preprocess  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
+    from tinygrad_cnn.serialization import CheckpointError  # noqa: PLC0415
 
-    ckpt = tg.load(args.checkpoint)
+    if not os.path.exists(args.checkpoint):
+        raise SystemExit(f"predict: checkpoint {args.checkpoint!r} not found; train first "
+                         "(python -m tinygrad_cnn train) or pass --checkpoint PATH")
+    try:
+        ckpt = tg.load(args.checkpoint)
+    except CheckpointError as exc:
+        raise SystemExit(f"predict: {exc}") from exc
     device = tg.get_device(args.device)
     model = get_model(ckpt["model_name"])
     model.load_state_dict(ckpt["model"])
     model.to(device).eval()
-    items = _read_inputs(args)
+    try:
+        items = _read_inputs(args)
+    except (OSError, IDXError) as exc:  # a missing file, an unreadable image, not IDX data
+        raise SystemExit(f"predict: cannot read an input: {exc}") from exc
     if not items:
         raise SystemExit("predict: no images to classify")
     pre = ckpt["preprocess"]
