@@ -108,3 +108,25 @@ def test_retain_host_memory_is_accepted_by_glibc():
     code = "import tinygrad_cnn as tg; print(tg.backend.retain_host_memory())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_recycled_patch_buffers_never_alias_live_graphs():
+    """Patches kept for the weight gradient go back to a free list after backward; graphs
+    still alive keep their own, so every weight gradient stays exact."""
+    rng = np.random.default_rng(1)
+    w = Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    xs = [Tensor(rng.standard_normal((2, 3, 6, 6))) for _ in range(3)]
+
+    def want(x, g):
+        win = np.lib.stride_tricks.sliding_window_view(x.numpy(), (3, 3), axis=(2, 3))
+        return np.einsum("noij,ncijab->ocab", g, win)
+
+    g = rng.standard_normal((2, 4, 4, 4))
+    y1, y2 = F.conv2d(xs[0], w), F.conv2d(xs[1], w)
+    y1.backward(Tensor(g))  # y1's patches return to the free list ...
+    np.testing.assert_allclose(w.grad.numpy(), want(xs[0], g), atol=1e-10)
+    y3 = F.conv2d(xs[2], w)  # ... and y3 takes them
+    for y, x in ((y2, xs[1]), (y3, xs[2])):
+        w.grad = None
+        y.backward(Tensor(g))
+        np.testing.assert_allclose(w.grad.numpy(), want(x, g), atol=1e-10)

@@ -83,16 +83,14 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, 
 
     The layout puts the output positions last, so ``weight (O, C*KH*KW) @ cols`` is already NCHW.
     With ``scratch=True`` the result lives in a reused per-thread buffer: only for patches that
-    are consumed at once and never kept (see :func:`_scratch`).
+    are consumed at once and never kept (see :func:`_scratch`). Otherwise the caller owns the
+    buffer and may return it with :func:`give_buffer` once done with it.
     """
     n, c = x.shape[:2]
     view = windows(x, kernel, stride, dilation, out_hw, xp)  # (N, C, OH, OW, KH, KW)
     view = view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, KH, KW, OH, OW)
-    if scratch:
-        cols = _scratch(xp, view.shape, x.dtype)
-        cols[...] = view
-    else:
-        cols = xp.ascontiguousarray(view)
+    cols = (_scratch if scratch else take_buffer)(xp, view.shape, x.dtype)
+    cols[...] = view
     return cols.reshape(n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
 
 
@@ -101,6 +99,30 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, 
 # A few shapes are kept (a network alternates between its layers' shapes).
 _SCRATCH = threading.local()
 _SCRATCH_SLOTS = 4
+
+
+def take_buffer(xp, shape, dtype):
+    """A contiguous array of ``shape`` that the caller owns until it hands it back with
+    :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
+    size = 1
+    for n in shape:
+        size *= n
+    stack = _free_lists().get((xp.__name__, size, str(dtype), _device_id(xp)))
+    return stack.pop().reshape(shape) if stack else xp.empty(shape, dtype=dtype)
+
+
+def give_buffer(xp, buf) -> None:
+    """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
+    stack = _free_lists().setdefault((xp.__name__, buf.size, str(buf.dtype), _device_id(xp)), [])
+    if len(stack) < 2:
+        stack.append(buf)
+
+
+def _free_lists() -> dict:
+    free = getattr(_SCRATCH, "free", None)
+    if free is None:
+        free = _SCRATCH.free = {}
+    return free
 
 
 def _scratch(xp, shape, dtype):

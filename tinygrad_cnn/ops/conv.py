@@ -23,6 +23,7 @@ from tinygrad_cnn import engine
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     correlate,
+    give_buffer,
     im2col,
     non_negative,
     ntuple,
@@ -76,6 +77,8 @@ class Conv2d(Function):
         dx = ConvTranspose2d.apply(grad, w, geom=geom, out_hw=x.shape[2:]) if need[0] else None
         dw = ConvWeightGrad2d.apply(x, grad, geom=geom, kernel=w.shape[2:],
                                     cols=self.cols) if need[1] else None
+        if self.cols is not None:  # the weight gradient has used the patches: recycle them
+            give_buffer(self.xp, self.cols)
         self.cols = None
         db = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
         return (dx, dw, db) if len(need) > 2 else (dx, dw)
