@@ -152,3 +152,17 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     """He et al. (2015), normal form: N(0, std^2), std = gain / sqrt(fan)."""
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
+
+
+def default_init_(weight: Tensor, bias: Tensor | None = None) -> None:
+    """PyTorch's default for Linear and Conv layers: ``kaiming_uniform_(weight, a=sqrt(5))``,
+    which draws weights from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same range.
+
+    It keeps the early activations of a freshly built network at a moderate scale whatever the
+    layer widths, which is all a small CNN needs to start learning.
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)

@@ -13,7 +13,6 @@ with PyTorch's constructor arguments and repr.
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 
 import numpy as np
@@ -118,11 +117,6 @@ class Identity(Module):
 
 
 # -- fully connected ----------------------------------------------------------------------
-def _default_bias_init(bias: Parameter, fan_in: int) -> None:
-    bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-    init.uniform_(bias, -bound, bound)
-
-
 class Linear(Module):
     """``y = x @ weight.T + bias``; weight ``(out_features, in_features)``.
 
@@ -143,9 +137,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            _default_bias_init(self.bias, self.in_features)
+        init.default_init_(self.weight, self.bias)
 
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
