@@ -13,7 +13,7 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter, check_size
+from tinygrad_cnn.nn.module import Module, check_size
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -63,12 +63,9 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
             shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        weight, bias = init.default_parameters(shape, out_channels if bias else None, dtype)
+        self.weight = weight
+        self.register_parameter("bias", bias)
 
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)

@@ -166,3 +166,14 @@ def default_init_(weight: Tensor, bias: Tensor | None = None) -> None:
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
         uniform_(bias, -bound, bound)
+
+
+def default_parameters(weight_shape: tuple, bias_size: int | None, dtype=np.float32) -> tuple:
+    """New ``(weight, bias)`` Parameters with :func:`default_init_` (``bias`` is None when
+    ``bias_size`` is): what Linear and the Conv layers build."""
+    from tinygrad_cnn.nn.module import Parameter  # noqa: PLC0415  (module imports nothing from here)
+
+    weight = Parameter(np.empty(weight_shape, dtype=dtype))
+    bias = None if bias_size is None else Parameter(np.empty(bias_size, dtype=dtype))
+    default_init_(weight, bias)
+    return weight, bias

@@ -19,7 +19,7 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter, check_size
+from tinygrad_cnn.nn.module import Module, check_size
 
 __all__ = [
     "Sequential", "ModuleList", "Identity", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid",
@@ -129,12 +129,9 @@ class Linear(Module):
         in_features = check_size("Linear", "in_features", in_features)
         out_features = check_size("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        weight, bias = init.default_parameters((out_features, in_features), out_features if bias else None, dtype)
+        self.weight = weight
+        self.register_parameter("bias", bias)
 
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)

@@ -9,7 +9,9 @@ import numbers
 import threading
 from collections import OrderedDict
 
-__all__ = ["ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = ["check_input", "ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
 
 
 def ntuple(value, n: int, arg: str, op: str) -> tuple:
@@ -21,6 +23,16 @@ def ntuple(value, n: int, arg: str, op: str) -> tuple:
     ):
         return tuple(int(v) for v in value)
     raise TypeError(f"{op}: {arg}: expected an int or a tuple of {n} ints, got {value!r}")
+
+
+def check_input(op: str, nd: int, x) -> None:
+    """``x`` must be a Tensor of ``nd`` spatial dims, batched or not (conv and pooling)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
+    if x.ndim not in (nd + 1, nd + 2):
+        names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
+        raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
+                         f"got shape {x.shape}")
 
 
 def positive(values: tuple, arg: str, op: str) -> tuple:

@@ -22,6 +22,7 @@ from collections import namedtuple
 from tinygrad_cnn import engine
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
+    check_input,
     correlate,
     give_buffer,
     im2col,
@@ -208,14 +209,9 @@ def _spread(xp, y, geom, kernel, out_hw):
 
 # -- argument checks ----------------------------------------------------------------------
 def _check_tensors(op, nd, x, w, b):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
+    check_input(op, nd, x)
     if not isinstance(w, Tensor):
         raise TypeError(f"{op}: weight: expected a Tensor, got {type(w).__name__}")
-    names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
-    if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
-                         f"got shape {x.shape}")
     if w.ndim != nd + 2:
         raise ValueError(f"{op}: weight: expected a {nd + 2}-D tensor, got shape {w.shape}")
     if b is not None:

@@ -16,7 +16,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
-from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, out_size, pad_array, positive
+from tinygrad_cnn.ops._conv_utils import check_input, non_negative, ntuple, out_size, pad_array, positive
 from tinygrad_cnn.ops.shape import pad
 from tinygrad_cnn.tensor import Tensor
 
@@ -112,12 +112,7 @@ class MaxPool2d(Function):
 
 # -- argument checks ----------------------------------------------------------------------
 def _pool_args(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
-    names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
-    if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
-                         f"got shape {x.shape}")
+    check_input(op, nd, x)
     kernel = positive(ntuple(kernel_size, nd, "kernel_size", op), "kernel_size", op)
     stride = kernel if stride is None or stride == () else positive(
         ntuple(stride, nd, "stride", op), "stride", op)
