@@ -14,16 +14,9 @@ import numpy as np
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, check_size
+from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, positive
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
-
-
-def _tuple(value, n: int) -> tuple:
-    if isinstance(value, (tuple, list)):
-        if len(value) != n:
-            raise ValueError(f"expected an int or {n} ints, got {value!r}")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
 
 
 class _ConvNd(Module):
@@ -45,20 +38,24 @@ class _ConvNd(Module):
         in_channels = check_size(layer, "in_channels", in_channels)
         out_channels = check_size(layer, "out_channels", out_channels)
         groups = check_size(layer, "groups", groups)
-        for arg, values, low in (("kernel_size", kernel_size, 1), ("stride", stride, 1),
-                                 ("dilation", dilation, 1), ("output_padding", output_padding, 0)):
-            for v in values if isinstance(values, (tuple, list)) else (values,):
-                check_size(layer, arg, v, low)
+        self.kernel_size = positive(ntuple(kernel_size, n, "kernel_size", layer), "kernel_size", layer)
+        self.stride = positive(ntuple(stride, n, "stride", layer), "stride", layer)
+        self.dilation = positive(ntuple(dilation, n, "dilation", layer), "dilation", layer)
+        self.output_padding = non_negative(ntuple(output_padding, n, "output_padding", layer),
+                                           "output_padding", layer)
+        if isinstance(padding, str) and not self._transposed:
+            if padding not in ("same", "valid"):
+                raise ValueError(f"{layer}: padding: expected 'same', 'valid', an int or a tuple of "
+                                 f"{n} ints, got {padding!r}")
+            self.padding = padding  # F.conv* resolves it per input
+        else:
+            self.padding = non_negative(ntuple(padding, n, "padding", layer), "padding", layer)
         if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"{layer}: groups={groups} must divide in_channels ({in_channels}) and "
                 f"out_channels ({out_channels})"
             )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, n)
-        self.stride, self.dilation = _tuple(stride, n), _tuple(dilation, n)
-        self.padding = _tuple(padding, n)
-        self.output_padding = _tuple(output_padding, n)
         if self._transposed:
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
@@ -71,7 +68,7 @@ class _ConvNd(Module):
         init.default_init_(self.weight, self.bias)
 
     def _arg(self, value):
-        return value[0] if self._ndim == 1 else value
+        return value[0] if self._ndim == 1 and not isinstance(value, str) else value
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
