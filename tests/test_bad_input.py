@@ -104,7 +104,11 @@ CASES = [
     ("empty parameter list", lambda: optim.Adam([]), ValueError,
      r"Adam: params: expected at least one parameter, got an empty list"),
     ("batch size zero", lambda: DataLoader(TensorDataset(_x(4, 2)), batch_size=0), ValueError,
-     r"DataLoader: batch_size: expected a positive int, got 0"),
+     r"DataLoader: batch_size: expected an int >= 1, got 0"),
+    ("batch size float", lambda: DataLoader(TensorDataset(_x(4, 2)), batch_size=2.5), TypeError,
+     r"DataLoader: batch_size: expected an int, got float 2.5"),
+    ("Module.to unknown device", lambda: nn.Linear(2, 2).to("gpu"), ValueError,
+     r"device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
     ("dataset length mismatch", lambda: TensorDataset(_x(4, 2), Tensor([1, 2, 3])), ValueError,
      r"TensorDataset: tensors: expected the same length \(first dim\), got shapes \[\(4, 2\), \(3,\)\]"),
     # -- autodiff -------------------------------------------------------------------------------

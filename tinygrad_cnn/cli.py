@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from tinygrad_cnn.models import MODELS
+
 __all__ = ["main", "command", "train", "predict", "build_parser"]
 
 _COMMANDS: dict = {}
@@ -66,7 +68,7 @@ def main(argv=None) -> int:
 # -- train --------------------------------------------------------------------------------
 @command("train", help="train a model on Fashion-MNIST, evaluating on the test set each epoch")
 def _train_parser(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="lenet", choices=["lenet", "bncnn"])
+    p.add_argument("--model", default="lenet", choices=sorted(MODELS))
     p.add_argument("--epochs", type=int, default=5, help="total number of epochs (default 5)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--optimizer", default="adam", choices=sorted(DEFAULT_LR))
@@ -78,7 +80,7 @@ def _train_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--data-root", default=None, help="folder with the Fashion-MNIST IDX files")
-    p.add_argument("--out", default="runs/lenet", help="folder for the checkpoint and curves")
+    p.add_argument("--out", default=None, help="folder for the checkpoint and curves (default runs/MODEL)")
     p.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     p.add_argument("--test-limit", type=int, default=None, help="use only the first N test images")
     p.add_argument("--resume", nargs="?", const="", default=None, metavar="CHECKPOINT",
@@ -149,6 +151,8 @@ def train(args) -> float:
     tg.manual_seed(args.seed)
     device = tg.get_device(args.device)
     tg.backend.retain_host_memory()  # reuse freed buffers: fewer page faults per step
+    if args.out is None:
+        args.out = os.path.join("runs", args.model)  # each model keeps its own checkpoint
     os.makedirs(args.out, exist_ok=True)
     train_set, test_set = _load_datasets(args)
     lr = DEFAULT_LR[args.optimizer] if args.lr is None else args.lr
@@ -163,7 +167,7 @@ def train(args) -> float:
     start_epoch = 0
     if args.resume is not None:
         path = args.resume or os.path.join(args.out, CHECKPOINT)
-        ckpt = tg.load(path)
+        ckpt = _load_checkpoint("train --resume", path)
         if ckpt["model_name"] != args.model:
             raise SystemExit(f"--resume: {path} holds a {ckpt['model_name']!r} model, not {args.model!r}")
         model.load_state_dict(ckpt["model"])
@@ -311,21 +315,27 @@ def _read_inputs(args) -> list[tuple[str, np.ndarray]]:
     return items
 
 
+def _load_checkpoint(command: str, path: str) -> dict:
+    """Load a checkpoint, or stop with a one-line message (missing, corrupt, foreign file)."""
+    import tinygrad_cnn as tg  # noqa: PLC0415
+    from tinygrad_cnn.serialization import CheckpointError  # noqa: PLC0415
+
+    if not os.path.exists(path):
+        raise SystemExit(f"{command}: checkpoint {path!r} not found; train first "
+                         "(python -m tinygrad_cnn train) or pass its path")
+    try:
+        return tg.load(path)
+    except CheckpointError as exc:
+        raise SystemExit(f"{command}: {exc}") from exc
+
+
 def predict(args) -> list:
     """The ``predict`` command; returns ``[(label, class_name, probability), ...]``."""
     import tinygrad_cnn as tg  # noqa: PLC0415
     import tinygrad_cnn.nn.functional as F  # noqa: PLC0415
     from tinygrad_cnn.data import FASHION_MNIST_CLASSES, IDXError, preprocess  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
-    from tinygrad_cnn.serialization import CheckpointError  # noqa: PLC0415
-
-    if not os.path.exists(args.checkpoint):
-        raise SystemExit(f"predict: checkpoint {args.checkpoint!r} not found; train first "
-                         "(python -m tinygrad_cnn train) or pass --checkpoint PATH")
-    try:
-        ckpt = tg.load(args.checkpoint)
-    except CheckpointError as exc:
-        raise SystemExit(f"predict: {exc}") from exc
+    ckpt = _load_checkpoint("predict", args.checkpoint)
     device = tg.get_device(args.device)
     model = get_model(ckpt["model_name"])
     model.load_state_dict(ckpt["model"])

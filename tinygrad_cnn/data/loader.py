@@ -6,6 +6,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.nn.module import check_size
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["DataLoader"]
@@ -29,9 +30,7 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, seed: int | None = None, device=None) -> None:
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size: expected a positive int, got {batch_size!r}")
-        self.dataset, self.batch_size = dataset, int(batch_size)
+        self.dataset, self.batch_size = dataset, check_size("DataLoader", "batch_size", batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.device = None if device is None else backend.get_device(device)
         if seed is None and shuffle:

@@ -20,6 +20,7 @@ import numpy as np
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, check_size
+from tinygrad_cnn.ops.loss import _check_reduction
 
 __all__ = [
     "Sequential", "ModuleList", "Identity", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid",
@@ -162,7 +163,6 @@ class Flatten(Module):
 class ReLU(Module):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        self.inplace = inplace  # accepted for PyTorch compatibility; always out of place
 
     def forward(self, x):
         return F.relu(x)
@@ -290,8 +290,7 @@ class AdaptiveAvgPool2d(Module):
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+        _check_reduction(type(self).__name__, reduction)
         self.reduction = reduction
 
 

@@ -183,11 +183,14 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         out = self.forward(*args, **kwargs)
+        if not self._forward_hooks:
+            return out
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, out)
             if result is not None:
@@ -343,7 +346,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients (set them to None, or zero them in place)."""
         for p in self.parameters():
-            _zero_grad(p, set_to_none)
+            zero_grad_(p, set_to_none)
 
     def to(self, device=None, dtype=None):
         """Move (and/or cast floating-point) parameters and buffers in place; returns self.
@@ -354,7 +357,11 @@ class Module:
             try:
                 device = backend.get_device(device)
             except (ValueError, TypeError):
-                device, dtype = None, device  # to(np.float64) or to("float64")
+                try:  # to(np.float64) or to("float64")
+                    device, dtype = None, np.dtype(device)
+                except TypeError:
+                    backend.get_device(device)  # neither: raise the device error, which says why
+                    raise
         dtype = None if dtype is None else np.dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
             arr = t.data
@@ -405,7 +412,8 @@ class Module:
         return head + "\n" + "\n".join(lines) + "\n)"
 
 
-def _zero_grad(p: Tensor, set_to_none: bool) -> None:
+def zero_grad_(p: Tensor, set_to_none: bool = True) -> None:
+    """Forget one tensor's gradient (``Module.zero_grad`` and the optimisers use it)."""
     if p.grad is None:
         return
     if set_to_none:

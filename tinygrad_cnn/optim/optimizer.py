@@ -12,6 +12,7 @@ import copy
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.engine import enable_grad
+from tinygrad_cnn.nn.module import zero_grad_
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -68,8 +69,7 @@ class Optimizer:
         """Forget the parameters' gradients (None, or fresh zero arrays)."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor._wrap(p.device.xp.zeros_like(p.grad.data))
+                zero_grad_(p, set_to_none)
 
     def step(self, closure=None):
         """Apply one update to every parameter that has a gradient; returns ``closure()``'s loss."""
