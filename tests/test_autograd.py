@@ -316,3 +316,23 @@ class TestGradcheck:
     def test_needs_float64(self):
         with pytest.raises(TypeError, match="float64"):
             gradcheck(lambda t: t * 2, Tensor([1.0], requires_grad=True))
+
+
+def test_forward_knows_whether_it_is_recorded():
+    """ops skip state only backward reads (masks, indices, patches) when nothing records them."""
+    seen = []
+
+    class Probe(Function):
+        def forward(self, x):
+            seen.append(self.recording)
+            return x * 1
+
+        def backward(self, grad):
+            return grad
+
+    x = Tensor([1.0], requires_grad=True)
+    Probe.apply(x)
+    with no_grad():
+        Probe.apply(x)
+    Probe.apply(Tensor([1.0]))
+    assert seen == [True, False, False]

@@ -9,6 +9,8 @@ The contract, documented once here and followed by every built-in op:
   so that ``create_graph=True`` yields gradients of gradients for free. The inputs are
   available as ``self.saved_tensors`` and the output as ``self.saved_output``; both check
   that nothing modified them in place since the forward pass.
+* ``self.recording`` tells forward whether this application is recorded for backward; when it
+  is not (``no_grad``, or no input requires grad), forward may skip saving masks or indices.
 * The engine undoes broadcasting, accumulates, skips ``None`` and frees saved state, so a
   backward returns gradients in the broadcast shape and need not care.
 
@@ -46,12 +48,18 @@ class Function:
     # Tensors created by this op never require grad (comparisons, argmax, ...).
     differentiable = True
 
-    def __init__(self, device, inputs, needs_input_grad):
+    # What release() keeps: enough to name the op and draw it after its graph is freed.
+    _KEPT_AFTER_RELEASE = frozenset({"device", "xp", "needs_input_grad", "settings", "recording"})
+
+    def __init__(self, device, inputs, needs_input_grad, settings=None, recording=False):
         self.device = device
         self.xp = device.xp
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
-        self.settings: dict = {}
+        self.settings: dict = {} if settings is None else settings
+        # Whether this application is recorded for backward: forward may skip saving state
+        # (masks, indices, patches) that only backward would read.
+        self.recording = recording
         self._versions = None
         self._output = None
         self.released = False
@@ -71,8 +79,8 @@ class Function:
             if type(t.data) is not type(first) or device.type != "cpu":
                 _check_same_device(cls, device, t)
         needs = tuple([t._requires_grad for t in tensors])
-        ctx = cls(device, tensors, needs)
-        ctx.settings = settings
+        record = cls.differentiable and True in needs and engine.is_grad_enabled()
+        ctx = cls(device, tensors, needs, settings, record)
         try:
             out = ctx.forward(*[t.data for t in tensors], **settings)
         except ValueError as exc:  # e.g. NumPy's broadcasting error: say which op and shapes
@@ -80,7 +88,6 @@ class Function:
             raise ValueError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
         if isinstance(out, np.generic):
             out = np.asarray(out)  # NumPy returns scalars from 0-d ops
-        record = cls.differentiable and True in needs and engine.is_grad_enabled()
         result = Tensor._wrap(out, requires_grad=record)
         if record:
             result._ctx = ctx
@@ -139,8 +146,7 @@ class Function:
 
     def release(self) -> None:
         """Free everything the backward pass needed (called by the engine)."""
-        keep = {"device", "xp", "needs_input_grad", "settings"}
-        for key in [k for k in vars(self) if k not in keep]:
+        for key in [k for k in vars(self) if k not in self._KEPT_AFTER_RELEASE]:
             delattr(self, key)
         self.inputs = ()
         self.released = True

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from tinygrad_cnn import engine
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     check_input,
@@ -63,7 +62,7 @@ class Conv2d(Function):
         wmat = w.reshape(w.shape[0], -1)
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (and when nothing will need them, build them in a reused scratch buffer).
-        keep = self.needs_input_grad[1] and engine.is_grad_enabled()
+        keep = self.needs_input_grad[1] and self.recording
         out, cols = correlate(self.xp, xpad, wmat, w.shape[2:], geom.stride, geom.dilation,
                               out_hw, geom.groups, keep_cols=keep)
         self.cols = cols if keep else None

@@ -218,7 +218,8 @@ def cos(x) -> Tensor:
 # -- activations ----------------------------------------------------------------------------
 class ReLU(Function):
     def forward(self, x):
-        self.mask = x > 0
+        if self.recording:
+            self.mask = x > 0
         return self.xp.maximum(x, 0)  # not x * mask, which gives -0.0
 
     def backward(self, grad):

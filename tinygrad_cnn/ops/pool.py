@@ -59,7 +59,8 @@ class PoolGather(Function):
 
 
 class MaxPool2d(Function):
-    """Max over windows of x (N, C, H, W); ``sink`` receives the flat argmax positions."""
+    """Max over windows of x (N, C, H, W); ``sink`` (a list, or None) receives the flat argmax
+    positions. The positions are only worked out when backward or ``sink`` needs them."""
 
     def forward(self, x, *, kernel, stride, pads, dilation, out_hw, sink):
         xp = self.xp
@@ -72,6 +73,7 @@ class MaxPool2d(Function):
             r, q = a * dh, b * dw
             return xpad[:, :, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw]
 
+        positions = self.recording or sink is not None
         # ``arg`` tracks the winning offset as a flat distance inside the padded plane, so the
         # final position needs one addition instead of a division per element. Ties go to the
         # first maximum in row-major order.
@@ -80,17 +82,21 @@ class MaxPool2d(Function):
             p00, p01, p10, p11 = part(0, 0), part(0, 1), part(1, 0), part(1, 1)
             top, bottom = xp.maximum(p00, p01), xp.maximum(p10, p11)
             best = xp.maximum(top, bottom)
+            if not positions:
+                return best
             arg = xp.where(bottom > top, (p11 > p10) * dw + dh * wp, (p01 > p00) * dw)
         else:
             best = part(0, 0).copy()
-            arg = xp.zeros(best.shape, dtype=xp.int64)
+            arg = xp.zeros(best.shape, dtype=xp.int64) if positions else None
             for a in range(kh):
                 for b in range(kw):
                     if a or b:
                         cand = part(a, b)
-                        better = cand > best
+                        if positions:
+                            xp.copyto(arg, a * dh * wp + b * dw, where=cand > best)
                         xp.maximum(best, cand, out=best)
-                        xp.copyto(arg, a * dh * wp + b * dw, where=better)
+            if not positions:
+                return best
         # Flat positions in the unpadded input: window origin + offset, minus the padding.
         (pt, _), (pl, _) = pads
         origin = (xp.arange(oh) * sh).reshape(oh, 1) * wp + xp.arange(ow) * sw
@@ -99,8 +105,10 @@ class MaxPool2d(Function):
             # row = p // wp - pt, col = p % wp - pl, only when padding changes the plane's shape
             padded = (padded // wp - pt) * w + (padded % wp - pl)
         local = padded
-        self.index = local + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
-        sink.append(local)
+        if self.recording:
+            self.index = local + (xp.arange(n * c) * (h * w)).reshape(n, c, 1, 1)
+        if sink is not None:
+            sink.append(local)
         return best
 
     def backward(self, grad):
@@ -152,7 +160,7 @@ def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, retu
     kernel, stride, pads, dilation, out_hw = _pool_args(op, nd, x, kernel_size, stride, padding,
                                                         dilation, ceil_mode)
     x4, unbatched = _to4d(x, nd)
-    sink = []
+    sink = [] if return_indices else None
     out = MaxPool2d.apply(x4, kernel=kernel, stride=stride, pads=pads, dilation=dilation,
                           out_hw=out_hw, sink=sink)
     out = _from4d(out, nd, unbatched)
