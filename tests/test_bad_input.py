@@ -107,6 +107,8 @@ CASES = [
      r"DataLoader: batch_size: expected an int >= 1, got 0"),
     ("batch size float", lambda: DataLoader(TensorDataset(_x(4, 2)), batch_size=2.5), TypeError,
      r"DataLoader: batch_size: expected an int, got float 2.5"),
+    ("Tensor.to unknown device", lambda: _x(2).to("gpu"), ValueError,
+     r"device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
     ("Module.to unknown device", lambda: nn.Linear(2, 2).to("gpu"), ValueError,
      r"device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
     ("dataset length mismatch", lambda: TensorDataset(_x(4, 2), Tensor([1, 2, 3])), ValueError,

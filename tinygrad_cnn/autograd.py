@@ -87,17 +87,18 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
         x = inputs[i]
         host = backend.to_numpy(x.data).astype(np.float64)
         numeric = np.zeros(host.size)
+        moved = host.copy().reshape(-1)  # perturbed one element at a time, then restored
         for j in range(host.size):
             vals = []
             for delta in (eps, -eps):
-                moved = host.copy().reshape(-1)
-                moved[j] += delta
+                moved[j] = host.flat[j] + delta
                 args = list(inputs)
                 # Grad mode stays on: gradgradcheck's fn runs autodiff inside.
                 args[i] = Tensor._wrap(backend.to_device(moved.reshape(host.shape), x.device),
                                        requires_grad=True)
                 outs = _float_outputs(_as_tuple(fn(*args)))
                 vals.append(_contract(outs, cotangents))
+            moved[j] = host.flat[j]
             numeric[j] = (vals[0] - vals[1]) / (2 * eps)
         g = analytic[k]
         got = np.zeros(host.size)

@@ -13,6 +13,8 @@ this for a strict CPU backend that refuses implicit host conversions the way CuP
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = [
@@ -117,6 +119,12 @@ def cuda_is_available() -> bool:
         return False
 
 
+@functools.cache
+def _cuda_devices(index: int) -> Device:
+    """One Device object per GPU: device_of() runs once per op input."""
+    return Device("cuda", index, _cupy)
+
+
 def _cuda_device(index: int | None) -> Device:
     cp = _import_cupy()
     try:
@@ -126,7 +134,7 @@ def _cuda_device(index: int | None) -> Device:
     index = cp.cuda.Device().id if index is None else index
     if not 0 <= index < count:
         raise RuntimeError(f"device 'cuda:{index}' asked for, but only {count} GPU(s) are visible")
-    return Device("cuda", index, cp)
+    return _cuda_devices(index)
 
 
 def get_device(device=None) -> Device:
@@ -168,7 +176,7 @@ def device_of(array) -> Device:
         if isinstance(array, array_type):
             return make_device(None)
     if _cupy is not None and isinstance(array, _cupy.ndarray):
-        return Device("cuda", array.device.id, _cupy)
+        return _cuda_devices(array.device.id)
     if isinstance(array, np.ndarray):
         return CPU
     raise TypeError(f"expected a NumPy or CuPy array, got {type(array).__name__}")

@@ -146,7 +146,7 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
         for t in order:
             g = grads.pop(id(t), None)
             if wanted is not None and id(t) in wanted:
-                wanted[id(t)] = g if wanted[id(t)] is None or g is None else wanted[id(t)] + g
+                wanted[id(t)] = g  # complete: every consumer of t came earlier in the order
             ctx = t._ctx
             if ctx is None:
                 if wanted is None and g is not None:

@@ -199,9 +199,17 @@ class Tensor:
         """Move to a device and/or cast to a dtype, differentiably: ``x.to("cuda")``,
         ``x.to(dtype=np.float64)``, ``x.to("cpu", "float32")``."""
         for a in args:
-            if isinstance(a, backend.Device) or (isinstance(a, str) and a.split(":")[0] in
-                                                 ("cpu", "cuda", *backend._extra_devices)):
+            if isinstance(a, backend.Device):
                 device = a
+            elif isinstance(a, str):
+                try:
+                    device = backend.get_device(a)
+                except ValueError:
+                    try:  # a dtype name such as "float64"
+                        dtype = np.dtype(a)
+                    except TypeError:
+                        backend.get_device(a)  # neither: raise the device error, which says why
+                        raise
             else:
                 dtype = a
         out = self

@@ -21,11 +21,6 @@ __all__ = [
 ]
 
 
-def _const(ctx, array) -> Tensor:
-    """A constant (never requires grad) on the op's device."""
-    return Tensor._wrap(array)
-
-
 # -- arithmetic -----------------------------------------------------------------------------
 class Add(Function):
     def forward(self, x, y):
@@ -144,7 +139,7 @@ class Abs(Function):
 
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return grad * _const(self, self.xp.sign(x.data))
+        return grad * Tensor._wrap(self.xp.sign(x.data))
 
 
 class Exp(Function):
@@ -223,7 +218,7 @@ class ReLU(Function):
         return self.xp.maximum(x, 0)  # not x * mask, which gives -0.0
 
     def backward(self, grad):
-        return grad * _const(self, self.mask)
+        return grad * Tensor._wrap(self.mask)
 
 
 class LeakyReLU(Function):
@@ -232,7 +227,7 @@ class LeakyReLU(Function):
         return x * self.slope
 
     def backward(self, grad):
-        return grad * _const(self, self.slope)
+        return grad * Tensor._wrap(self.slope)
 
 
 class Sigmoid(Function):
@@ -295,7 +290,7 @@ class Clamp(Function):
         return out
 
     def backward(self, grad):
-        return grad * _const(self, self.mask)
+        return grad * Tensor._wrap(self.mask)
 
 
 class Maximum(Function):
@@ -306,7 +301,7 @@ class Maximum(Function):
         return self.xp.maximum(x, y)
 
     def backward(self, grad):
-        share = _const(self, self.share.astype(grad.dtype))
+        share = Tensor._wrap(self.share.astype(grad.dtype))
         nx, ny = self.needs_input_grad
         return (grad * share if nx else None), (grad * (1 - share) if ny else None)
 
@@ -317,7 +312,7 @@ class Where(Function):
         return self.xp.where(cond, x, y)
 
     def backward(self, grad):
-        mask = _const(self, self.cond.astype(grad.dtype))
+        mask = Tensor._wrap(self.cond.astype(grad.dtype))
         _, nx, ny = self.needs_input_grad
         return None, (grad * mask if nx else None), (grad * (1 - mask) if ny else None)
 
