@@ -8,6 +8,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops.shape import _dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["sum", "mean", "var", "max", "min", "argmax", "argmin", "logsumexp"]
@@ -21,14 +22,19 @@ def _axes(dim, ndim: int):
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
-            raise IndexError(f"dim: expected a dimension in [{-ndim}, {ndim - 1}], got {d}")
-        out.append(d % builtins.max(ndim, 1))
+    out = [_dim(d, ndim) for d in dims]
     if len(set(out)) != len(out):
         raise ValueError(f"dim: repeated dimension in {dim}")
     return tuple(sorted(out)) if ndim else ()
+
+
+def _one_dim(op: str, dim, x) -> int:
+    """The single axis that max/min/argmax/argmin reduce along (they return indices)."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{op}: dim: expected an int or None, got {dim!r}")
+    if x.ndim == 0:
+        raise IndexError(f"{op}: dim={dim} given for a 0-d tensor; use dim=None")
+    return _dim(dim, x.ndim)
 
 
 def _keep_shape(shape, axes) -> tuple:
@@ -115,12 +121,12 @@ def max(x, dim=None, keepdim: bool = False):  # noqa: A001
         raise ValueError(f"max: expected a non-empty tensor, got shape {x.shape}")
     if dim is None:
         return Max.apply(x, keepdim=keepdim)
-    (d,) = _axes(dim, x.ndim) or (0,)
+    d = _one_dim("max", dim, x)
     return ValuesIndices(MaxDim.apply(x, dim=d, keepdim=keepdim), _last_indices(x, d, keepdim))
 
 
-def _last_indices(x, dim, keepdim) -> Tensor:
-    idx = x.data.argmax(axis=dim)
+def _last_indices(x, dim, keepdim, how: str = "argmax") -> Tensor:
+    idx = getattr(x.data, how)(axis=dim)
     return Tensor._wrap(x.device.xp.expand_dims(idx, dim) if keepdim else idx)
 
 
@@ -136,17 +142,14 @@ def argmax(x, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (of the flattened tensor when ``dim`` is None); not differentiable."""
     if dim is None:
         return Tensor._wrap(x.device.xp.asarray(x.data.argmax()))
-    (d,) = _axes(dim, x.ndim)
-    return _last_indices(x, d, keepdim)
+    return _last_indices(x, _one_dim("argmax", dim, x), keepdim)
 
 
 def argmin(x, dim=None, keepdim: bool = False) -> Tensor:
     """Index of the minimum; not differentiable."""
     if dim is None:
         return Tensor._wrap(x.device.xp.asarray(x.data.argmin()))
-    (d,) = _axes(dim, x.ndim)
-    idx = x.data.argmin(axis=d)
-    return Tensor._wrap(x.device.xp.expand_dims(idx, d) if keepdim else idx)
+    return _last_indices(x, _one_dim("argmin", dim, x), keepdim, "argmin")
 
 
 def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
