@@ -1,7 +1,7 @@
 """Every op in the op-case table: forward vs a NumPy reference, gradcheck, gradgradcheck.
 
-The coverage test fails when a differentiable Function defined in tinygrad_cnn is never
-exercised by any row (its forward, or inside another op's backward).
+The coverage test fails when a differentiable Function defined in tinygrad_cnn is not run
+directly by some row.
 """
 
 import numpy as np
@@ -86,20 +86,13 @@ def _defined_functions():
 
 
 def test_every_differentiable_op_has_a_row():
+    """Every differentiable Function runs in the forward pass of some row (not merely inside
+    another op's backward), so each is checked on its own against its reference."""
     import tinygrad_cnn.nn.functional  # noqa: F401  (loads every op family)
 
     used = set()
     with engine._hook(lambda ctx, out: used.add(type(ctx))):
         for case in CASES:
-            arrays = case.make_inputs(np.random.default_rng(0))
-            xs = _tensors(case, arrays, "cpu")
-            outs = [o for o in _as_tuple(case.fn(*xs)) if o.requires_grad]
-            if outs:
-                wrt = [x for x in xs if x.requires_grad]
-                vs = [tg.ones_like(o, requires_grad=True) for o in outs]
-                firsts = [g for g in tg.grad(outs, wrt, grad_outputs=vs, create_graph=True,
-                                             allow_unused=True) if g is not None and g.requires_grad]
-                if firsts:  # second order: the ops that backward passes are made of
-                    tg.grad([(g * g).sum() for g in firsts], wrt + vs, allow_unused=True)
+            case.fn(*_tensors(case, case.make_inputs(np.random.default_rng(0)), "cpu"))
     missing = sorted(c.__qualname__ for c in _defined_functions() - used)
     assert not missing, f"ops with no row in the op-case table: {missing}"
