@@ -59,7 +59,12 @@ def test_counts_with_padding_skip_the_zeros():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="shape"):
         conv2d_toeplitz(np.ones((3, 3)), (5, 5))
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(ValueError, match=r"conv2d_toeplitz: output height would be .* the kernel "
+                                         r"\(size 7, dilated 7\) is larger than the padded input \(5\)"):
         conv2d_toeplitz(np.ones((1, 1, 7, 7)), (5, 5))
+    with pytest.raises(ValueError, match=r"conv_param_counts: output height .* larger than the padded input \(3\)"):
+        conv_param_counts(1, 1, 5, (3, 3))
+    with pytest.raises(ValueError, match=r"conv_param_counts: groups=2 must divide in_channels \(3\)"):
+        conv_param_counts(4, 3, 3, (8, 8), groups=2)
     with pytest.raises(ValueError, match="groups"):
         conv2d_toeplitz(np.ones((3, 1, 3, 3)), (5, 5), groups=2)

@@ -26,12 +26,9 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.ops._conv_utils import ntuple, out_size
 
 __all__ = ["conv2d_toeplitz", "conv1d_toeplitz", "conv_param_counts", "ConvParamCounts"]
-
-
-def _pair(v, n=2) -> tuple:
-    return tuple(int(x) for x in v) if isinstance(v, (tuple, list)) else (int(v),) * n
 
 
 def _as_numpy(w) -> np.ndarray:
@@ -39,8 +36,11 @@ def _as_numpy(w) -> np.ndarray:
     return backend.to_numpy(data) if backend._is_array(data) else np.asarray(data)
 
 
-def _out_size(size, k, s, p, d) -> int:
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+def _out_hw(op, hw, kernel, stride, padding, dilation) -> tuple:
+    """Output height and width by the conv formula; raises (showing it) when the kernel
+    does not fit the padded input."""
+    return tuple(out_size(op, dim, n, k, s, p, p, d)
+                 for dim, n, k, s, p, d in zip(("height", "width"), hw, kernel, stride, padding, dilation))
 
 
 def conv2d_toeplitz(weight, input_size, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
@@ -65,11 +65,11 @@ def conv2d_toeplitz(weight, input_size, stride=1, padding=0, dilation=1, groups=
     C_out, Cg, KH, KW = w.shape
     if C_out % groups:
         raise ValueError(f"groups={groups} must divide the {C_out} output channels")
-    H, W = _pair(input_size)
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
-    OH, OW = _out_size(H, KH, sh, ph, dh), _out_size(W, KW, sw, pw, dw)
-    if OH < 1 or OW < 1:
-        raise ValueError(f"kernel {KH}x{KW} does not fit the {H}x{W} input (with padding)")
+    op = "conv2d_toeplitz"
+    H, W = ntuple(input_size, 2, "input_size", op)
+    (sh, sw), (ph, pw), (dh, dw) = (ntuple(stride, 2, "stride", op), ntuple(padding, 2, "padding", op),
+                                    ntuple(dilation, 2, "dilation", op))
+    OH, OW = _out_hw(op, (H, W), (KH, KW), (sh, sw), (ph, pw), (dh, dw))
     C_in = Cg * groups
     # Index grids, axes (o, c, i, j, a, b): output channel, input channel in group, output
     # row/col, kernel row/col.
@@ -122,9 +122,14 @@ def conv_param_counts(out_channels, in_channels, kernel_size, input_size, stride
     >>> conv_param_counts(16, 6, 5, (14, 14)).shared_weights   # LeNet's second conv layer
     2400
     """
-    (KH, KW), (H, W) = _pair(kernel_size), _pair(input_size)
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
-    OH, OW = _out_size(H, KH, sh, ph, dh), _out_size(W, KW, sw, pw, dw)
+    op = "conv_param_counts"
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide in_channels ({in_channels}) and "
+                         f"out_channels ({out_channels})")
+    (KH, KW), (H, W) = ntuple(kernel_size, 2, "kernel_size", op), ntuple(input_size, 2, "input_size", op)
+    (sh, sw), (ph, pw), (dh, dw) = (ntuple(stride, 2, "stride", op), ntuple(padding, 2, "padding", op),
+                                    ntuple(dilation, 2, "dilation", op))
+    OH, OW = _out_hw(op, (H, W), (KH, KW), (sh, sw), (ph, pw), (dh, dw))
     shared = out_channels * (in_channels // groups) * KH * KW
     # Links that fall on padding read zeros and are not connections; count the real ones.
     rows = [sum(0 <= i * sh + a * dh - ph < H for a in range(KH)) for i in range(OH)]
