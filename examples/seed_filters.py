@@ -43,12 +43,8 @@ def train(model, data, steps, batch_size, seed=0):
 
 
 def load_checkpoint(model, path):
-    state = tg.load(path)
-    for key in ("model", "state_dict", "model_state"):
-        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
-            state = state[key]
-            break
-    model.load_state_dict(state)
+    state = tg.load(path)  # a `train` checkpoint, or a saved state_dict
+    model.load_state_dict(state["model"] if "model" in state else state)
 
 
 def main(argv=None) -> list[Path]:

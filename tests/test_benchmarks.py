@@ -45,6 +45,7 @@ def test_both_frameworks_compute_the_same_step():
     ours, torch_side = w.Ours("cpu", 1), w.Torch("cpu", 1)
     results = [w.bench_lenet(fw, repeats=1) for fw in (ours, torch_side)]
     checks = [r["check"] for r in results]
+    assert len(checks[0]) == len(checks[1]) > 0
     assert all(abs(a - b) <= 2e-3 * max(abs(a), abs(b), 1e-6) for a, b in zip(*checks))
     pools = [w.bench_pool(fw, repeats=1)["check"] for fw in (ours, torch_side)]
     assert abs(pools[0][0] - pools[1][0]) <= 1e-4 * abs(pools[1][0])

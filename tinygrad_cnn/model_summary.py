@@ -113,7 +113,7 @@ def _pair(v) -> tuple:
 def _layer_geometry(module, out):
     """How ``module`` maps receptive fields: ("keep" | "all" | (kernel, stride, dilation, up))."""
     name = type(module).__name__
-    if name.startswith("Adaptive") or name in ("Linear", "Bilinear"):
+    if name.startswith("Adaptive") or name == "Linear":
         return "all"
     if getattr(module, "kernel_size", None) is not None and out.ndim >= 3:
         k, s = _pair(module.kernel_size), _pair(module.stride or module.kernel_size)
@@ -174,7 +174,7 @@ def summary(model, input_size, device="cpu", dtype=None) -> Summary:
     (156, 117600)
     """
     from tinygrad_cnn.creation import zeros  # noqa: PLC0415
-    from tinygrad_cnn.viz import trace_modules  # noqa: PLC0415
+    from tinygrad_cnn.module_trace import trace_modules  # noqa: PLC0415
 
     params = list(model.parameters())
     if dtype is None:

@@ -23,7 +23,7 @@ class ModuleCall:
     @property
     def is_leaf(self) -> bool:
         """True for a module without submodules (Conv2d, ReLU, ...)."""
-        return sum(1 for _ in self.module.named_modules()) == 1
+        return next(iter(self.module.children()), None) is None
 
     def __repr__(self) -> str:
         return f"ModuleCall({self.name or type(self.module).__name__!r}, #{self.index})"

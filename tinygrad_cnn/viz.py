@@ -52,7 +52,6 @@ class _Graph:
     def __init__(self, roots):
         self.tensors: dict[int, Tensor] = {}
         self.ops: dict[int, object] = {}
-        self.out_of: dict[int, int] = {}     # id(ctx) -> id(output tensor)
         self.edges: list[tuple[str, str]] = []
         self.consumers: dict[int, list[int]] = {}  # id(tensor) -> [id(ctx)]
         groups = []  # per op, its edges in argument order; emitted last-visited first
@@ -66,7 +65,6 @@ class _Graph:
             if ctx is None:
                 continue
             self.ops[id(ctx)] = ctx
-            self.out_of[id(ctx)] = id(t)
             groups.append([(f"t{id(p)}", f"op{id(ctx)}") for p in ctx.inputs]
                           + [(f"op{id(ctx)}", f"t{id(t)}")])
             for parent in ctx.inputs:
