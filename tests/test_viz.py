@@ -11,7 +11,7 @@ import pytest
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import nn
-from tinygrad_cnn.cli_inspect import main as cli_main
+from tinygrad_cnn.cli import main as cli_main
 from tinygrad_cnn.models import LeNet5
 from tinygrad_cnn.viz import DotNotFoundError, draw_graph, format_op, trace_modules
 

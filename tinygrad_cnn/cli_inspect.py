@@ -3,7 +3,7 @@
 ``python -m tinygrad_cnn graph --model lenet --out lenet.svg`` draws the gradient graph of one
 training step (a random batch, cross-entropy loss) with gradient norms;
 ``python -m tinygrad_cnn summary --model lenet`` prints the layer table. The main CLI mounts
-them with :func:`add_subcommands`; ``python -m tinygrad_cnn.cli_inspect`` runs them alone.
+them with :func:`add_subcommands`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,23 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_subcommands", "cmd_graph", "cmd_summary", "main"]
+from tinygrad_cnn.models import MODELS
+
+__all__ = ["add_subcommands", "cmd_graph", "cmd_summary"]
 
 _FORMATS = ("svg", "png", "pdf", "dot", "gv")
 
 
-def _input_size(text, model, batch):
-    if text:
-        return tuple(int(v) for v in text.lower().replace("x", ",").split(",") if v)
-    return (batch, *getattr(model, "input_size", (1, 32, 32)))
+def _shape(text: str) -> tuple:
+    """``--input-size``: "1,1,32,32" (or "1x1x32x32") as a tuple of ints."""
+    parts = [v for v in text.lower().replace("x", ",").split(",") if v]
+    if not parts or not all(v.isdigit() and int(v) > 0 for v in parts):
+        raise argparse.ArgumentTypeError(f"expected positive integers such as 1,1,32,32, got {text!r}")
+    return tuple(int(v) for v in parts)
+
+
+def _input_size(shape, model, batch):
+    return shape or (batch, *getattr(model, "input_size", (1, 32, 32)))
 
 
 def add_subcommands(subparsers) -> None:
@@ -29,11 +37,11 @@ def add_subcommands(subparsers) -> None:
         "graph", help="draw the gradient graph of one training step",
         description="Draw the computation graph of one training step (random input, "
                     "cross-entropy loss) with gradient norms, to SVG, PNG, PDF or DOT.")
-    g.add_argument("--model", default="lenet", help="model name (default: lenet)")
+    g.add_argument("--model", default="lenet", choices=sorted(MODELS), help="model name (default: lenet)")
     g.add_argument("--out", default="graph.svg",
                    help="output file; its extension picks the format: " + ", ".join(_FORMATS))
     g.add_argument("--batch-size", type=int, default=2, help="batch of the random input")
-    g.add_argument("--input-size", default=None,
+    g.add_argument("--input-size", type=_shape, default=None,
                    help="full input shape such as 1,1,32,32 (default: the model's)")
     g.add_argument("--collapse", choices=("none", "modules", "clusters"), default="none",
                    help="fold each layer into one node, or box its ops by layer")
@@ -45,8 +53,8 @@ def add_subcommands(subparsers) -> None:
     s = subparsers.add_parser("summary", help="print a layer-by-layer table of a model",
                               description="Output shapes, parameters, receptive fields, "
                                           "multiply-adds and activation memory per layer.")
-    s.add_argument("--model", default="lenet", help="model name (default: lenet)")
-    s.add_argument("--input-size", default=None,
+    s.add_argument("--model", default="lenet", choices=sorted(MODELS), help="model name (default: lenet)")
+    s.add_argument("--input-size", type=_shape, default=None,
                    help="full input shape such as 1,1,32,32 (default: 1 x the model's)")
     s.add_argument("--device", default="cpu", help="cpu or cuda")
     s.set_defaults(func=cmd_summary)
@@ -101,14 +109,3 @@ def cmd_summary(args) -> int:
     print(summary(model, _input_size(args.input_size, model, 1), device=args.device))
     return 0
 
-
-def main(argv=None) -> int:
-    """Run ``graph`` or ``summary`` alone: ``python -m tinygrad_cnn.cli_inspect summary``."""
-    parser = argparse.ArgumentParser(prog="python -m tinygrad_cnn.cli_inspect")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
