@@ -42,7 +42,7 @@ fi
 
 # 1. The test suite on the cuda device (the device fixture's id is 'cuda'), plus the CPU
 #    device-purity guard ('strict'), which must hold wherever the GPU path runs.
-timeout 300 "$PY" -m pytest -q -x -p no:cacheprovider tests -k "cuda or strict" \
+timeout 200 "$PY" -m pytest -q -x -p no:cacheprovider tests -k "cuda or strict" \
   > "$OUT/pytest.log" 2>&1
 TEST_RC=$?
 TEST_LINE=$(tail -1 "$OUT/pytest.log")
@@ -55,7 +55,7 @@ BENCH_RC=$?
 echo
 echo "================ gpu_check summary ($(( $(date +%s) - T0 )) s) ================"
 echo "tests (exit $TEST_RC): $TEST_LINE"
-[ "$TEST_RC" = 124 ] && echo "tests: TIMED OUT after 300 s"
+[ "$TEST_RC" = 124 ] && echo "tests: TIMED OUT after 200 s"
 if [ -f "$OUT/latest-cuda.md" ]; then
   sed -n '/^| workload/,/^$/p;/^| reference/,/^$/p;/^| target/,$p' "$OUT/latest-cuda.md"
 else
