@@ -90,27 +90,27 @@ def windows(x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, xp)
     return view[:, :, :(oh - 1) * sh + 1:sh, :(ow - 1) * sw + 1:sw, ::dh, ::dw]
 
 
-def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, scratch: bool = False):
+def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
     """The patches of ``x`` (N, C, H, W) as one contiguous (N, C*KH*KW, OH*OW) array.
 
     The layout puts the output positions last, so ``weight (O, C*KH*KW) @ cols`` is already NCHW.
-    With ``scratch=True`` the result lives in a reused per-thread buffer: only for patches that
-    are consumed at once and never kept (see :func:`_scratch`). Otherwise the caller owns the
-    buffer and may return it with :func:`give_buffer` once done with it.
+    The array comes from :func:`take_buffer`: the caller owns it and hands it back with
+    :func:`give_buffer` once nothing reads it any more.
     """
     n, c = x.shape[:2]
     view = windows(x, kernel, stride, dilation, out_hw, xp)  # (N, C, OH, OW, KH, KW)
     view = view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, KH, KW, OH, OW)
-    cols = (_scratch if scratch else take_buffer)(xp, view.shape, x.dtype)
+    cols = take_buffer(xp, view.shape, x.dtype)
     cols[...] = view
     return cols.reshape(n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
 
 
-# Reused im2col buffers, per thread: fresh multi-megabyte arrays cost a page fault per 4 KiB
-# on first touch, which measured here as about a fifth of a large convolution's forward pass.
-# A few shapes are kept (a network alternates between its layers' shapes).
-_SCRATCH = threading.local()
-_SCRATCH_SLOTS = 4
+# Recycled im2col buffers, per thread: fresh multi-megabyte arrays cost a page fault per
+# 4 KiB on first touch, which measured as about a third of a LeNet-5 training step here.
+# Free buffers are kept by size, two of each, for the few most recently used sizes (a network
+# alternates between its layers' shapes).
+_POOL = threading.local()
+_POOL_SIZES = 8
 
 
 def take_buffer(xp, shape, dtype):
@@ -125,30 +125,21 @@ def take_buffer(xp, shape, dtype):
 
 def give_buffer(xp, buf) -> None:
     """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
-    stack = _free_lists().setdefault((xp.__name__, buf.size, str(buf.dtype), _device_id(xp)), [])
+    free = _free_lists()
+    key = (xp.__name__, buf.size, str(buf.dtype), _device_id(xp))
+    stack = free.setdefault(key, [])
+    free.move_to_end(key)
     if len(stack) < 2:
         stack.append(buf)
+    while len(free) > _POOL_SIZES:
+        free.popitem(last=False)
 
 
-def _free_lists() -> dict:
-    free = getattr(_SCRATCH, "free", None)
+def _free_lists() -> OrderedDict:
+    free = getattr(_POOL, "free", None)
     if free is None:
-        free = _SCRATCH.free = {}
+        free = _POOL.free = OrderedDict()
     return free
-
-
-def _scratch(xp, shape, dtype):
-    cache = getattr(_SCRATCH, "buffers", None)
-    if cache is None:
-        cache = _SCRATCH.buffers = OrderedDict()
-    key = (xp.__name__, tuple(shape), str(dtype), _device_id(xp))
-    buf = cache.pop(key, None)
-    if buf is None:
-        buf = xp.empty(shape, dtype=dtype)
-        while len(cache) >= _SCRATCH_SLOTS:
-            cache.popitem(last=False)
-    cache[key] = buf
-    return buf
 
 
 def _device_id(xp):
@@ -159,15 +150,19 @@ def _device_id(xp):
 def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=True):
     """Cross-correlation of padded ``x`` (N, C, H, W) with ``wmat`` (O, C/groups*KH*KW).
 
-    Returns the output (N, O, OH, OW) and the im2col matrix (kept for the weight gradient).
+    Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` (the weight
+    gradient reuses it; the caller gives it back), else None (it is recycled at once).
     """
     n = x.shape[0]
     o = wmat.shape[0]
-    cols = im2col(xp, x, kernel, stride, dilation, out_hw, scratch=not keep_cols)  # (N, C*KH*KW, L)
+    cols = im2col(xp, x, kernel, stride, dilation, out_hw)  # (N, C*KH*KW, L)
     length = cols.shape[2]
     if groups == 1:
         out = xp.matmul(wmat, cols)  # (N, O, L)
     else:
         out = xp.matmul(wmat.reshape(groups, o // groups, -1),
                         cols.reshape(n, groups, -1, length))  # (N, G, O/G, L)
+    if not keep_cols:
+        give_buffer(xp, cols)
+        cols = None
     return out.reshape(n, o, out_hw[0], out_hw[1]), cols

@@ -61,7 +61,7 @@ class Conv2d(Function):
         xpad = pad_array(self.xp, x, geom.pads)
         wmat = w.reshape(w.shape[0], -1)
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
-        # (and when nothing will need them, build them in a reused scratch buffer).
+        # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
         out, cols = correlate(self.xp, xpad, wmat, w.shape[2:], geom.stride, geom.dilation,
                               out_hw, geom.groups, keep_cols=keep)
@@ -126,12 +126,15 @@ class ConvWeightGrad2d(Function):
         xp = self.xp
         n, o, oh, ow = g.shape
         groups = geom.groups
-        if cols is None:
+        own = cols is None  # patches built here are recycled here; Conv2d recycles its own
+        if own:
             xpad = pad_array(xp, x, geom.pads)
-            cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow), scratch=True)
+            cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow))
         length = oh * ow
-        cols = cols.reshape(n, groups, -1, length).transpose(0, 1, 3, 2)  # (N, G, L, C/G*KK)
-        dw = xp.matmul(g.reshape(n, groups, o // groups, length), cols).sum(axis=0)
+        rows = cols.reshape(n, groups, -1, length).transpose(0, 1, 3, 2)  # (N, G, L, C/G*KK)
+        dw = xp.matmul(g.reshape(n, groups, o // groups, length), rows).sum(axis=0)
+        if own:
+            give_buffer(xp, cols)
         self.settings["cols"] = None  # not needed by backward; do not keep it alive
         return dw.reshape(o, -1, kernel[0], kernel[1])
 
