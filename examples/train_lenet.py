@@ -30,7 +30,7 @@ def evaluate(model, loader):
 def main(device="cpu", epochs=3, batch_size=64, lr=1e-3, seed=0):
     tg.manual_seed(seed)
     # 28x28 images, zero-padded to LeNet's 32x32 and normalised with the data's mean/std.
-    kw = dict(padding=2, mean=0.2860, std=0.3530)
+    kw = FashionMNIST.LENET_PREPROCESS
     train_loader = DataLoader(FashionMNIST(train=True, **kw), batch_size, shuffle=True,
                               seed=seed, device=device)
     test_loader = DataLoader(FashionMNIST(train=False, **kw), 1000, device=device)
@@ -53,7 +53,7 @@ def main(device="cpu", epochs=3, batch_size=64, lr=1e-3, seed=0):
               f"{seconds:.0f}s")
 
     tg.save({"model_name": "lenet", "model": model.state_dict(),
-             "preprocess": {"padding": 2, "mean": 0.2860, "std": 0.3530}}, "lenet5.npz")
+             "preprocess": FashionMNIST.LENET_PREPROCESS}, "lenet5.npz")
     print(f"test accuracy: {acc:.4f}  (weights saved to lenet5.npz)")
     return acc
 

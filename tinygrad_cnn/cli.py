@@ -27,7 +27,6 @@ __all__ = ["main", "command", "train", "predict", "build_parser"]
 _COMMANDS: dict = {}
 
 # Fashion-MNIST's pixel mean and standard deviation (of the 28x28 training images in [0, 1]).
-FASHION_MEAN, FASHION_STD = 0.2860, 0.3530
 DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3}
 CHECKPOINT = "checkpoint.npz"
 CURVES = "training_curves.png"
@@ -116,7 +115,7 @@ def _make_scheduler(name: str, optimizer, epochs: int):
 def _load_datasets(args):
     from tinygrad_cnn.data import FashionMNIST  # noqa: PLC0415
 
-    kw = dict(root=args.data_root, padding=2, mean=FASHION_MEAN, std=FASHION_STD)
+    kw = dict(root=args.data_root, **FashionMNIST.LENET_PREPROCESS)
     train_set, test_set = FashionMNIST(train=True, **kw), FashionMNIST(train=False, **kw)
     for ds, limit in ((train_set, args.limit), (test_set, args.test_limit)):
         if limit is not None:
@@ -145,7 +144,7 @@ def train(args) -> float:
     import tinygrad_cnn as tg  # noqa: PLC0415
     import tinygrad_cnn.nn.functional as F  # noqa: PLC0415
     from tinygrad_cnn.creation import default_generator  # noqa: PLC0415
-    from tinygrad_cnn.data import DataLoader  # noqa: PLC0415
+    from tinygrad_cnn.data import DataLoader, FashionMNIST  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
 
     tg.manual_seed(args.seed)
@@ -217,7 +216,7 @@ def train(args) -> float:
             "epoch": epoch + 1, "rng": default_generator().bit_generator.state,
             "history": history,
             "args": {k: v for k, v in vars(args).items() if k != "func"},
-            "preprocess": {"padding": 2, "mean": FASHION_MEAN, "std": FASHION_STD},
+            "preprocess": FashionMNIST.LENET_PREPROCESS,
         }, os.path.join(args.out, CHECKPOINT))
         plot_history(history, os.path.join(args.out, CURVES))
     print(f"saved {os.path.join(args.out, CHECKPOINT)} and {os.path.join(args.out, CURVES)}")

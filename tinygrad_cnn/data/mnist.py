@@ -178,6 +178,8 @@ class FashionMNIST(_MNISTLike):
     mirrors = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
     system_dirs = ("/usr/share/datasets/fashion-mnist",)
     classes = FASHION_MNIST_CLASSES
+    # LeNet-5's input: 28x28 padded to 32x32, scaled by the training set's mean and std.
+    LENET_PREPROCESS = {"padding": 2, "mean": 0.2860, "std": 0.3530}
 
     def _install_hint(self) -> str:
         return ("on Debian install the files with `apt-get install dataset-fashion-mnist`, or put "
