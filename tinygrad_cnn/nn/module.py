@@ -89,10 +89,6 @@ def check_size(layer: str, arg: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
-def _as_array(value):
-    return value.data if isinstance(value, Tensor) else value
-
-
 class Module:
     """Base class of every layer and model; subclasses set attributes and define ``forward``."""
 
@@ -306,26 +302,25 @@ class Module:
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
             raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
+        # Convert and check every value first, so a bad one leaves the module untouched.
+        values = {}
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            if isinstance(value, Tensor):
-                value = value.data
-            elif not backend._is_array(value):
-                value = np.asarray(value)
+            value = value.data if isinstance(value, Tensor) else value
+            value = backend.to_device(value if backend._is_array(value) else np.asarray(value), target.device)
             if tuple(value.shape) != target.shape:
                 raise ValueError(
                     f"load_state_dict for {type(self).__name__}: size mismatch for {key!r}: "
                     f"copying a value of shape {tuple(value.shape)}, the module has shape "
                     f"{target.shape}"
                 )
-        for key, target in own.items():
-            if key in state_dict:
-                value = _as_array(state_dict[key])
-                value = backend.to_device(value, target.device)
-                target.data[...] = value.astype(target.dtype, copy=False)
-                target._version += 1
+            values[key] = value
+        for key, value in values.items():
+            target = own[key]
+            target.data[...] = value.astype(target.dtype, copy=False)
+            target._version += 1
         return missing, unexpected
 
     # -- modes and devices ------------------------------------------------------------------
