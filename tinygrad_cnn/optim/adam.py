@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_cnn.optim.optimizer import Optimizer
+from tinygrad_cnn.optim.optimizer import Optimizer, check_hyper
 
 __all__ = ["Adam", "AdamW"]
 
@@ -28,9 +28,11 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False):
-        if lr < 0 or eps < 0 or weight_decay < 0 or not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"invalid {type(self).__name__} settings: lr={lr}, betas={betas}, "
-                             f"eps={eps}, weight_decay={weight_decay}")
+        name = type(self).__name__
+        check_hyper(name, lr=lr, eps=eps, weight_decay=weight_decay)
+        for i, b in enumerate(betas):
+            if not 0 <= b < 1:
+                raise ValueError(f"{name}: betas[{i}]: expected a value in [0, 1), got {b}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))

@@ -26,6 +26,13 @@ class _Required:
 required = _Required()
 
 
+def check_hyper(opt: str, **values) -> None:
+    """Refuse a negative hyperparameter, naming the optimiser, the argument and the value."""
+    for arg, value in values.items():
+        if not value >= 0:
+            raise ValueError(f"{opt}: {arg}: expected a value >= 0, got {value}")
+
+
 class Optimizer:
     """Base class: subclasses implement ``_update(p, grad, group, state)`` on raw arrays.
 
