@@ -18,7 +18,7 @@ import numpy as np
 import tinygrad_cnn as tg
 
 
-def _best_of(fn, repeats=5):
+def _median_of(fn, repeats=5):
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -54,10 +54,10 @@ def measure(n_ops: int) -> dict:
         x.grad = None
 
     results = {
-        "numpy": _best_of(raw) / n_ops * 1e6,
-        "tinygrad_cnn no_grad": _best_of(unrecorded) / n_ops * 1e6,
-        "tinygrad_cnn recorded": _best_of(recorded) / n_ops * 1e6,
-        "tinygrad_cnn forward+backward": _best_of(recorded_backward) / n_ops * 1e6,
+        "numpy": _median_of(raw) / n_ops * 1e6,
+        "tinygrad_cnn no_grad": _median_of(unrecorded) / n_ops * 1e6,
+        "tinygrad_cnn recorded": _median_of(recorded) / n_ops * 1e6,
+        "tinygrad_cnn forward+backward": _median_of(recorded_backward) / n_ops * 1e6,
     }
     try:
         import torch
@@ -76,8 +76,8 @@ def measure(n_ops: int) -> dict:
         torch_recorded().sum().backward()
         tx.grad = None
 
-    results["torch recorded"] = _best_of(torch_recorded) / n_ops * 1e6
-    results["torch forward+backward"] = _best_of(torch_backward) / n_ops * 1e6
+    results["torch recorded"] = _median_of(torch_recorded) / n_ops * 1e6
+    results["torch forward+backward"] = _median_of(torch_backward) / n_ops * 1e6
     return results
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops.elementwise import relu
+from tinygrad_cnn.ops.shape import _dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -47,11 +48,7 @@ def _softmax_dim(op, x, dim):
         raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
     if dim is None:  # PyTorch's legacy implicit choice
         dim = 0 if x.ndim in (0, 1, 3) else 1
-    if x.ndim == 0:
-        return 0
-    if not -x.ndim <= dim < x.ndim:
-        raise IndexError(f"{op}: dim: expected a dimension in [{-x.ndim}, {x.ndim - 1}], got {dim}")
-    return dim % x.ndim
+    return 0 if x.ndim == 0 else _dim(dim, x.ndim, f"{op}: dim")
 
 
 def softmax(input, dim=None, dtype=None) -> Tensor:  # noqa: A002
