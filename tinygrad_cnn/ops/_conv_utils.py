@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["check_input", "ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
+__all__ = ["check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
 
 
 def ntuple(value, n: int, arg: str, op: str) -> tuple:
@@ -33,6 +33,21 @@ def check_input(op: str, nd: int, x) -> None:
         names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
         raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
                          f"got shape {x.shape}")
+
+
+def to4d(x, nd: int) -> tuple:
+    """``(x as (N, C, H, W), unbatched)``: 1-D data gets height 1, unbatched data a batch of 1."""
+    unbatched = x.ndim == nd + 1
+    if unbatched:
+        x = x.unsqueeze(0)
+    return (x.unsqueeze(2) if nd == 1 else x), unbatched
+
+
+def from4d(out, nd: int, unbatched: bool):
+    """Undo :func:`to4d` on a result."""
+    if nd == 1:
+        out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out
 
 
 def positive(values: tuple, arg: str, op: str) -> tuple:

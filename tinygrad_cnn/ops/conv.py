@@ -23,6 +23,7 @@ from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     check_input,
     correlate,
+    from4d,
     give_buffer,
     im2col,
     non_negative,
@@ -30,6 +31,7 @@ from tinygrad_cnn.ops._conv_utils import (
     out_size,
     pad_array,
     positive,
+    to4d,
 )
 from tinygrad_cnn.tensor import Tensor
 
@@ -80,8 +82,8 @@ class Conv2d(Function):
         if self.cols is not None:  # the weight gradient has used the patches: recycle them
             give_buffer(self.xp, self.cols)
         self.cols = None
-        db = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
-        return (dx, dw, db) if len(need) > 2 else (dx, dw)
+        db = grad.sum((0, 2, 3)) if need[2:] == (True,) else None
+        return (dx, dw, db)[:len(need)]  # no bias input, no bias gradient
 
 
 class ConvTranspose2d(Function):
@@ -112,8 +114,8 @@ class ConvTranspose2d(Function):
         need = self.needs_input_grad
         dy = Conv2d.apply(grad, w, geom=geom, out_hw=y.shape[2:]) if need[0] else None
         dw = ConvWeightGrad2d.apply(grad, y, geom=geom, kernel=w.shape[2:], cols=None) if need[1] else None
-        db = grad.sum((0, 2, 3)) if len(need) > 2 and need[2] else None
-        return (dy, dw, db) if len(need) > 2 else (dy, dw)
+        db = grad.sum((0, 2, 3)) if need[2:] == (True,) else None
+        return (dy, dw, db)[:len(need)]
 
 
 class ConvWeightGrad2d(Function):
@@ -252,19 +254,13 @@ def _parse_padding(op, padding, nd, kernel, dilation, stride):
     return [(v, v) for v in p]
 
 
-def _promote(x, w, b, nd, unbatched):
-    """1-D convs run as 2-D convs of height 1; unbatched inputs get a batch dim of 1."""
-    if unbatched:
-        x = x.unsqueeze(0)
-    if nd == 1:
-        x, w = x.unsqueeze(2), w.unsqueeze(2)
-    return x, w
-
-
-def _demote(out, nd, unbatched):
-    if nd == 1:
-        out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
+def _launch(fn, nd, x, w, b, geom, out_hw):
+    """Run ``fn`` (Conv2d or ConvTranspose2d) on 4-D data: 1-D convs run as 2-D convs of
+    height 1, unbatched inputs get a batch of 1; the result gets the caller's layout back."""
+    x4, unbatched = to4d(x, nd)
+    w4 = w.unsqueeze(2) if nd == 1 else w
+    args = (x4, w4) if b is None else (x4, w4, b)
+    return from4d(fn.apply(*args, geom=geom, out_hw=tuple(out_hw)), nd, unbatched)
 
 
 # -- public functions ---------------------------------------------------------------------
@@ -292,10 +288,7 @@ def _conv(op, nd, x, w, b, stride, padding, dilation, groups):
                    for dim, n, k, s, (lo, hi), d in zip(dims, spatial, kernel, stride, pads, dilation))
     if nd == 1:
         stride, dilation, pads, out_hw = (1, *stride), (1, *dilation), [(0, 0), *pads], (1, *out_hw)
-    geom = Geometry(tuple(stride), tuple(pads), tuple(dilation), groups)
-    x2, w2 = _promote(x, w, b, nd, unbatched)
-    args = (x2, w2) if b is None else (x2, w2, b)
-    return _demote(Conv2d.apply(*args, geom=geom, out_hw=out_hw), nd, unbatched)
+    return _launch(Conv2d, nd, x, w, b, Geometry(tuple(stride), tuple(pads), tuple(dilation), groups), out_hw)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:  # noqa: A002
@@ -365,9 +358,7 @@ def _conv_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, di
     if nd == 1:
         stride, dilation, pads, out_hw = (1, *stride), (1, *dilation), [(0, 0), *pads], [1, *out_hw]
     geom = Geometry(tuple(stride), tuple(pads), tuple(dilation), groups)
-    x2, w2 = _promote(x, w, b, nd, unbatched)
-    args = (x2, w2) if b is None else (x2, w2, b)
-    return _demote(ConvTranspose2d.apply(*args, geom=geom, out_hw=tuple(out_hw)), nd, unbatched)
+    return _launch(ConvTranspose2d, nd, x, w, b, geom, out_hw)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002

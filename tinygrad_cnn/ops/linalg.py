@@ -60,10 +60,10 @@ class Linear(Function):
         need = self.needs_input_grad
         gx = grad @ w if need[0] else None
         gw = gb = None
-        if need[1] or (len(need) > 2 and need[2]):
+        if need[1] or need[2:] == (True,):
             g2 = grad.reshape(-1, grad.shape[-1])  # (samples, out)
             if need[1]:
                 gw = g2.transpose(0, 1) @ x.reshape(-1, x.shape[-1])
-            if len(need) > 2 and need[2]:
+            if need[2:] == (True,):
                 gb = g2.sum(0)
-        return (gx, gw, gb) if len(need) > 2 else (gx, gw)
+        return (gx, gw, gb)[:len(need)]

@@ -16,7 +16,16 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
-from tinygrad_cnn.ops._conv_utils import check_input, non_negative, ntuple, out_size, pad_array, positive
+from tinygrad_cnn.ops._conv_utils import (
+    check_input,
+    from4d,
+    non_negative,
+    ntuple,
+    out_size,
+    pad_array,
+    positive,
+    to4d,
+)
 from tinygrad_cnn.ops.shape import pad
 from tinygrad_cnn.tensor import Tensor
 
@@ -142,32 +151,19 @@ def _pool_args(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode):
     return kernel, stride, pads, dilation, out_hw
 
 
-def _to4d(x, nd):
-    unbatched = x.ndim == nd + 1
-    if unbatched:
-        x = x.unsqueeze(0)
-    return (x.unsqueeze(2) if nd == 1 else x), unbatched
-
-
-def _from4d(out, nd, unbatched):
-    if nd == 1:
-        out = out.squeeze(2)
-    return out.squeeze(0) if unbatched else out
-
-
 # -- max pooling --------------------------------------------------------------------------
 def _max_pool(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     kernel, stride, pads, dilation, out_hw = _pool_args(op, nd, x, kernel_size, stride, padding,
                                                         dilation, ceil_mode)
-    x4, unbatched = _to4d(x, nd)
+    x4, unbatched = to4d(x, nd)
     sink = [] if return_indices else None
     out = MaxPool2d.apply(x4, kernel=kernel, stride=stride, pads=pads, dilation=dilation,
                           out_hw=out_hw, sink=sink)
-    out = _from4d(out, nd, unbatched)
+    out = from4d(out, nd, unbatched)
     if not return_indices:
         return out
     index = Tensor._wrap(sink[0])
-    return out, _from4d(index, nd, unbatched)
+    return out, from4d(index, nd, unbatched)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
@@ -228,7 +224,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                      for o, s, p, k in zip(input.shape[-2:], stride, pad, kernel))
     else:
         size = tuple(int(v) for v in tuple(output_size)[-2:])
-    x4, unbatched = _to4d(input, 2)
+    x4, unbatched = to4d(input, 2)
     idx4 = indices.data if not unbatched else indices.data.reshape(1, *indices.shape)
     xp = input.device.xp
     n, c = x4.shape[:2]
@@ -238,7 +234,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     flat = idx4 + (xp.arange(n * c) * (size[0] * size[1])).reshape(n, c, 1, 1)
     # Assignment, as in PyTorch: overlapping windows that share a maximum write the same value.
     out = PoolScatter.apply(x4, index=flat, shape=(n, c, *size), overlap=False)
-    return out.squeeze(0) if unbatched else out
+    return from4d(out, 2, unbatched)
 
 
 # -- average pooling ----------------------------------------------------------------------
@@ -258,7 +254,7 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
               divisor_override=None):
     kernel, stride, pads, dilation, out_hw = _pool_args(op, nd, x, kernel_size, stride, padding, 1,
                                                         ceil_mode)
-    x4, unbatched = _to4d(x, nd)
+    x4, unbatched = to4d(x, nd)
     h, w = x4.shape[2:]
     (pt, pb), (pl, pr) = pads
     xpad = pad(x4, (pl, pr, pt, pb)) if any(v for pair in pads for v in pair) else x4
@@ -280,7 +276,7 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
             out = total / float(counts.flat[0])
         else:
             out = total / Tensor._wrap(backend.to_device(counts.astype(x4.dtype), x4.device))
-    return _from4d(out, nd, unbatched)
+    return from4d(out, nd, unbatched)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
