@@ -160,3 +160,22 @@ def test_debian_package_location(monkeypatch):
     ds = FashionMNIST(train=False, download=False)
     assert len(ds) == 10000 and ds.data.shape == (10000, 28, 28)
     assert ds.classes[int(ds.targets[0])] == "Ankle boot"
+
+
+def test_plain_sequence_and_dataset_subclass_batch_alike():
+    """Any object with __len__/__getitem__ loads like a Dataset subclass, list samples too."""
+    from tinygrad_cnn.data import Dataset
+
+    class Plain:
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return [np.full(2, float(i)), i]
+
+    class Sub(Dataset, Plain):
+        pass
+
+    for ds in (Plain(), Sub()):
+        x, y = next(iter(DataLoader(ds, 2)))
+        assert x.shape == (2, 2) and y.tolist() == [0, 1]

@@ -32,7 +32,7 @@ class Dataset:
         if isinstance(indices, slice):
             indices = range(len(self))[indices]
         samples = [self[int(i)] for i in indices]
-        if not isinstance(samples[0], tuple):
+        if not isinstance(samples[0], (tuple, list)):
             return (np.stack([np.asarray(s) for s in samples]),)
         return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.data.dataset import Dataset
 from tinygrad_cnn.nn.module import check_size
 from tinygrad_cnn.tensor import Tensor
 
@@ -56,17 +59,14 @@ class DataLoader:
         n, bs = len(self.dataset), self.batch_size
         order = self._order()
         self.epoch += 1
-        get_batch = getattr(self.dataset, "get_batch", None)
+        # Any object with __len__ and __getitem__ works; Dataset's get_batch is the default.
+        get_batch = getattr(self.dataset, "get_batch", None) or functools.partial(Dataset.get_batch, self.dataset)
         for start in range(0, n, bs):
             stop = min(start + bs, n)
             if self.drop_last and stop - start < bs:
                 break
             idx = slice(start, stop) if order is None else order[start:stop]
-            if get_batch is None:
-                idx = range(n)[idx] if order is None else idx
-                arrays = _stack([self.dataset[int(i)] for i in idx])
-            else:
-                arrays = get_batch(idx)
+            arrays = get_batch(idx)
             yield tuple(self._tensor(a) for a in arrays)
 
     def _tensor(self, array) -> Tensor:
@@ -75,8 +75,3 @@ class DataLoader:
             array = backend.to_device(array, self.device)
         return Tensor._wrap(array)
 
-
-def _stack(samples) -> tuple:
-    if not isinstance(samples[0], (tuple, list)):
-        return (np.stack([np.asarray(s) for s in samples]),)
-    return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
