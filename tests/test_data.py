@@ -173,7 +173,7 @@ def test_plain_sequence_and_dataset_subclass_batch_alike():
         def __getitem__(self, i):
             return [np.full(2, float(i)), i]
 
-    class Sub(Dataset, Plain):
+    class Sub(Plain, Dataset):
         pass
 
     for ds in (Plain(), Sub()):
