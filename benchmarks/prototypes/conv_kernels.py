@@ -1,4 +1,4 @@
-"""Prototype conv and pooling kernels against the current ones: same numbers, measured time.
+"""Prototype conv kernels against the current ones: same numbers, measured time.
 
     python benchmarks/prototypes/conv_kernels.py [--repeats 15]
 
@@ -14,8 +14,6 @@ prints the medians. Prototypes:
 * input gradient by col2im when that is cheaper: dcols = w^T @ g, then KH*KW strided adds.
   It moves C*KH*KW*OH*OW numbers per sample against O*KH*KW*H*W for the full correlation
   (the current path): 5x fewer on LeNet's second conv (6 in, 16 out).
-* 2x2/stride-2 max-pool keeping the argmax as uint8 (0..3) and a backward of four strided
-  assignments, instead of an int64 flat index and a scatter.
 * buffer reuse: the same im2col into a preallocated buffer (page faults on fresh memory).
 """
 
@@ -57,25 +55,6 @@ def cur_input_grad(g, w, pad, hw):
     ctx.xp = np
     geom = Geometry((1, 1), ((pad, pad), (pad, pad)), (1, 1), 1)
     return ctx.forward(g, w, geom=geom, out_hw=hw)
-
-
-def cur_pool(x):
-    from tinygrad_cnn.ops.pool import MaxPool2d  # noqa: PLC0415
-
-    fwd = MaxPool2d.__new__(MaxPool2d)
-    fwd.xp = np
-    n, c, h, w = x.shape
-    out = fwd.forward(x, kernel=(2, 2), stride=(2, 2), pads=((0, 0), (0, 0)), dilation=(1, 1),
-                      out_hw=(h // 2, w // 2), sink=[])
-    return out, fwd.index
-
-
-def cur_pool_backward(g, index, shape):
-    from tinygrad_cnn.ops.pool import PoolScatter  # noqa: PLC0415
-
-    sc = PoolScatter.__new__(PoolScatter)
-    sc.xp = np
-    return sc.forward(g, index=index, shape=shape, overlap=False)
 
 
 # -- prototypes -------------------------------------------------------------------------------
@@ -120,28 +99,6 @@ def new_input_grad(g, w, pad, hw):
         for b in range(kw):
             acc[:, :, a:a + oh, b:b + ow] += dcols[:, a, b]
     return np.ascontiguousarray(acc[:, :, pad:pad + h, pad:pad + wd].transpose(1, 0, 2, 3))
-
-
-def new_pool(x):
-    """2x2 stride-2 max and the first maximum's offset (0..3, row-major) as uint8.
-
-    Three maximums, then the offset by masked writes from the last candidate to the first,
-    so the first maximum wins ties (as the current op and PyTorch do).
-    """
-    p = (x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2], x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2])
-    best = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
-    arg = np.where(p[2] == best, np.uint8(2), np.uint8(3))
-    np.copyto(arg, np.uint8(1), where=p[1] == best)
-    np.copyto(arg, np.uint8(0), where=p[0] == best)
-    return best, arg
-
-
-def new_pool_backward(g, arg, shape):
-    """Four strided writes of g masked by the offset: no int64 index, no scatter."""
-    dx = np.empty(shape, dtype=g.dtype)
-    for k, (a, b) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
-        np.multiply(g, arg == k, out=dx[:, :, a::2, b::2])
-    return dx
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -197,36 +154,17 @@ def compare_layer(label, n, c, h, o, k, pad, r, rng):
     return rows
 
 
-def compare_pool(label, shape, r, rng):
-    x = rng.standard_normal(shape, dtype=np.float32)
-    g = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2), dtype=np.float32)
-    print(f"-- {label}")
-
-    def cur_both():
-        out, idx = cur_pool(x)
-        return out, cur_pool_backward(g, idx, x.shape)
-
-    def new_both():
-        out, arg = new_pool(x)
-        return out, new_pool_backward(g, arg, x.shape)
-
-    return [ab("forward+backward", cur_both, new_both, r,
-               lambda a, b: np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]))]
-
-
 LAYERS = {  # name: (N, C, H, O, K, pad)
     "big conv 64->64 3x3 (32x32, batch 32)": (32, 64, 32, 64, 3, 1),
     "LeNet conv1 1->6 5x5 (32x32, batch 64)": (64, 1, 32, 6, 5, 0),
     "LeNet conv2 6->16 5x5 (14x14, batch 64)": (64, 6, 14, 16, 5, 0),
 }
-POOLS = {"max-pool 2x2, 32x64x32x32": (32, 64, 32, 32),
-         "max-pool 2x2, LeNet pool1 64x6x28x28": (64, 6, 28, 28)}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=15)
-    p.add_argument("--only", default="", help="substring of the layer / pool names to run")
+    p.add_argument("--only", default="", help="substring of the layer names to run")
     args = p.parse_args()
     rng = np.random.default_rng(0)
     print(f"load average {os.getloadavg()[0]:.2f}, OPENBLAS_NUM_THREADS="
@@ -236,9 +174,6 @@ def main() -> None:
     for label, dims in LAYERS.items():
         if args.only in label:
             compare_layer(label, *dims, args.repeats, rng)
-    for label, shape in POOLS.items():
-        if args.only in label:
-            compare_pool(label, shape, args.repeats, rng)
 
 
 if __name__ == "__main__":
