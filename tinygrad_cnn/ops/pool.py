@@ -121,16 +121,25 @@ class MaxPool2d(Function):
         track = self.recording or sink is not None
         # Ties go to the first maximum in row-major order, as in PyTorch.
         if kernel == (2, 2):
-            # A tournament of three comparisons: about 3x faster than the general loop.
-            p00, p01, p10, p11 = parts
+            # A tournament of three comparisons on contiguous copies of the four cells: NumPy's
+            # arithmetic on strided views measured several times slower than copying them first.
+            p00, p01, p10, p11 = (xp.ascontiguousarray(p) for p in parts)
             top, bottom = xp.maximum(p00, p01), xp.maximum(p10, p11)
             best = xp.maximum(top, bottom)
             if not track:
                 return best
-            left = (p01 > p00).view(xp.uint8)  # cell 0 or 1
-            right = (p11 > p10).view(xp.uint8)
-            right += 2  # cell 2 or 3
-            code = xp.where(bottom > top, right, left)
+            # code = 2*row + col: row 1 when the lower pair wins, col 1 when the right cell wins
+            # its pair; in bitwise steps (xp.where measured 20x slower on these byte arrays).
+            row = bottom > top
+            col = p11 > p10
+            col &= row
+            upper_col = p01 > p00
+            upper_col &= ~row
+            col |= upper_col
+            code = col.view(xp.uint8)
+            row8 = row.view(xp.uint8)
+            code += row8
+            code += row8
         else:
             best = parts[0].copy()
             code = xp.zeros(best.shape, dtype=xp.uint8 if len(parts) <= 256 else xp.int32) if track else None
