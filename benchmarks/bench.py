@@ -1,6 +1,7 @@
 """tinygrad_cnn against PyTorch, side by side, in alternating processes.
 
-    python benchmarks/bench.py [--quick | --smoke] [--device cpu|cuda] [--out benchmarks/results]
+    python benchmarks/bench.py [--quick | --smoke] [--device cpu|cuda] [--allocator default|retain]
+                               [--out benchmarks/results]
 
 Each round runs one process per framework, A B A B ... (``workloads.py`` does the work), so
 slow drifts of the machine (other jobs, heat) hit both sides alike. Both sides get the same
@@ -43,6 +44,12 @@ MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops,
 }
 
 
+# What tinygrad_cnn.backend.retain_host_memory() asks of glibc, applied at process start to both
+# workers: freed blocks up to 1 GiB stay in the heap instead of going back to the kernel, so
+# the next step's arrays do not page-fault again.
+RETAIN_TUNABLES = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824"
+
+
 def blas_info() -> dict:
     """NumPy's BLAS: library, kernel and thread count (read from OpenBLAS itself if it can)."""
     import numpy as np  # noqa: PLC0415
@@ -81,6 +88,8 @@ def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> di
     if settings.get("only"):
         cmd += ["--only", settings["only"]]
     env = dict(os.environ)
+    if args.allocator == "retain":  # the same glibc setting for both frameworks, from the start
+        env["GLIBC_TUNABLES"] = ":".join(filter(None, (env.get("GLIBC_TUNABLES"), RETAIN_TUNABLES)))
     if args.threads:  # both frameworks at the same, chosen thread count
         env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
     start = time.perf_counter()
@@ -113,6 +122,7 @@ def run(args) -> dict:
     started = time.time()
     meta = {
         "mode": mode, "device": args.device, "settings": settings, "blas": blas,
+        "allocator": args.allocator,
         "threads": threads, "torch_threads": threads if have_torch else None,
         "torch": _torch_version() if have_torch else None,
         "torch_missing_reason": None if have_torch else (
@@ -170,6 +180,9 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="threads for both sides: NumPy's BLAS (OPENBLAS_NUM_THREADS) and "
                         "torch.set_num_threads (default: NumPy's BLAS default, all CPUs)")
+    p.add_argument("--allocator", choices=("default", "retain"), default="default",
+                   help="glibc's allocator as it comes, or keeping freed memory (GLIBC_TUNABLES, "
+                        "what retain_host_memory() sets) for both sides")
     p.add_argument("--no-torch", action="store_true", help="measure our side only")
     p.add_argument("--no-memory", action="store_true")
     p.add_argument("--no-overhead", action="store_true")

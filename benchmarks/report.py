@@ -160,6 +160,10 @@ def markdown(report: dict) -> str:
     lines += [
         f"- NumPy {blas['numpy']}, BLAS {blas['library']} kernel {blas.get('coretype')}, "
         f"{meta['threads']} threads; {torch_line}.",
+        "- C allocator: " + ("glibc keeps freed memory (GLIBC_TUNABLES mmap and trim thresholds "
+                             "1 GiB, both sides)" if meta.get("allocator") == "retain" else
+                             "glibc as it comes (freed large blocks go back to the kernel and "
+                             "page-fault when used again)") + ".",
         f"- {meta['cpus']} CPUs, load average {_f(meta['loadavg_start'][0])} at start, "
         f"{_f(meta['loadavg_end'][0])} at end (above {meta['cpus']}: other jobs competed, "
         "trust the ratios more than the times).",

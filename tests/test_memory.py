@@ -100,6 +100,32 @@ def test_scratch_im2col_buffer_never_corrupts_saved_patches():
     np.testing.assert_allclose(w.grad.numpy(), want, atol=1e-10)
 
 
+@pytest.mark.parametrize("shape, op", [
+    ((1, 3, 1, 1), lambda x, w: F.conv2d(x, w)),  # results that are contiguous views by chance
+    ((2, 3, 5, 5), lambda x, w: F.conv2d(x, w, padding=1)),
+    ((2, 3, 6, 6), lambda x, w: F.max_pool2d(F.conv2d(x, w, padding=1), 2)),
+], ids=["conv_1x1", "conv_padded", "conv_pool"])
+def test_results_never_share_memory_with_recycled_scratch_buffers(shape, op):
+    """Ops recycle scratch buffers (padded copies, patches, col2im sums, pooling copies): a
+    result handed out, forward or gradient, must stay intact when the same shapes run again."""
+    rng = np.random.default_rng(1)
+
+    def run():
+        x = Tensor(rng.standard_normal(shape), requires_grad=True)
+        w = Tensor(rng.standard_normal((4, shape[1], 3 if shape[2] > 1 else 1, 3 if shape[2] > 1 else 1)),
+                   requires_grad=True)
+        y = op(x, w)
+        y.backward(Tensor(rng.standard_normal(y.shape)))
+        return [t.data for t in (y, x.grad, w.grad)]  # the arrays themselves, not copies
+
+    first = run()
+    kept = [np.array(a, copy=True) for a in first]
+    for _ in range(3):
+        run()
+    for got, want in zip(first, kept):
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc/Linux only")
 def test_retain_host_memory_is_accepted_by_glibc():
     import subprocess

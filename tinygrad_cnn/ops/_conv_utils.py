@@ -136,10 +136,12 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
 
 # Recycled im2col buffers, per thread: fresh multi-megabyte arrays cost a page fault per
 # 4 KiB on first touch, which measured as about a third of a LeNet-5 training step here.
-# Free buffers are kept by size, two of each, for the few most recently used sizes (a network
-# alternates between its layers' shapes).
+# Free buffers are kept by size, up to six of each (max-pooling takes six scratch arrays at
+# once), for the few most recently used sizes (a network alternates between its layers'
+# shapes). A size only ever holds as many buffers as were in use at the same time.
 _POOL = threading.local()
 _POOL_SIZES = 8
+_PER_SIZE = 6
 
 
 def take_buffer(xp, shape, dtype):
@@ -158,7 +160,7 @@ def give_buffer(xp, buf) -> None:
     key = (xp.__name__, buf.size, str(buf.dtype), _device_id(xp))
     stack = free.setdefault(key, [])
     free.move_to_end(key)
-    if len(stack) < 2:
+    if len(stack) < _PER_SIZE:
         stack.append(buf)
     while len(free) > _POOL_SIZES:
         free.popitem(last=False)

@@ -20,11 +20,13 @@ from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     check_input,
     from4d,
+    give_buffer,
     non_negative,
     ntuple,
     out_size,
     pad_array,
     positive,
+    take_buffer,
     to4d,
 )
 from tinygrad_cnn.ops.shape import GetItem, pad
@@ -51,7 +53,7 @@ def _select(xp, values, mask, out=None):
     Unlike ``values * mask``, an inf or NaN outside the mask does not turn into NaN; it is as
     fast (an AND of the bits with 0 or all ones), where ``xp.where`` measured 4x slower here.
     """
-    itype = xp.dtype(f"i{values.dtype.itemsize}")
+    itype = np.dtype(f"i{values.dtype.itemsize}")
     bits = mask.view(xp.int8).astype(itype)
     xp.negative(bits, out=bits)  # 1 -> all bits set
     if out is None:
@@ -123,10 +125,16 @@ class MaxPool2d(Function):
         if kernel == (2, 2):
             # A tournament of three comparisons on contiguous copies of the four cells: NumPy's
             # arithmetic on strided views measured several times slower than copying them first.
-            p00, p01, p10, p11 = (xp.ascontiguousarray(p) for p in parts)
-            top, bottom = xp.maximum(p00, p01), xp.maximum(p10, p11)
+            # The copies and the row maxima are scratch: recycled buffers, so no page faults.
+            scratch = [take_buffer(xp, parts[0].shape, x.dtype) for _ in range(6)]
+            p00, p01, p10, p11, top, bottom = scratch
+            for buf, part in zip(scratch, parts):
+                xp.copyto(buf, part)
+            xp.maximum(p00, p01, out=top)
+            xp.maximum(p10, p11, out=bottom)
             best = xp.maximum(top, bottom)
             if not track:
+                _give_all(xp, scratch)
                 return best
             # code = 2*row + col: row 1 when the lower pair wins, col 1 when the right cell wins
             # its pair; in bitwise steps (xp.where measured 20x slower on these byte arrays).
@@ -140,6 +148,7 @@ class MaxPool2d(Function):
             row8 = row.view(xp.uint8)
             code += row8
             code += row8
+            _give_all(xp, scratch)
         else:
             best = parts[0].copy()
             code = xp.zeros(best.shape, dtype=xp.uint8 if len(parts) <= 256 else xp.int32) if track else None
@@ -160,6 +169,11 @@ class MaxPool2d(Function):
         s = self.settings
         return WindowScatter.apply(grad, code=self.code, kernel=s["kernel"], stride=s["stride"],
                                    dilation=s["dilation"], pads=s["pads"], in_hw=x.shape[2:])
+
+
+def _give_all(xp, buffers) -> None:
+    for buf in buffers:
+        give_buffer(xp, buf)
 
 
 def _flat_positions(xp, code, kernel, stride, dilation, pads, width):
