@@ -226,7 +226,7 @@ def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
 
     Every fresh page costs a page fault on first touch. A training loop frees and allocates
     the same large arrays every step, and on the 2-core machine this project is measured on,
-    keeping them cut a LeNet-5 training step by about a third (PyTorch gains about as much).
+    keeping them cut a LeNet-5 training step by about a third.
     The setting is process-wide and lasts, so it is opt-in: the ``train`` command calls it.
     Returns True when the allocator accepted it, False elsewhere (not Linux/glibc).
     """
