@@ -102,3 +102,24 @@ def test_predict_errors_are_one_line_messages(tmp_path):
 
     with pytest.raises(SystemExit, match="checkpoint .* not found; train first"):
         cli.main(["predict", "--checkpoint", str(tmp_path / "none.npz"), "x.png"])
+
+
+def test_epoch_tally_stays_on_the_device_and_matches_reading_every_step():
+    """The training loop's running loss and accuracy are added where the model runs (on a GPU
+    a read-back per step would stall it); the totals equal those of reading each step back."""
+    import tinygrad_cnn.nn.functional as F
+    from tinygrad_cnn.cli import _DeviceTally
+
+    rng = np.random.default_rng(3)
+    tally, loss_sum, correct, seen = _DeviceTally(), 0.0, 0, 0
+    for n in (5, 7, 3):
+        out = tg.Tensor(rng.standard_normal((n, 10)).astype(np.float32), device="strict")
+        y = tg.Tensor(rng.integers(0, 10, n), device="strict")
+        loss = F.cross_entropy(out, y)
+        tally.add(loss, out, y, n)
+        loss_sum += float(loss.item()) * n
+        correct += int((out.numpy().argmax(1) == y.numpy()).sum())
+        seen += n
+    assert type(tally.loss_sum) is type(out.data) and type(tally.correct) is type(out.data)
+    assert tally.mean_loss() == loss_sum / seen
+    assert tally.accuracy() == correct / seen

@@ -129,14 +129,39 @@ def evaluate(model, loader) -> tuple[float, float]:
     from tinygrad_cnn import no_grad  # noqa: PLC0415
 
     model.eval()
-    total_loss, correct, count = 0.0, 0, 0
+    total = _DeviceTally()
     with no_grad():
         for x, y in loader:
             out = model(x)
-            total_loss += float(F.cross_entropy(out, y, reduction="sum").item())
-            correct += int((out.data.argmax(1) == y.data).sum())
-            count += len(y)
-    return total_loss / max(count, 1), correct / max(count, 1)
+            total.add(F.cross_entropy(out, y, reduction="sum"), out, y, 1)
+    return total.mean_loss(), total.accuracy()
+
+
+class _DeviceTally:
+    """Running loss sum and correct count of an epoch, kept where the model runs.
+
+    Reading a GPU number back makes the host wait for the GPU; adding on the device lets it
+    run ahead, and the totals are only read for a progress-bar refresh and at the end. The
+    loss sum is kept in float64 and added in the same order as ``float(loss) * n`` would be,
+    so the figures are the same as reading every step back.
+    """
+
+    def __init__(self) -> None:
+        self.loss_sum = self.correct = None
+        self.seen = 0
+
+    def add(self, loss, out, y, weight: int) -> None:
+        step_loss = loss.data.astype("float64") * weight
+        hits = (out.data.argmax(1) == y.data).sum()
+        self.loss_sum = step_loss if self.loss_sum is None else self.loss_sum + step_loss
+        self.correct = hits if self.correct is None else self.correct + hits
+        self.seen += len(y)
+
+    def mean_loss(self) -> float:
+        return float(self.loss_sum) / self.seen if self.seen else 0.0
+
+    def accuracy(self) -> float:
+        return int(self.correct) / self.seen if self.seen else 0.0
 
 
 def train(args) -> float:
@@ -183,26 +208,24 @@ def train(args) -> float:
         train_loader.set_epoch(epoch)
         model.train()
         bar = _progress(train_loader, f"epoch {epoch + 1}/{args.epochs}", args.no_progress)
-        loss_sum, correct, seen, t0 = 0.0, 0, 0, time.perf_counter()
+        tally, t0 = _DeviceTally(), time.perf_counter()
         for step, (x, y) in enumerate(train_loader if bar is None else bar):
             out = model(x)
             loss = F.cross_entropy(out, y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            n = len(y)
-            loss_sum += float(loss.item()) * n
-            correct += int((out.data.argmax(1) == y.data).sum())
-            seen += n
-            if bar is not None and (step % 10 == 0 or seen == len(train_set)):
-                bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.4f}",
-                                img_s=f"{seen / (time.perf_counter() - t0):.0f}", refresh=False)
+            tally.add(loss, out, y, len(y))
+            if bar is not None and (step % 10 == 0 or tally.seen == len(train_set)):
+                bar.set_postfix(loss=f"{tally.mean_loss():.4f}", acc=f"{tally.accuracy():.4f}",
+                                img_s=f"{tally.seen / (time.perf_counter() - t0):.0f}", refresh=False)
+        train_loss, train_acc, seen = tally.mean_loss(), tally.accuracy(), tally.seen
         seconds = time.perf_counter() - t0
         if scheduler is not None:
             scheduler.step()
         test_loss, test_acc = evaluate(model, test_loader)
-        for key, value in (("epoch", epoch + 1), ("train_loss", loss_sum / max(seen, 1)),
-                           ("train_acc", correct / max(seen, 1)), ("test_loss", test_loss),
+        for key, value in (("epoch", epoch + 1), ("train_loss", train_loss),
+                           ("train_acc", train_acc), ("test_loss", test_loss),
                            ("test_acc", test_acc), ("seconds", seconds),
                            ("images_per_s", seen / seconds)):
             history[key].append(value)
