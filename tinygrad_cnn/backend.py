@@ -14,6 +14,7 @@ this for a strict CPU backend that refuses implicit host conversions the way CuP
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -26,6 +27,7 @@ __all__ = [
     "cuda_is_available",
     "register_array_type",
     "scatter_add",
+    "l2_norm",
     "retain_host_memory",
 ]
 
@@ -206,6 +208,18 @@ def to_numpy(array) -> np.ndarray:
     if host is not None:
         return host()
     return np.asarray(array)
+
+
+def l2_norm(array) -> float:
+    """The Euclidean norm of a raw array as a Python float, summed in float64 on the array's
+    own device (one number comes back to the host, not the array).
+
+    >>> l2_norm(np.array([3.0, 4.0], dtype=np.float32))
+    5.0
+    """
+    squares = array.astype("float64")
+    squares *= squares
+    return math.sqrt(float(squares.sum()))
 
 
 def scatter_add(target, index, values) -> None:

@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from tinygrad_cnn import backend, engine
 from tinygrad_cnn.tensor import Tensor
 
@@ -154,7 +152,7 @@ def diagnose(loss: Tensor, model) -> Diagnosis:
     if reachable:
         grads = engine.grad(loss, [p for _, p in reachable], retain_graph=True, allow_unused=True)
         for (name, _), g in zip(reachable, grads):
-            norm = 0.0 if g is None else math.sqrt(float((g.data.astype(np.float64) ** 2).sum().item()))
+            norm = 0.0 if g is None else backend.l2_norm(g.data)
             if not math.isfinite(norm):
                 verdict = "NaN/Inf"
             elif norm < VANISHING:

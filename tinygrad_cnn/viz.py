@@ -25,10 +25,10 @@ from __future__ import annotations
 import functools
 import math
 
-from tinygrad_cnn import engine
+from tinygrad_cnn import backend, engine
 from tinygrad_cnn.module_trace import ModuleCall, ModuleTrace, _tensors, trace_modules
 from tinygrad_cnn.tensor import Tensor
-from tinygrad_cnn.viz_labels import _STYLE, _colour, _fmt_norm, _fmt_shape, _norm, format_op
+from tinygrad_cnn.viz_labels import _STYLE, _colour, _fmt_norm, _fmt_shape, format_op
 
 __all__ = ["draw_graph", "trace_modules", "ModuleTrace", "ModuleCall", "format_op",
            "DotNotFoundError"]
@@ -110,7 +110,7 @@ def _gradients(roots, graph, gradient) -> dict[int, float]:
     if not root.requires_grad or not wanted:
         return {}
     grads = engine.grad(root, wanted, grad_outputs=gradient, retain_graph=True)
-    return {id(t): _norm(g) if g is not None else 0.0 for t, g in zip(wanted, grads)}
+    return {id(t): backend.l2_norm(g.data) if g is not None else 0.0 for t, g in zip(wanted, grads)}
 
 
 def _module_groups(graph, trace, collapse):

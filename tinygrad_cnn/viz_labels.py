@@ -6,8 +6,6 @@ import math
 
 import numpy as np
 
-from tinygrad_cnn import backend
-
 __all__ = ["format_op"]
 
 # Setting names shortened in op labels, values not worth showing, and plumbing never shown.
@@ -98,11 +96,6 @@ def _fmt_shape(shape) -> str:
 
 def _fmt_norm(n) -> str:
     return "nan" if math.isnan(n) else ("inf" if math.isinf(n) else f"{n:.3g}")
-
-
-def _norm(t) -> float:
-    a = backend.to_numpy(t.data)
-    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
 
 
 def _colour(norm, lo, hi):
