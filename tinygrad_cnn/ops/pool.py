@@ -13,6 +13,8 @@ counts.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from tinygrad_cnn import backend
@@ -337,19 +339,28 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
             raise ValueError(f"{op}: divisor_override: expected a non-zero number, got 0")
         out = total / divisor_override
     else:
-        # Divisors, computed once on the host: window cells inside the input, or inside the
-        # symmetric padding with count_include_pad (never the extra ceil_mode overhang).
-        mask = np.zeros((1, 1, h + pt + pb, w + pl + pr))
-        if count_include_pad:
-            mask[:, :, :h + 2 * pt, :w + 2 * pl] = 1
-        else:
-            mask[:, :, pt:pt + h, pl:pl + w] = 1
-        counts = _window_sum(Tensor(mask), kernel, stride, dilation, out_hw).numpy()
+        counts = _window_counts((h, w), pads, kernel, stride, dilation, out_hw, count_include_pad)
         if np.all(counts == counts.flat[0]):
             out = total / float(counts.flat[0])
         else:
             out = total / Tensor._wrap(backend.to_device(counts.astype(x4.dtype), x4.device))
     return from4d(out, nd, unbatched)
+
+
+@functools.lru_cache(maxsize=64)
+def _window_counts(hw, pads, kernel, stride, dilation, out_hw, count_include_pad) -> np.ndarray:
+    """Average pooling's divisors (1, 1, OH, OW), on the host, once per geometry: the window
+    cells inside the input, or inside the symmetric padding with count_include_pad (never
+    the extra ceil_mode overhang)."""
+    (h, w), ((pt, pb), (pl, pr)) = hw, pads
+    mask = np.zeros((1, 1, h + pt + pb, w + pl + pr))
+    if count_include_pad:
+        mask[:, :, :h + 2 * pt, :w + 2 * pl] = 1
+    else:
+        mask[:, :, pt:pt + h, pl:pl + w] = 1
+    counts = sum(mask[:, :, rows, cols] for rows, cols in _cells(kernel, stride, dilation, out_hw))
+    counts.flags.writeable = False  # shared by every call with this geometry
+    return counts
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
