@@ -73,6 +73,19 @@ def test_conv_input_gradient_is_the_transposed_convolution(stride, padding, dila
     assert float((y * Tensor(g)).sum().item()) == pytest.approx(float((x.grad * x).sum().item()))
 
 
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_empty_batch_gives_empty_output_and_zero_weight_gradient(op, groups):
+    x = Tensor(np.zeros((0, 4, 5, 5)), requires_grad=True)
+    w = Tensor(np.ones((4, 4 // groups, 3, 3)), requires_grad=True)
+    kwargs = {"padding": 1} if op == "conv2d" else {"stride": 2}
+    y = getattr(F, op)(x, w, groups=groups, **kwargs)
+    y.sum().backward()
+    assert y.shape == ((0, 4, 5, 5) if op == "conv2d" else (0, 4 // groups * groups, 11, 11))
+    assert x.grad.shape == (0, 4, 5, 5)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros(w.shape))
+
+
 def test_conv1d_matches_conv2d_of_height_one():
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal((2, 3, 9)), rng.standard_normal((4, 3, 3))

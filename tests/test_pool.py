@@ -73,6 +73,23 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum(k):
     assert idx.item() == 1  # row-major first of the tied maxima, as in the loop reference
 
 
+@pytest.mark.parametrize("kernel", [2, 3])  # the 2x2 tournament and the general loop
+def test_max_pool_window_of_minus_inf_never_picks_the_padding(kernel):
+    """Padding counts as -inf, so a window whose input cells are all -inf ties with it: the
+    first cell inside the input wins (PyTorch's indices), and the gradient stays in the input."""
+    x = np.full((1, 1, 2, 2), -np.inf)
+    x[0, 0, 1, 1] = 1.0
+    t = Tensor(x, requires_grad=True)
+    out, idx = F.max_pool2d(t, kernel, stride=1, padding=1, return_indices=True)
+    out.sum().backward()
+    if kernel == 2:
+        assert idx.numpy().ravel().tolist() == [0, 0, 1, 0, 3, 3, 2, 3, 3]  # PyTorch 2.13's
+        assert t.grad.numpy().ravel().tolist() == [3.0, 1.0, 1.0, 4.0]
+    else:
+        assert idx.numpy().ravel().tolist() == [3, 3, 3, 3]
+        assert t.grad.numpy().ravel().tolist() == [0.0, 0.0, 0.0, 4.0]
+
+
 def test_overlapping_windows_accumulate_gradient():
     # The centre 9 is the maximum of all four 2x2 windows with stride 1.
     x = Tensor(np.array([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]]), requires_grad=True)

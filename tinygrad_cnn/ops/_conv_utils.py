@@ -9,6 +9,8 @@ import numbers
 import threading
 from collections import OrderedDict
 
+import numpy as np
+
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
@@ -134,33 +136,41 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
     return cols.reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
-# Recycled im2col buffers, per thread: fresh multi-megabyte arrays cost a page fault per
+# Recycled scratch buffers, per thread: fresh multi-megabyte host arrays cost a page fault per
 # 4 KiB on first touch, which measured as about a third of a LeNet-5 training step here.
 # Free buffers are kept by size, up to six of each (max-pooling takes six scratch arrays at
 # once), for the few most recently used sizes (a network alternates between its layers'
-# shapes). A size only ever holds as many buffers as were in use at the same time.
+# shapes), and never more than _POOL_BYTES in all. A size only ever holds as many buffers as
+# were in use at the same time. Only NumPy arrays are pooled: CuPy's own memory pool already
+# recycles device memory (and knows about streams).
 _POOL = threading.local()
 _POOL_SIZES = 8
 _PER_SIZE = 6
+_POOL_BYTES = 256 << 20
 
 
 def take_buffer(xp, shape, dtype):
     """A contiguous array of ``shape`` that the caller owns until it hands it back with
     :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
     size = 1
     for n in shape:
         size *= n
-    stack = _free_lists().get((xp.__name__, size, str(dtype), _device_id(xp)))
-    return stack.pop().reshape(shape) if stack else xp.empty(shape, dtype=dtype)
+    stack = _free_lists().get((size, np.dtype(dtype).str))
+    return stack.pop().reshape(shape) if stack else np.empty(shape, dtype=dtype)
 
 
 def give_buffer(xp, buf) -> None:
     """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
+    if xp is not np:
+        return
     free = _free_lists()
-    key = (xp.__name__, buf.size, str(buf.dtype), _device_id(xp))
+    key = (buf.size, buf.dtype.str)
     stack = free.setdefault(key, [])
     free.move_to_end(key)
-    if len(stack) < _PER_SIZE:
+    held = sum(b.nbytes for bufs in free.values() for b in bufs)
+    if len(stack) < _PER_SIZE and held + buf.nbytes <= _POOL_BYTES:
         stack.append(buf)
     while len(free) > _POOL_SIZES:
         free.popitem(last=False)
@@ -171,11 +181,6 @@ def _free_lists() -> OrderedDict:
     if free is None:
         free = _POOL.free = OrderedDict()
     return free
-
-
-def _device_id(xp):
-    cuda = getattr(xp, "cuda", None)
-    return cuda.Device().id if cuda is not None and hasattr(cuda, "Device") else None
 
 
 def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=True):
@@ -194,7 +199,7 @@ def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=T
         out = xp.matmul(wmat, cols)  # (O, N*L)
     else:
         out = xp.matmul(wmat.reshape(groups, o // groups, -1),
-                        cols.reshape(groups, -1, cols.shape[1]))  # (G, O/G, N*L)
+                        cols.reshape(groups, cols.shape[0] // groups, cols.shape[1]))  # (G, O/G, N*L)
     if not keep_cols:
         give_buffer(xp, cols)
         cols = None

@@ -139,7 +139,7 @@ class ConvWeightGrad2d(Function):
                 give_buffer(xp, xpad)
         # g as (G, O/G, N*L); free when g came from a conv (its memory is already (O, N, L)).
         gmat = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
-        rows = cols.reshape(groups, -1, n * oh * ow).transpose(0, 2, 1)  # (G, N*L, C/G*KK)
+        rows = cols.reshape(groups, cols.shape[0] // groups, n * oh * ow).transpose(0, 2, 1)  # (G, N*L, C/G*KK)
         dw = xp.matmul(gmat, rows)  # (G, O/G, C/G*KK)
         if own:
             give_buffer(xp, cols)

@@ -160,6 +160,12 @@ class MaxPool2d(Function):
                 xp.maximum(best, cand, out=best)
             if not track:
                 return best
+        (pt, _), (pl, _) = pads
+        if pt or pl:
+            # A window whose values are all -inf ties with the -inf padding before it: point it
+            # at its first cell inside the input, as PyTorch does (the padding never wins).
+            first = _first_inside(xp, kernel, stride, dilation, pads, best.shape[2:])
+            xp.copyto(code, first.astype(code.dtype), where=best == -xp.inf)
         if self.recording:
             self.code = code
         if sink is not None:
@@ -171,6 +177,16 @@ class MaxPool2d(Function):
         s = self.settings
         return WindowScatter.apply(grad, code=self.code, kernel=s["kernel"], stride=s["stride"],
                                    dilation=s["dilation"], pads=s["pads"], in_hw=x.shape[2:])
+
+
+def _first_inside(xp, kernel, stride, dilation, pads, out_hw):
+    """(OH, OW): the code of each window's first cell inside the unpadded input."""
+    kw, ((pt, _), (pl, _)) = kernel[1], pads
+    firsts = []
+    for n, s, d, p in zip(out_hw, stride, dilation, (pt, pl)):
+        start = xp.arange(n) * s - p  # window origins, in input coordinates
+        firsts.append(xp.maximum(0, -(start // d)))  # ceil(-start / d) cells to step over
+    return firsts[0].reshape(-1, 1) * kw + firsts[1]
 
 
 def _give_all(xp, buffers) -> None:
