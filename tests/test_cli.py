@@ -104,6 +104,23 @@ def test_predict_errors_are_one_line_messages(tmp_path):
         cli.main(["predict", "--checkpoint", str(tmp_path / "none.npz"), "x.png"])
 
 
+@pytest.mark.parametrize("device, match", [
+    ("gpu", r"train: --device: device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
+    pytest.param("cuda", "train: --device: device 'cuda' needs CuPy", marks=pytest.mark.skipif(
+        tg.cuda_is_available(), reason="CuPy and a GPU are here")),
+])
+def test_bad_device_is_a_one_line_message(data_root, tmp_path, device, match):
+    with pytest.raises(SystemExit, match=match):
+        main(_train(data_root, tmp_path, "--device", device))
+
+
+def test_graph_without_the_graphviz_package_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` fail
+    with pytest.raises(SystemExit, match=r"graph: draw_graph needs the graphviz Python package: "
+                                         r"`pip install graphviz`"):
+        main(["graph", "--model", "lenet", "--out", str(tmp_path / "g.svg")])
+
+
 def test_epoch_tally_stays_on_the_device_and_matches_reading_every_step():
     """The training loop's running loss and accuracy are added where the model runs (on a GPU
     a read-back per step would stall it); the totals equal those of reading each step back."""

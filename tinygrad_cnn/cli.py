@@ -123,6 +123,16 @@ def _load_datasets(args):
     return train_set, test_set
 
 
+def _device(args):
+    """--device as a Device; a bad name or a missing CuPy is a one-line error."""
+    import tinygrad_cnn as tg  # noqa: PLC0415
+
+    try:
+        return tg.get_device(args.device)
+    except (RuntimeError, ValueError) as exc:
+        raise SystemExit(f"{args.command}: --device: {exc}") from None
+
+
 def evaluate(model, loader) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` over ``loader`` (eval mode, no graph)."""
     import tinygrad_cnn.nn.functional as F  # noqa: PLC0415
@@ -173,7 +183,7 @@ def train(args) -> float:
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
 
     tg.manual_seed(args.seed)
-    device = tg.get_device(args.device)
+    device = _device(args)
     tg.backend.retain_host_memory()  # reuse freed buffers: fewer page faults per step
     if args.out is None:
         args.out = os.path.join("runs", args.model)  # each model keeps its own checkpoint
@@ -358,7 +368,7 @@ def predict(args) -> list:
     from tinygrad_cnn.data import FASHION_MNIST_CLASSES, IDXError, preprocess  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
     ckpt = _load_checkpoint("predict", args.checkpoint)
-    device = tg.get_device(args.device)
+    device = _device(args)
     model = get_model(ckpt["model_name"])
     model.load_state_dict(ckpt["model"])
     model.to(device).eval()

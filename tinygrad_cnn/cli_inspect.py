@@ -82,8 +82,11 @@ def cmd_graph(args) -> int:
         logits = model(x)
     loss = F.cross_entropy(logits, target)
     collapse = {"none": False, "modules": True, "clusters": "cluster"}[args.collapse]
-    dot = draw_graph(loss, show_grad=not args.no_grad, collapse_modules=collapse, trace=trace,
-                     model=model, rankdir=args.rankdir)
+    try:
+        dot = draw_graph(loss, show_grad=not args.no_grad, collapse_modules=collapse, trace=trace,
+                         model=model, rankdir=args.rankdir)
+    except ImportError as exc:  # the optional graphviz package is missing
+        raise SystemExit(f"graph: {exc}") from None
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("dot", "gv"):
         out.write_text(dot.source)

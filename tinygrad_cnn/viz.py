@@ -192,7 +192,13 @@ def draw_graph(root, show_grad=False, collapse_modules=False, model=None, trace=
     >>> "w\\\\n(2, 1) float32" in dot.source and "MatMul" in dot.source
     True
     """
-    import graphviz  # noqa: PLC0415  (optional dependency, needed only here)
+    try:
+        import graphviz  # noqa: PLC0415  (optional dependency, needed only here)
+    except ImportError as exc:
+        raise ImportError(
+            "draw_graph needs the graphviz Python package: `pip install graphviz` (or "
+            "`pip install -e \".[viz]\"` in a checkout), plus the `dot` program "
+            "(Debian/Ubuntu: `apt-get install graphviz`)") from exc
 
     roots = list(_tensors(root))
     if not roots:
