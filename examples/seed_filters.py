@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _figures import save_figure  # noqa: E402  (examples/_figures.py)
 
 import tinygrad_cnn as tg  # noqa: E402
 import tinygrad_cnn.nn.functional as F  # noqa: E402
@@ -75,8 +76,6 @@ def main(argv=None) -> list[Path]:
         pred = int(model(tg.Tensor(x[None])).argmax(1).item())
     for h in hooks:
         h.remove()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
 
     # 1. The six learned 5x5 filters of conv1 (a shared colour scale, 0 = mid grey).
     w = model.features[0].weight.numpy()[:, 0]
@@ -88,9 +87,7 @@ def main(argv=None) -> list[Path]:
         ax.axis("off")
     fig.suptitle("LeNet conv1: six learned 5x5 filters (red +, blue -)")
     fig.tight_layout()
-    filters = out / "seed_filters.png"
-    fig.savefig(filters, dpi=80)
-    plt.close(fig)
+    filters = save_figure(fig, args.out, "seed_filters.png")
 
     # 2. The image and what the layers make of it: 6 maps of 28x28 (conv1 + ReLU), their
     #    14x14 max-pools, and the 16 maps of 10x10 after conv2 + ReLU.
@@ -114,11 +111,7 @@ def main(argv=None) -> list[Path]:
         ax.axis("off")
     fig.suptitle("Feature maps of one Fashion-MNIST image in LeNet-5")
     fig.tight_layout()
-    feature_maps = out / "seed_feature_maps.png"
-    fig.savefig(feature_maps, dpi=80)
-    plt.close(fig)
-    print(f"wrote {filters} and {feature_maps}")
-    return [filters, feature_maps]
+    return [filters, save_figure(fig, args.out, "seed_feature_maps.png")]
 
 
 if __name__ == "__main__":

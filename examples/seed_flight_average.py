@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _figures import save_figure  # noqa: E402  (examples/_figures.py)
 
 import tinygrad_cnn as tg  # noqa: E402
 import tinygrad_cnn.nn.functional as F  # noqa: E402
@@ -57,13 +58,7 @@ def main(argv=None) -> list[Path]:
     axw.bar([f"w{-a}" if a else "w0" for a in range(k - 1, -1, -1)], WEIGHTS, color="#3b528b")
     axw.set_title("kernel (oldest first)")
     fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "seed_flight_average.png"
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    print(f"wrote {path}")
-    return [path]
+    return [save_figure(fig, args.out, "seed_flight_average.png")]
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _figures import save_figure  # noqa: E402  (examples/_figures.py)
 
 import tinygrad_cnn as tg  # noqa: E402
 import tinygrad_cnn.nn.functional as F  # noqa: E402
@@ -75,13 +76,7 @@ def main(argv=None) -> list[Path]:
                         fontsize=12, bbox={"boxstyle": "round", "fc": "#fff3c4"})
     fig.suptitle(f"3x3 kernels applied with F.conv2d(x, w, padding=1) to {title}")
     fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "seed_kernels.png"
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    print(f"wrote {path}")
-    return [path]
+    return [save_figure(fig, args.out, "seed_kernels.png")]
 
 
 if __name__ == "__main__":

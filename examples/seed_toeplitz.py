@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from _figures import save_figure  # noqa: E402  (examples/_figures.py)
 
 import tinygrad_cnn as tg  # noqa: E402
 import tinygrad_cnn.nn.functional as F  # noqa: E402
@@ -67,13 +68,7 @@ def main(argv=None) -> list[Path]:
     axes[2].axis("off")
     axes[2].text(0.0, 0.5, "\n".join(lines), family="monospace", fontsize=9, va="center")
     fig.tight_layout()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "seed_toeplitz.png"
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    print(f"wrote {path}")
-    return [path]
+    return [save_figure(fig, args.out, "seed_toeplitz.png")]
 
 
 if __name__ == "__main__":

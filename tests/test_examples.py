@@ -1,6 +1,7 @@
 """Every examples/seed_*.py runs (with small settings) and writes valid pictures."""
 
 import importlib.util
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def _have_fashion_mnist() -> bool:
 
 
 def run(name, argv):
+    if str(EXAMPLES) not in sys.path:  # as for `python examples/NAME.py`: its helpers import
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
