@@ -28,7 +28,7 @@ import workloads as W  # noqa: E402
 
 import tinygrad_cnn as tg  # noqa: E402
 import tinygrad_cnn.nn.functional as F  # noqa: E402
-from tinygrad_cnn.function import Function  # noqa: E402
+from tinygrad_cnn.function import all_functions  # noqa: E402
 
 
 class OpTimer:
@@ -60,14 +60,7 @@ class OpTimer:
         return orig, wrapper
 
     def __enter__(self):
-        todo, seen = [Function], set()
-        while todo:
-            cls = todo.pop()
-            for sub in cls.__subclasses__():
-                if sub not in seen:
-                    seen.add(sub)
-                    todo.append(sub)
-        for cls in seen:
+        for cls in all_functions():
             for meth in ("forward", "backward"):
                 if meth in cls.__dict__:
                     orig, wrapper = self._wrap(cls, meth)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tg
-from tinygrad_cnn import Function, Tensor, engine
+from tinygrad_cnn import Tensor, engine
 from tinygrad_cnn.backend import to_numpy
+from tinygrad_cnn.function import all_functions
 
 from cases import all_cases
 
@@ -75,14 +76,7 @@ def test_gradgradcheck(case, device):
 
 
 def _defined_functions():
-    seen, stack = set(), [Function]
-    while stack:
-        cls = stack.pop()
-        for sub in cls.__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                stack.append(sub)
-    return {c for c in seen if c.__module__.startswith("tinygrad_cnn.") and c.differentiable}
+    return {c for c in all_functions() if c.__module__.startswith("tinygrad_cnn.") and c.differentiable}
 
 
 def test_every_differentiable_op_has_a_row():

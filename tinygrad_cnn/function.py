@@ -39,7 +39,7 @@ import numpy as np
 from tinygrad_cnn import backend, engine
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
-__all__ = ["Function"]
+__all__ = ["Function", "all_functions"]
 
 
 class Function:
@@ -153,6 +153,18 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name} backward>"
+
+
+def all_functions() -> set:
+    """Every subclass of :class:`Function` defined so far, at any depth (the op registry, for
+    tools that check or time every op)."""
+    seen, todo = set(), [Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return seen
 
 
 def _check_same_device(cls, device, t) -> None:
