@@ -13,7 +13,7 @@ import numpy as np
 
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "windows", "im2col"]
+__all__ = ["check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells", "windows", "im2col"]
 
 
 def ntuple(value, n: int, arg: str, op: str) -> tuple:
@@ -109,6 +109,14 @@ def pad_array(xp, x, pads: tuple, value=0.0, pooled=False):
         out[:, :, pt:pt + h, pl + w:] = value
     out[:, :, pt:pt + h, pl:pl + w] = x
     return out
+
+
+def cells(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> list:
+    """For each kernel cell k = a*KW + b (row-major), the (rows, cols) slices that pick cell
+    (a, b) of every window out of a padded (.., H, W) plane: one (.., OH, OW) strided view."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    return [(slice(a * dh, a * dh + (oh - 1) * sh + 1, sh), slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
+            for a in range(kh) for b in range(kw)]
 
 
 def windows(x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple, xp):

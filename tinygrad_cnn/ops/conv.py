@@ -21,6 +21,7 @@ from collections import namedtuple
 
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
+    cells,
     check_input,
     correlate,
     from4d,
@@ -184,16 +185,14 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
     yt = xp.ascontiguousarray(y.transpose(1, 2, 3, 0)).reshape(g, o // g, oh * ow * n)
     cols = take_buffer(xp, (g, cg * kh * kw, oh * ow * n), y.dtype)  # scratch, like ``out``
     xp.matmul(wt, yt, out=cols)
-    cols = cols.reshape(g * cg, kh, kw, oh, ow, n)
+    cols = cols.reshape(g * cg, kh * kw, oh, ow, n)
     h, wd = out_hw
     hp = max(pt + h, (oh - 1) * sh + dh * (kh - 1) + 1)
     wp = max(pl + wd, (ow - 1) * sw + dw * (kw - 1) + 1)
     out = take_buffer(xp, (g * cg, hp, wp, n), y.dtype)  # (C, H, W, N), padded
     out.fill(0)
-    for a in range(kh):
-        for b in range(kw):
-            r, q = a * dh, b * dw
-            out[:, r:r + (oh - 1) * sh + 1:sh, q:q + (ow - 1) * sw + 1:sw] += cols[:, a, b]
+    for k, (rows, columns) in enumerate(cells((kh, kw), geom.stride, geom.dilation, (oh, ow))):
+        out[:, rows, columns] += cols[:, k]
     # copy(), never ascontiguousarray: that returns a view when the result happens to be
     # contiguous already, and ``out`` goes back to the pool.
     result = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2).copy()

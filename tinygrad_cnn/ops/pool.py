@@ -20,6 +20,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
+    cells,
     check_input,
     from4d,
     give_buffer,
@@ -38,15 +39,6 @@ __all__ = [
     "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool2d",
 ]
-
-
-# -- the kernel cells of every window ------------------------------------------------------
-def _cells(kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple) -> list:
-    """For each kernel cell k = a*KW + b (row-major), the (rows, cols) slices that pick cell
-    (a, b) of every window out of a padded (.., H, W) plane: one (.., OH, OW) strided view."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
-    return [(slice(a * dh, a * dh + (oh - 1) * sh + 1, sh), slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
-            for a in range(kh) for b in range(kw)]
 
 
 def _select(xp, values, mask, out=None):
@@ -79,7 +71,7 @@ class WindowScatter(Function):
         hp, wp = in_hw[0] + pt + pb, in_hw[1] + pl + pr
         tiled = dilation == (1, 1) and stride == kernel and (hp, wp) == (oh * stride[0], ow * stride[1])
         out = (xp.empty if tiled else xp.zeros)((n, c, hp, wp), dtype=grad.dtype)
-        for k, (rows, cols) in enumerate(_cells(kernel, stride, dilation, (oh, ow))):
+        for k, (rows, cols) in enumerate(cells(kernel, stride, dilation, (oh, ow))):
             if tiled:  # every input cell is written exactly once
                 _select(xp, grad, code == k, out=out[:, :, rows, cols])
             else:  # windows overlap or leave gaps: add, one kernel cell at a time
@@ -103,7 +95,7 @@ class WindowGather(Function):
         self.in_hw = x.shape[2:]
         xpad = pad_array(xp, x, pads)
         out = None
-        for k, (rows, cols) in enumerate(_cells(kernel, stride, dilation, code.shape[2:])):
+        for k, (rows, cols) in enumerate(cells(kernel, stride, dilation, code.shape[2:])):
             part = _select(xp, xpad[:, :, rows, cols], code == k)
             out = part if out is None else xp.add(out, part, out=out)  # x + 0.0 is exact
         return out
@@ -121,7 +113,7 @@ class MaxPool2d(Function):
     def forward(self, x, *, kernel, stride, pads, dilation, out_hw, sink):
         xp = self.xp
         xpad = pad_array(xp, x, pads, value=-xp.inf)
-        parts = [xpad[:, :, rows, cols] for rows, cols in _cells(kernel, stride, dilation, out_hw)]
+        parts = [xpad[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw)]
         track = self.recording or sink is not None
         # Ties go to the first maximum in row-major order, as in PyTorch.
         if kernel == (2, 2):
@@ -335,7 +327,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
 def _window_sum(x, kernel, stride, dilation, out_hw):
     """Sum over windows as KH*KW strided slices of x (already padded), differentiably."""
     total = None
-    for rows, cols in _cells(kernel, stride, dilation, out_hw):
+    for rows, cols in cells(kernel, stride, dilation, out_hw):
         part = x[:, :, rows, cols]
         total = part if total is None else total + part
     return total
@@ -374,7 +366,7 @@ def _window_counts(hw, pads, kernel, stride, dilation, out_hw, count_include_pad
         mask[:, :, :h + 2 * pt, :w + 2 * pl] = 1
     else:
         mask[:, :, pt:pt + h, pl:pl + w] = 1
-    counts = sum(mask[:, :, rows, cols] for rows, cols in _cells(kernel, stride, dilation, out_hw))
+    counts = sum(mask[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw))
     counts.flags.writeable = False  # shared by every call with this geometry
     return counts
 
