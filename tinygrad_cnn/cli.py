@@ -282,6 +282,8 @@ def plot_history(history: dict, path: str) -> None:
     import matplotlib.pyplot as plt  # noqa: PLC0415
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
+    from tinygrad_cnn._files import write_atomically  # noqa: PLC0415
+
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = history["epoch"]
     ax_loss.plot(epochs, history["train_loss"], "o-", label="train")
@@ -295,10 +297,8 @@ def plot_history(history: dict, path: str) -> None:
         ax.legend()
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
+    write_atomically(path, lambda f: fig.savefig(f, format="png", dpi=100), suffix=".png")
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 # -- predict ------------------------------------------------------------------------------

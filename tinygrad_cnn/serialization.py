@@ -24,12 +24,12 @@ import io
 import json
 import math
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn._files import write_atomically
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["save", "load", "CheckpointError"]
@@ -108,18 +108,7 @@ def save(obj, path) -> None:
     structure = {"format": _FORMAT, "version": _VERSION, "obj": _encode(obj, arrays)}
     entries = {f"a{i}": a for i, a in enumerate(arrays)}
     entries[_STRUCTURE] = np.frombuffer(json.dumps(structure).encode("utf-8"), dtype=np.uint8)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **entries)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, lambda f: np.savez(f, **entries), suffix=".npz")
 
 
 def load(path):

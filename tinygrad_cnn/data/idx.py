@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import gzip
 import os
-import tempfile
 
 import numpy as np
+
+from tinygrad_cnn._files import write_atomically
 
 __all__ = ["read_idx", "write_idx", "IDXError"]
 
@@ -74,12 +75,4 @@ def write_idx(path, array, compress: bool | None = None) -> None:
     name = os.fspath(path)
     if compress if compress is not None else name.endswith(".gz"):
         payload = gzip.compress(payload, mtime=0)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(os.path.abspath(name)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, name)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(name, lambda f: f.write(payload))

@@ -17,6 +17,7 @@ import urllib.request
 
 import numpy as np
 
+from tinygrad_cnn._files import write_atomically
 from tinygrad_cnn.data.dataset import Dataset
 from tinygrad_cnn.data.idx import read_idx
 
@@ -132,10 +133,7 @@ class _MNISTLike(Dataset):
             if digest != self.md5[fname]:
                 errors.append(f"{url}: checksum mismatch (md5 {digest}, expected {self.md5[fname]})")
                 continue
-            tmp = os.path.join(folder, f".{fname}.part")
-            with open(tmp, "wb") as f:
-                f.write(payload)
-            os.replace(tmp, os.path.join(folder, fname))
+            write_atomically(os.path.join(folder, fname), lambda f, data=payload: f.write(data))
             return
         raise RuntimeError(
             f"{type(self).__name__}: could not download {fname} (offline?):\n  "

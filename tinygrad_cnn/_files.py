@@ -1,0 +1,31 @@
+"""Writing a file so that readers see the old one or the whole new one, never a part."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def write_atomically(path, write, suffix: str = "") -> None:
+    """Call ``write(f)`` on a temporary file beside ``path``, flush it to disk, then rename it
+    over ``path`` (a rename within one folder is atomic); on any error the temporary file goes.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "note.txt")
+    >>> write_atomically(path, lambda f: f.write(b"hello"))
+    >>> open(path, "rb").read(), os.listdir(os.path.dirname(path))
+    (b'hello', ['note.txt'])
+    """
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix,
+                               dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
