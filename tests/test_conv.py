@@ -46,6 +46,57 @@ def test_conv2d_sweep_matches_loop_reference_and_gradcheck(cfg):
     assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
 
 
+# Stride 1 with an output as wide as the input: conv2d reads each kernel cell's patch row as
+# one run of a vertically padded copy, a chunk of samples at a time (_correlate_by_rows).
+ROW_RUN_CONFIGS = [
+    ((5, 3, 6, 7), (4, 3, 3, 3), {"padding": 1}),
+    ((5, 2, 5, 6), (3, 2, 2, 4), {"padding": "same", "dilation": (2, 1)}),  # uneven pads
+    ((5, 4, 5, 5), (6, 2, 3, 3), {"groups": 2, "padding": (0, 1)}),
+    ((5, 2, 2, 2), (3, 2, 5, 5), {"padding": 2}),  # reads wrap round more than a whole row
+    ((5, 2, 4, 3), (3, 2, 1, 1), {}),
+    ((5, 2, 6, 4), (2, 2, 3, 1), {"padding": (2, 0), "dilation": 2}),
+]
+
+
+@pytest.mark.parametrize("per_chunk", [1, 2, 5])
+@pytest.mark.parametrize("cfg", ROW_RUN_CONFIGS, ids=[_config_id(c) for c in ROW_RUN_CONFIGS])
+def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    xs, ws, kw = cfg
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    calls = []
+    by_rows = _conv_utils._correlate_by_rows
+
+    def spy(x, *args):
+        calls.append(x.shape)
+        return by_rows(x, *args)
+
+    monkeypatch.setattr(_conv_utils, "_correlate_by_rows", spy)
+    want = ref.conv2d(x, w, b, **kw)
+    patch_bytes = xs[1] * ws[2] * ws[3] * want.shape[2] * want.shape[3] * 8  # one sample's
+    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", per_chunk * patch_bytes)
+    np.testing.assert_allclose(F.conv2d(Tensor(x), Tensor(w), Tensor(b), **kw).numpy(), want, atol=1e-10)
+    assert calls == [xs]  # the forward above took the row-run path
+    args = (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
+    assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
+    assert tg.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
+
+
+def test_row_run_path_reads_a_previous_conv_output_as_it_lies():
+    """A conv output is a transposed view of (O, N, H, W) memory; the next conv reads it."""
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((3, 2, 5, 6)).astype(np.float32)
+    w1, w2 = (rng.standard_normal((4, c, 3, 3)).astype(np.float32) for c in (2, 4))
+    hidden = F.conv2d(Tensor(x), Tensor(w1), padding=1)
+    assert not hidden.numpy().flags.c_contiguous
+    got = F.conv2d(hidden, Tensor(w2), padding=1)
+    assert got.dtype == np.float32
+    want = ref.conv2d(ref.conv2d(x.astype(np.float64), w1, padding=1), w2, padding=1)
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("stride,padding,output_padding,dilation", [
     (1, 0, 0, 1), (2, 0, 1, 1), (3, 1, 2, 1), (2, 2, 0, 2), (1, 1, 1, 2),
 ])

@@ -191,8 +191,9 @@ def _free_lists() -> OrderedDict:
     return free
 
 
-def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=True):
-    """Cross-correlation of padded ``x`` (N, C, H, W) with ``wmat`` (O, C/groups*KH*KW).
+def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_cols=True, bias=None):
+    """Cross-correlation of ``x`` (N, C, H, W), padded by ``pads``, with ``wmat`` (O, C/groups*KH*KW),
+    plus ``bias`` (O,) when given.
 
     Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` (the weight
     gradient reuses it; the caller gives it back), else None (it is recycled at once).
@@ -200,15 +201,106 @@ def correlate(xp, x, wmat, kernel, stride, dilation, out_hw, groups, keep_cols=T
     follow that memory order, and the next layer's im2col and the weight gradient read it
     as it lies.
     """
+    if xp is np and _rows_line_up(x.shape, stride, out_hw):
+        return _correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, keep_cols, bias)
     n = x.shape[0]
     o = wmat.shape[0]
-    cols = im2col(xp, x, kernel, stride, dilation, out_hw)  # (C*KH*KW, N*L)
+    xpad = pad_array(xp, x, pads, pooled=True)
+    cols = im2col(xp, xpad, kernel, stride, dilation, out_hw)  # (C*KH*KW, N*L)
+    if xpad is not x:
+        give_buffer(xp, xpad)
     if groups == 1:
         out = xp.matmul(wmat, cols)  # (O, N*L)
     else:
         out = xp.matmul(wmat.reshape(groups, o // groups, -1),
                         cols.reshape(groups, cols.shape[0] // groups, cols.shape[1]))  # (G, O/G, N*L)
+    if bias is not None:  # on the contiguous product: faster than on the strided NCHW view
+        out = out.reshape(o, -1)
+        out += bias.reshape(o, 1)
     if not keep_cols:
         give_buffer(xp, cols)
         cols = None
     return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3), cols
+
+
+# The patches of one chunk of samples should still be in the cache when the matrix product
+# reads them: copies of up to 4 MiB ran at about 25 GB/s here, larger ones at 5-7 GB/s (main
+# memory), and a 64-channel 3x3 layer writes 2.4 MB of patches per 32x32 sample.
+_CHUNK_BYTES = 4 << 20
+
+
+def _rows_line_up(shape, stride, out_hw) -> bool:
+    """Whether patch rows are long runs of the input: stride 1 and an output as wide as the
+    input (a 'same' padding of the width), so that the output's rows follow each other with
+    the input's row length and a kernel cell's patch row is one shifted run of a plane."""
+    return tuple(stride) == (1, 1) and out_hw[1] == shape[3] and shape[0] > 0
+
+
+def _correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, keep_cols, bias):
+    """:func:`correlate` for stride 1 and a width-preserving padding (NumPy only).
+
+    The samples are handled a chunk at a time: the chunk is copied into a vertically padded
+    scratch plane stack, each kernel cell (a, b) reads it as one run per plane starting
+    ``a*D`` rows down and ``b*D - left pad`` values along, the values that wrapped round a
+    row end (left/right padding) are zeroed, and one matrix product per chunk writes that
+    chunk's columns of the output. Long runs and cache-sized chunks made this forward about
+    1.5x faster than one whole-batch im2col of short rows on a 64-channel 3x3 layer.
+    """
+    n, c, h, w = x.shape
+    (kh, kw), (dh, dw), ((pt, pb), (pl, pr)) = kernel, dilation, pads
+    oh = out_hw[0]
+    hp, length, o = h + pt + pb, oh * w, wmat.shape[0]
+    cg, og = c // groups, o // groups
+    k = cg * kh * kw  # patch rows per group
+    chunk = max(1, min(n, _CHUNK_BYTES // max(1, c * kh * kw * length * x.itemsize)))
+    plane = hp * w
+    # pl spare values before the first plane and pr after the last: the wrapped reads there
+    # land only on values that are zeroed below.
+    flat = take_buffer(np, (pl + chunk * c * plane + pr,), x.dtype)
+    planes = flat[pl:pl + chunk * c * plane].reshape(chunk, c, hp, w)
+    planes[:, :, :pt] = 0
+    planes[:, :, pt + h:] = 0
+    e = x.itemsize
+    source = np.lib.stride_tricks.as_strided(
+        flat, shape=(groups, cg, kh, kw, chunk, oh, w),
+        strides=(cg * plane * e, plane * e, dh * w * e, dw * e, c * plane * e, w * e, e),
+        writeable=False)
+    wmats = wmat.reshape(groups, og, k)
+    if keep_cols:  # the whole patch matrix, filled a chunk of columns at a time
+        cols = target = take_buffer(np, (groups * k, n * length), x.dtype)
+        rows = k
+    else:  # one chunk's patches, rewritten for every chunk
+        cols = None
+        # With a bias, a row of ones under each group's patches and the bias as an extra
+        # weight column: the product adds the bias (a separate pass over the output cost
+        # as much as all the patch copies).
+        rows = k + (bias is not None)
+        target = take_buffer(np, (groups * rows, chunk * length), x.dtype)
+        if bias is not None:
+            target.reshape(groups, rows, -1)[:, k] = 1
+            wmats = np.concatenate([wmats, bias.reshape(groups, og, 1)], axis=2)
+            bias = None
+    products = target.reshape(groups, rows, -1)
+    target_cells = products[:, :k].view()
+    target_cells.shape = (groups, cg, kh, kw, -1, oh, w)  # raises rather than copy
+    out = np.empty((groups, og, n * length), dtype=np.result_type(wmat, x))
+    shifts = [(b, b * dw - pl) for b in range(kw) if b * dw != pl]
+    for first in range(0, n, chunk):
+        m = min(chunk, n - first)
+        planes[:m, :, pt:pt + h] = x[first:first + m]
+        at = first if keep_cols else 0
+        cells = target_cells[:, :, :, :, at:at + m]
+        cells[...] = source[:, :, :, :, :m]
+        for b, shift in shifts:  # windows hanging over the left or right edge read padding
+            if shift < 0:
+                cells[:, :, :, b, :, :, :min(w, -shift)] = 0
+            else:
+                cells[:, :, :, b, :, :, max(0, w - shift):] = 0
+        result = out[:, :, first * length:(first + m) * length]
+        np.matmul(wmats, products[:, :, at * length:(at + m) * length], out=result)
+        if bias is not None:
+            result += bias.reshape(groups, og, 1)
+    give_buffer(np, flat)
+    if not keep_cols:
+        give_buffer(np, target)
+    return out.reshape(o, n, oh, w).transpose(1, 0, 2, 3), cols

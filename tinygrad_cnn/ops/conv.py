@@ -62,18 +62,13 @@ class Conv2d(Function):
     """Cross-correlation of x (N, C, H, W) with w (O, C/groups, KH, KW), plus optional bias."""
 
     def forward(self, x, w, b=None, *, geom, out_hw):
-        xpad = pad_array(self.xp, x, geom.pads, pooled=True)
         wmat = w.reshape(w.shape[0], -1)
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
-        out, cols = correlate(self.xp, xpad, wmat, w.shape[2:], geom.stride, geom.dilation,
-                              out_hw, geom.groups, keep_cols=keep)
-        if xpad is not x:
-            give_buffer(self.xp, xpad)
+        out, cols = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
+                              geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
         self.cols = cols if keep else None
-        if b is not None:
-            out += b.reshape(1, -1, 1, 1)
         return out
 
     def backward(self, grad):
@@ -159,12 +154,12 @@ class ConvWeightGrad2d(Function):
 def _full_correlation_transpose(xp, y, w, geom, out_hw):
     """Spread y by the stride, pad by D*(K-1) - P, correlate with the flipped kernel."""
     (kh, kw), g = w.shape[2:], geom.groups
-    buf = _spread(xp, y, geom, (kh, kw), out_hw)
+    buf, pads = _spread(xp, y, geom, (kh, kw), out_hw)
     o, cg = w.shape[:2]
     # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
     wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
     wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
-    out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, out_hw, g, keep_cols=False)
+    out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, pads, out_hw, g, keep_cols=False)
     if buf is not y:
         give_buffer(xp, buf)
     return out
@@ -202,8 +197,12 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
 
 
 def _spread(xp, y, geom, kernel, out_hw):
-    """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border
-    (a recycled buffer from :func:`take_buffer`, or y itself when no border is needed).
+    """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border.
+
+    Returns ``(array, pads)`` for :func:`correlate`: at stride 1 with a border of at least
+    zero all round, y itself and the border as its padding (correlate then pads it, or reads
+    it without a padded copy); otherwise a recycled buffer from :func:`take_buffer` holding
+    the spread and bordered y, and no padding.
 
     Rows that would fall outside the buffer (padding larger than D*(K-1)) belong to windows
     lying entirely in the padding, whose gradient is zero, so they are dropped.
@@ -219,13 +218,15 @@ def _spread(xp, y, geom, kernel, out_hw):
         placements.append((length, slice(start + first * s, start + (last - 1) * s + 1, s),
                            slice(first, last)))
     (hb, rows, yrows), (wb, cols, ycols) = placements
-    if rows == slice(0, oh, 1) and cols == slice(0, ow, 1) and (hb, wb) == (oh, ow):
-        return y
+    if geom.stride == (1, 1) and yrows == slice(0, oh) and ycols == slice(0, ow):
+        pads = ((rows.start, hb - rows.stop), (cols.start, wb - cols.stop))
+        if all(p >= 0 for pair in pads for p in pair):
+            return y, pads
     buf = take_buffer(xp, (n, o, hb, wb), y.dtype)  # scratch: the caller gives it back
     buf.fill(0)
     if rows.start < rows.stop and cols.start < cols.stop:
         buf[:, :, rows, cols] = y[:, :, yrows, ycols]
-    return buf
+    return buf, ((0, 0), (0, 0))
 
 
 # -- argument checks ----------------------------------------------------------------------
