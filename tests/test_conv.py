@@ -47,7 +47,7 @@ def test_conv2d_sweep_matches_loop_reference_and_gradcheck(cfg):
 
 
 # Stride 1 with an output as wide as the input: conv2d reads each kernel cell's patch row as
-# one run of a vertically padded copy, a chunk of samples at a time (_correlate_by_rows).
+# one run of a vertically padded copy, a chunk of samples at a time (_conv_utils._row_patches).
 ROW_RUN_CONFIGS = [
     ((5, 3, 6, 7), (4, 3, 3, 3), {"padding": 1}),
     ((5, 2, 5, 6), (3, 2, 2, 4), {"padding": "same", "dilation": (2, 1)}),  # uneven pads
@@ -58,28 +58,35 @@ ROW_RUN_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize("per_chunk", [1, 2, 5])
+@pytest.mark.parametrize("per_chunk", [0.4, 1, 2, 5])  # samples; under 1: bands of rows
 @pytest.mark.parametrize("cfg", ROW_RUN_CONFIGS, ids=[_config_id(c) for c in ROW_RUN_CONFIGS])
 def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
-    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+    from tinygrad_cnn.ops import _conv_utils, conv  # noqa: PLC0415
 
     xs, ws, kw = cfg
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
     calls = []
-    by_rows = _conv_utils._correlate_by_rows
 
-    def spy(x, *args):
-        calls.append(x.shape)
-        return by_rows(x, *args)
+    def spy(module, name):
+        real = getattr(module, name)
 
-    monkeypatch.setattr(_conv_utils, "_correlate_by_rows", spy)
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(_conv_utils, "correlate_by_rows")
+    spy(conv, "weight_correlate_by_rows")
     want = ref.conv2d(x, w, b, **kw)
     patch_bytes = xs[1] * ws[2] * ws[3] * want.shape[2] * want.shape[3] * 8  # one sample's
-    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", per_chunk * patch_bytes)
+    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", int(per_chunk * patch_bytes))
     np.testing.assert_allclose(F.conv2d(Tensor(x), Tensor(w), Tensor(b), **kw).numpy(), want, atol=1e-10)
-    assert calls == [xs]  # the forward above took the row-run path
+    assert calls == ["correlate_by_rows"]  # the forward took the row-run path
     args = (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
+    calls.clear()
+    F.conv2d(*args, **kw).sum().backward()
+    assert calls.count("weight_correlate_by_rows") == 1
     assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
     assert tg.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
 

@@ -195,14 +195,15 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     """Cross-correlation of ``x`` (N, C, H, W), padded by ``pads``, with ``wmat`` (O, C/groups*KH*KW),
     plus ``bias`` (O,) when given.
 
-    Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` (the weight
-    gradient reuses it; the caller gives it back), else None (it is recycled at once).
+    Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` and it was
+    built whole (the weight gradient reuses it; the caller gives it back), else None. The
+    row-run path (:func:`rows_line_up`) never holds all the patches at once.
     The output is a transposed view of an (O, N, OH, OW) array: NumPy's elementwise ops
     follow that memory order, and the next layer's im2col and the weight gradient read it
     as it lies.
     """
-    if xp is np and _rows_line_up(x.shape, stride, out_hw):
-        return _correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, keep_cols, bias)
+    if rows_line_up(xp, x.shape, stride, out_hw):  # patches made and used a chunk at a time
+        return correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias), None
     n = x.shape[0]
     o = wmat.shape[0]
     xpad = pad_array(xp, x, pads, pooled=True)
@@ -223,84 +224,107 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3), cols
 
 
-# The patches of one chunk of samples should still be in the cache when the matrix product
-# reads them: copies of up to 4 MiB ran at about 25 GB/s here, larger ones at 5-7 GB/s (main
-# memory), and a 64-channel 3x3 layer writes 2.4 MB of patches per 32x32 sample.
+# The patches of one chunk should still be in the cache when the matrix product reads them:
+# copies of up to 4 MiB ran at about 25 GB/s here, larger ones at 5-7 GB/s (main memory).
+# Smaller chunks did not help: 512 KiB bands of rows made the 64-channel 3x3 layer's forward
+# slower (35-67 ms against 28-30 ms for one 2.4 MB sample at a time, over eight processes).
 _CHUNK_BYTES = 4 << 20
 
 
-def _rows_line_up(shape, stride, out_hw) -> bool:
-    """Whether patch rows are long runs of the input: stride 1 and an output as wide as the
+def rows_line_up(xp, shape, stride, out_hw) -> bool:
+    """Whether the row-run path applies (NumPy only): stride 1 and an output as wide as the
     input (a 'same' padding of the width), so that the output's rows follow each other with
     the input's row length and a kernel cell's patch row is one shifted run of a plane."""
-    return tuple(stride) == (1, 1) and out_hw[1] == shape[3] and shape[0] > 0
+    return xp is np and tuple(stride) == (1, 1) and out_hw[1] == shape[3] and shape[0] > 0
 
 
-def _correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, keep_cols, bias):
-    """:func:`correlate` for stride 1 and a width-preserving padding (NumPy only).
+def _row_patches(x, kernel, dilation, pads, out_h, groups, ones_row=False):
+    """Yield ``(start, count, patches)``: ``patches`` (G, C/G*KH*KW [+ 1], count) are the im2col
+    columns ``start:start+count`` of ``x`` (columns ordered by sample, output row, output
+    column), plus a row of ones under each group's patches with ``ones_row``, for the
+    geometries of :func:`rows_line_up`. A chunk is a few whole samples, or a band of output
+    rows of one sample when a sample's patches alone are larger than _CHUNK_BYTES.
 
-    The samples are handled a chunk at a time: the chunk is copied into a vertically padded
-    scratch plane stack, each kernel cell (a, b) reads it as one run per plane starting
-    ``a*D`` rows down and ``b*D - left pad`` values along, the values that wrapped round a
-    row end (left/right padding) are zeroed, and one matrix product per chunk writes that
-    chunk's columns of the output. Long runs and cache-sized chunks made this forward about
-    1.5x faster than one whole-batch im2col of short rows on a 64-channel 3x3 layer.
+    The chunk's samples are copied into a vertically padded scratch plane stack; kernel cell
+    (a, b) reads it as one run per plane starting ``a*D`` rows down and ``b*D - left pad``
+    values along, and the values that wrapped round a row end (the left/right padding) are
+    zeroed. ``patches`` is rewritten for the next chunk: use it before asking for that one.
     """
     n, c, h, w = x.shape
     (kh, kw), (dh, dw), ((pt, pb), (pl, pr)) = kernel, dilation, pads
-    oh = out_hw[0]
-    hp, length, o = h + pt + pb, oh * w, wmat.shape[0]
-    cg, og = c // groups, o // groups
+    hp, length, cg = h + pt + pb, out_h * w, c // groups
     k = cg * kh * kw  # patch rows per group
-    chunk = max(1, min(n, _CHUNK_BYTES // max(1, c * kh * kw * length * x.itemsize)))
+    row_bytes = c * kh * kw * w * x.itemsize  # the patches of one output row
+    samples = max(1, min(n, _CHUNK_BYTES // (row_bytes * out_h)))
+    band = out_h if samples > 1 else max(1, min(out_h, _CHUNK_BYTES // row_bytes))
     plane = hp * w
     # pl spare values before the first plane and pr after the last: the wrapped reads there
     # land only on values that are zeroed below.
-    flat = take_buffer(np, (pl + chunk * c * plane + pr,), x.dtype)
-    planes = flat[pl:pl + chunk * c * plane].reshape(chunk, c, hp, w)
+    flat = take_buffer(np, (pl + samples * c * plane + pr,), x.dtype)
+    planes = flat[pl:pl + samples * c * plane].reshape(samples, c, hp, w)
     planes[:, :, :pt] = 0
     planes[:, :, pt + h:] = 0
     e = x.itemsize
     source = np.lib.stride_tricks.as_strided(
-        flat, shape=(groups, cg, kh, kw, chunk, oh, w),
+        flat, shape=(groups, cg, kh, kw, samples, out_h, w),
         strides=(cg * plane * e, plane * e, dh * w * e, dw * e, c * plane * e, w * e, e),
         writeable=False)
-    wmats = wmat.reshape(groups, og, k)
-    if keep_cols:  # the whole patch matrix, filled a chunk of columns at a time
-        cols = target = take_buffer(np, (groups * k, n * length), x.dtype)
-        rows = k
-    else:  # one chunk's patches, rewritten for every chunk
-        cols = None
-        # With a bias, a row of ones under each group's patches and the bias as an extra
-        # weight column: the product adds the bias (a separate pass over the output cost
-        # as much as all the patch copies).
-        rows = k + (bias is not None)
-        target = take_buffer(np, (groups * rows, chunk * length), x.dtype)
-        if bias is not None:
-            target.reshape(groups, rows, -1)[:, k] = 1
-            wmats = np.concatenate([wmats, bias.reshape(groups, og, 1)], axis=2)
-            bias = None
-    products = target.reshape(groups, rows, -1)
-    target_cells = products[:, :k].view()
-    target_cells.shape = (groups, cg, kh, kw, -1, oh, w)  # raises rather than copy
-    out = np.empty((groups, og, n * length), dtype=np.result_type(wmat, x))
+    scratch = take_buffer(np, (groups, k + ones_row, samples * band * w), x.dtype)
+    if ones_row:
+        scratch[:, k] = 1
+    cells = scratch[:, :k].reshape(groups, cg, kh, kw, samples, band, w)  # only splits axes: a view
     shifts = [(b, b * dw - pl) for b in range(kw) if b * dw != pl]
-    for first in range(0, n, chunk):
-        m = min(chunk, n - first)
-        planes[:m, :, pt:pt + h] = x[first:first + m]
-        at = first if keep_cols else 0
-        cells = target_cells[:, :, :, :, at:at + m]
-        cells[...] = source[:, :, :, :, :m]
-        for b, shift in shifts:  # windows hanging over the left or right edge read padding
-            if shift < 0:
-                cells[:, :, :, b, :, :, :min(w, -shift)] = 0
-            else:
-                cells[:, :, :, b, :, :, max(0, w - shift):] = 0
-        result = out[:, :, first * length:(first + m) * length]
-        np.matmul(wmats, products[:, :, at * length:(at + m) * length], out=result)
-        if bias is not None:
-            result += bias.reshape(groups, og, 1)
-    give_buffer(np, flat)
-    if not keep_cols:
-        give_buffer(np, target)
-    return out.reshape(o, n, oh, w).transpose(1, 0, 2, 3), cols
+    try:
+        for first in range(0, n, samples):
+            m = min(samples, n - first)
+            planes[:m, :, pt:pt + h] = x[first:first + m]
+            for top in range(0, out_h, band):
+                rows = min(band, out_h - top)
+                part = cells[:, :, :, :, :m, :rows]
+                part[...] = source[:, :, :, :, :m, top:top + rows]
+                for b, shift in shifts:  # windows over the left or right edge read padding
+                    if shift < 0:
+                        part[:, :, :, b, :, :, :min(w, -shift)] = 0
+                    else:
+                        part[:, :, :, b, :, :, max(0, w - shift):] = 0
+                count = m * rows * w
+                yield first * length + top * w, count, scratch[:, :, :count]
+    finally:
+        give_buffer(np, flat)
+        give_buffer(np, scratch)
+
+
+def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None):
+    """The forward of :func:`correlate` on the row-run path: one matrix product per chunk of
+    :func:`_row_patches` writes that chunk's columns of the (O, N*L) output. Long runs and
+    cache-sized chunks made a 64-channel 3x3 forward about 1.3x faster here than one
+    whole-batch im2col of short rows (the patches are never all in memory at once)."""
+    n, o = x.shape[0], wmat.shape[0]
+    length = out_hw[0] * out_hw[1]
+    wmats = wmat.reshape(groups, o // groups, -1)
+    if bias is not None:
+        # The bias as an extra weight column against the row of ones: the product adds it
+        # (a separate pass over the output cost as much as all the patch copies).
+        wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1).astype(wmats.dtype)], axis=2)
+    out = np.empty((groups, o // groups, n * length), dtype=np.result_type(wmat, x))
+    for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
+                                              ones_row=bias is not None):
+        np.matmul(wmats, patches, out=out[:, :, start:start + count])
+    return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3)
+
+
+def weight_correlate_by_rows(x, g, kernel, dilation, pads, groups):
+    """The weight gradient (G, O/G, C/G*KH*KW) of a row-run convolution: the correlation of
+    ``x`` with ``g`` (N, O, OH, W), summed over the chunks of :func:`_row_patches` (one
+    product per chunk, while its patches are in the cache)."""
+    n, o, oh, ow = g.shape
+    length = oh * ow
+    gmat = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * length)
+    dw = None
+    for start, count, patches in _row_patches(x, kernel, dilation, pads, oh, groups):
+        part = np.matmul(gmat[:, :, start:start + count], patches.transpose(0, 2, 1))
+        if dw is None:
+            dw = part
+        else:
+            dw += part
+    return dw

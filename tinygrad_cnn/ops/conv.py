@@ -32,8 +32,10 @@ from tinygrad_cnn.ops._conv_utils import (
     out_size,
     pad_array,
     positive,
+    rows_line_up,
     take_buffer,
     to4d,
+    weight_correlate_by_rows,
 )
 from tinygrad_cnn.tensor import Tensor
 
@@ -127,6 +129,9 @@ class ConvWeightGrad2d(Function):
         xp = self.xp
         n, o, oh, ow = g.shape
         groups = geom.groups
+        if cols is None and rows_line_up(xp, x.shape, geom.stride, (oh, ow)):
+            dw = weight_correlate_by_rows(x, g, kernel, geom.dilation, geom.pads, groups)
+            return dw.reshape(o, -1, kernel[0], kernel[1])
         own = cols is None  # patches built here are recycled here; Conv2d recycles its own
         if own:
             xpad = pad_array(xp, x, geom.pads, pooled=True)
