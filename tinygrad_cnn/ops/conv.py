@@ -4,6 +4,8 @@ CNN layers compute a cross-correlation, ``out[n, o, i, j] = sum_{c, a, b}
 x[n, c, i*S + a*D, j*S + b*D] * w[o, c, a, b]`` (plus bias), through im2col: a strided
 window view of the padded input, one contiguous copy (C*KH*KW, N*OH*OW), and one matrix
 product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result.
+Stride-1 convolutions that keep the width make their patches from long row runs, a
+cache-sized chunk of samples at a time (``_conv_utils.rows_line_up``).
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
