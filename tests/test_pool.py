@@ -41,6 +41,26 @@ def test_max_pool2d_sweep_matches_reference_with_indices(cfg):
     assert idx.dtype == np.int64
 
 
+@pytest.mark.parametrize("per_chunk", [1, 2])  # samples per chunk; 5 samples leave a partial one
+@pytest.mark.parametrize("cfg", [((5, 3, 4, 6), 2, None, 0, 1, False),  # the 2x2 tournament
+                                 ((5, 2, 7, 6), 3, 2, 1, 1, False)],  # overlapping windows
+                         ids=["2x2", "3x3-s2-p1"])
+def test_max_pool_in_chunks_of_samples_matches_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
+    from tinygrad_cnn.ops import pool  # noqa: PLC0415
+
+    shape, k, s, p, d, ceil = cfg
+    x = _distinct(shape, seed=4)
+    monkeypatch.setattr(pool, "_CHUNK_BYTES", per_chunk * x[:1].nbytes)
+    assert len(pool._sample_chunks(np, x)) == -(-shape[0] // per_chunk)
+    out, idx = F.max_pool2d(Tensor(x), k, s, p, d, ceil, return_indices=True)
+    want, want_idx = ref.max_pool2d(x, k, s, p, d, ceil)
+    np.testing.assert_array_equal(out.numpy(), want)
+    np.testing.assert_array_equal(idx.numpy(), want_idx)
+    args = (Tensor(x, requires_grad=True),)
+    assert tg.gradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
+    assert tg.gradgradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
+
+
 @pytest.mark.parametrize("cfg", [c for c in MAX_CONFIGS if c[4] == 1], ids=str)
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d_sweep_matches_reference(cfg, count_include_pad):
