@@ -46,8 +46,9 @@ def test_conv2d_sweep_matches_loop_reference_and_gradcheck(cfg):
     assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
 
 
-# Stride 1 with an output as wide as the input: conv2d reads each kernel cell's patch row as
-# one run of a vertically padded copy, a chunk of samples at a time (_conv_utils._row_patches).
+# Stride 1 with an output as wide as the input, when the weight needs no gradient (inference,
+# frozen weights): conv2d reads each kernel cell's patch row as one run of a vertically padded
+# copy, a chunk of samples at a time (_conv_utils.correlate_by_rows).
 ROW_RUN_CONFIGS = [
     ((5, 3, 6, 7), (4, 3, 3, 3), {"padding": 1}),
     ((5, 2, 5, 6), (3, 2, 2, 4), {"padding": "same", "dilation": (2, 1)}),  # uneven pads
@@ -67,28 +68,40 @@ def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_ch
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
     calls = []
+    real = conv.correlate_by_rows
 
-    def spy(module, name):
-        real = getattr(module, name)
+    def spy(*args):
+        calls.append(args[0].shape)
+        return real(*args)
 
-        def wrapper(*args, **kwargs):
-            calls.append(name)
-            return real(*args, **kwargs)
-        monkeypatch.setattr(module, name, wrapper)
-
-    spy(_conv_utils, "correlate_by_rows")
-    spy(conv, "weight_correlate_by_rows")
+    monkeypatch.setattr(conv, "correlate_by_rows", spy)
     want = ref.conv2d(x, w, b, **kw)
     patch_bytes = xs[1] * ws[2] * ws[3] * want.shape[2] * want.shape[3] * 8  # one sample's
     monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", int(per_chunk * patch_bytes))
     np.testing.assert_allclose(F.conv2d(Tensor(x), Tensor(w), Tensor(b), **kw).numpy(), want, atol=1e-10)
-    assert calls == ["correlate_by_rows"]  # the forward took the row-run path
-    args = (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
-    calls.clear()
-    F.conv2d(*args, **kw).sum().backward()
-    assert calls.count("weight_correlate_by_rows") == 1
-    assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
-    assert tg.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
+    assert calls == [xs]  # the forward took the row-run path
+    # Frozen weights: the row-run forward inside a recorded graph, its input gradient and
+    # the gradient of that.
+    frozen_w, frozen_b = Tensor(w), Tensor(b)
+    args = (Tensor(x, requires_grad=True),)
+    assert tg.gradcheck(lambda x: F.conv2d(x, frozen_w, frozen_b, **kw), args)
+    assert tg.gradgradcheck(lambda x: F.conv2d(x, frozen_w, frozen_b, **kw), args)
+    assert len(calls) > 1
+
+
+def test_training_forward_keeps_the_whole_batch_patches_for_the_weight_gradient(monkeypatch):
+    from tinygrad_cnn.ops import conv  # noqa: PLC0415
+
+    monkeypatch.setattr(conv, "correlate_by_rows", None)  # must not be called
+    rng = np.random.default_rng(9)
+    x, w = Tensor(rng.standard_normal((2, 3, 5, 5))), Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert y.grad_fn.cols is not None and y.grad_fn.cols.shape == (27, 2 * 25)
+    y.sum().backward()
+    # d sum(y) / dw[o, c, a, b] = the sum of the padded input over the positions cell (a, b) sees
+    xpad = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    seen = np.lib.stride_tricks.sliding_window_view(xpad, (5, 5), axis=(2, 3)).sum(axis=(0, 4, 5))
+    np.testing.assert_allclose(w.grad.numpy(), np.broadcast_to(seen, (4, 3, 3, 3)), atol=1e-12)
 
 
 def test_row_run_path_reads_a_previous_conv_output_as_it_lies():

@@ -197,15 +197,12 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     """Cross-correlation of ``x`` (N, C, H, W), padded by ``pads``, with ``wmat`` (O, C/groups*KH*KW),
     plus ``bias`` (O,) when given.
 
-    Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` and it was
-    built whole (the weight gradient reuses it; the caller gives it back), else None. The
-    row-run path (:func:`rows_line_up`) never holds all the patches at once.
+    Returns the output (N, O, OH, OW) and the im2col matrix when ``keep_cols`` (the weight
+    gradient reuses it; the caller gives it back), else None (it is recycled at once).
     The output is a transposed view of an (O, N, OH, OW) array: NumPy's elementwise ops
     follow that memory order, and the next layer's im2col and the weight gradient read it
     as it lies.
     """
-    if rows_line_up(xp, x.shape, stride, out_hw):  # patches made and used a chunk at a time
-        return correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias), None
     n = x.shape[0]
     o = wmat.shape[0]
     xpad = pad_array(xp, x, pads, pooled=True)
@@ -313,20 +310,3 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
                                               ones_row=bias is not None):
         np.matmul(wmats, patches, out=out[:, :, start:start + count])
     return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3)
-
-
-def weight_correlate_by_rows(x, g, kernel, dilation, pads, groups):
-    """The weight gradient (G, O/G, C/G*KH*KW) of a row-run convolution: the correlation of
-    ``x`` with ``g`` (N, O, OH, W), summed over the chunks of :func:`_row_patches` (one
-    product per chunk, while its patches are in the cache)."""
-    n, o, oh, ow = g.shape
-    length = oh * ow
-    gmat = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * length)
-    dw = None
-    for start, count, patches in _row_patches(x, kernel, dilation, pads, oh, groups):
-        part = np.matmul(gmat[:, :, start:start + count], patches.transpose(0, 2, 1))
-        if dw is None:
-            dw = part
-        else:
-            dw += part
-    return dw

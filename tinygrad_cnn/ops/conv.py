@@ -4,8 +4,9 @@ CNN layers compute a cross-correlation, ``out[n, o, i, j] = sum_{c, a, b}
 x[n, c, i*S + a*D, j*S + b*D] * w[o, c, a, b]`` (plus bias), through im2col: a strided
 window view of the padded input, one contiguous copy (C*KH*KW, N*OH*OW), and one matrix
 product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result.
-Stride-1 convolutions that keep the width make their patches from long row runs, a
-cache-sized chunk of samples at a time (``_conv_utils.rows_line_up``).
+Forwards that need their patches only once (inference, or frozen weights) of stride-1
+convolutions that keep the width make them from long row runs, a cache-sized chunk of
+samples at a time (``_conv_utils.correlate_by_rows``).
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
@@ -26,6 +27,7 @@ from tinygrad_cnn.ops._conv_utils import (
     cells,
     check_input,
     correlate,
+    correlate_by_rows,
     from4d,
     give_buffer,
     im2col,
@@ -37,7 +39,6 @@ from tinygrad_cnn.ops._conv_utils import (
     rows_line_up,
     take_buffer,
     to4d,
-    weight_correlate_by_rows,
 )
 from tinygrad_cnn.tensor import Tensor
 
@@ -70,6 +71,11 @@ class Conv2d(Function):
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
+        if not keep and rows_line_up(self.xp, x.shape, geom.stride, out_hw):
+            # Patches needed once, a cache-sized chunk at a time (see correlate_by_rows).
+            self.cols = None
+            return correlate_by_rows(x, wmat, w.shape[2:], geom.dilation, geom.pads, out_hw,
+                                     geom.groups, b)
         out, cols = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
                               geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
         self.cols = cols if keep else None
@@ -131,9 +137,6 @@ class ConvWeightGrad2d(Function):
         xp = self.xp
         n, o, oh, ow = g.shape
         groups = geom.groups
-        if cols is None and rows_line_up(xp, x.shape, geom.stride, (oh, ow)):
-            dw = weight_correlate_by_rows(x, g, kernel, geom.dilation, geom.pads, groups)
-            return dw.reshape(o, -1, kernel[0], kernel[1])
         own = cols is None  # patches built here are recycled here; Conv2d recycles its own
         if own:
             xpad = pad_array(xp, x, geom.pads, pooled=True)
