@@ -100,14 +100,28 @@ def test_scratch_im2col_buffer_never_corrupts_saved_patches():
     np.testing.assert_allclose(w.grad.numpy(), want, atol=1e-10)
 
 
+@pytest.fixture
+def recycle_every_result(monkeypatch):
+    """Pool results of every size (normally only those of 64 KiB and more), from empty pools."""
+    from tinygrad_cnn import _recycle  # noqa: PLC0415
+
+    monkeypatch.setattr(_recycle, "_MIN_BYTES", 0)
+    _recycle.release()
+    yield
+    _recycle.release()
+
+
 @pytest.mark.parametrize("shape, op", [
     ((1, 3, 1, 1), lambda x, w: F.conv2d(x, w)),  # results that are contiguous views by chance
     ((2, 3, 5, 5), lambda x, w: F.conv2d(x, w, padding=1)),
     ((2, 3, 6, 6), lambda x, w: F.max_pool2d(F.conv2d(x, w, padding=1), 2)),
-], ids=["conv_1x1", "conv_padded", "conv_pool"])
-def test_results_never_share_memory_with_recycled_scratch_buffers(shape, op):
-    """Ops recycle scratch buffers (padded copies, patches, col2im sums, pooling copies): a
-    result handed out, forward or gradient, must stay intact when the same shapes run again."""
+    ((2, 3, 6, 6), lambda x, w: F.relu(F.conv2d(x, w, padding=1)) * 2.0),
+    ((2, 3, 7, 7), lambda x, w: F.conv_transpose2d(F.conv2d(x, w, stride=2), w, stride=2)),
+], ids=["conv_1x1", "conv_padded", "conv_pool", "conv_relu_mul", "conv_transpose"])
+def test_results_never_share_memory_with_recycled_buffers(shape, op, recycle_every_result):
+    """Ops recycle scratch buffers (padded copies, patches, col2im sums, pooling copies) and
+    the memory of dead results: a result handed out, forward or gradient, must stay intact
+    when the same shapes run again."""
     rng = np.random.default_rng(1)
 
     def run():
@@ -124,6 +138,27 @@ def test_results_never_share_memory_with_recycled_scratch_buffers(shape, op):
         run()
     for got, want in zip(first, kept):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_result_s_memory_is_reused_only_once_every_view_of_it_is_gone(recycle_every_result):
+    x = Tensor(np.random.default_rng(2).standard_normal((4, 5)))
+
+    def address(a):
+        return a.__array_interface__["data"][0]
+
+    first = F.relu(x)
+    spot = address(first.data)
+    view = first.data[1:]  # a user's slice keeps the memory after the tensor is gone
+    del first
+    second = F.relu(x)
+    assert not np.shares_memory(second.data, view)
+    want = np.maximum(x.numpy(), 0)
+    np.testing.assert_array_equal(view, want[1:])
+    del view
+    third = F.relu(x)  # now nothing refers to the first result's memory: it is reused
+    assert address(third.data) == spot
+    np.testing.assert_array_equal(third.numpy(), want)
+    np.testing.assert_array_equal(second.numpy(), want)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc/Linux only")

@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 
+from tinygrad_cnn import _recycle
+
 __all__ = [
     "Device",
     "get_device",
@@ -29,6 +31,7 @@ __all__ = [
     "scatter_add",
     "l2_norm",
     "retain_host_memory",
+    "release_cached_memory",
 ]
 
 
@@ -256,6 +259,20 @@ def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
             libc.mallopt(mmap_threshold, int(limit_bytes)))
     except (OSError, AttributeError):
         return False
+
+
+def release_cached_memory() -> None:
+    """Give up the host buffers the ops keep for reuse in the calling thread (scratch arrays
+    and the memory of results that are no longer in use; at most 512 MiB in all). Results
+    still in use are untouched. The pools fill up again as ops run.
+
+    >>> import tinygrad_cnn as tg
+    >>> y = tg.randn(64, 6, 28, 28).relu()    # its memory comes from the results pool
+    >>> tg.backend.release_cached_memory()
+    >>> y.shape                               # live results stay valid
+    (64, 6, 28, 28)
+    """
+    _recycle.release()
 
 
 def _is_array(obj) -> bool:

@@ -6,11 +6,10 @@ Everything here works on raw arrays of ``xp`` (NumPy or CuPy) or on plain Python
 from __future__ import annotations
 
 import numbers
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
+from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells", "windows", "im2col"]
@@ -146,53 +145,6 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
     return cols.reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
-# Recycled scratch buffers, per thread: fresh multi-megabyte host arrays cost a page fault per
-# 4 KiB on first touch, which measured as about a third of a LeNet-5 training step here.
-# Free buffers are kept by size, up to six of each (max-pooling takes six scratch arrays at
-# once), for the few most recently used sizes (a network alternates between its layers'
-# shapes), and never more than _POOL_BYTES in all. A size only ever holds as many buffers as
-# were in use at the same time. Only NumPy arrays are pooled: CuPy's own memory pool already
-# recycles device memory (and knows about streams).
-_POOL = threading.local()
-_POOL_SIZES = 8
-_PER_SIZE = 6
-_POOL_BYTES = 256 << 20
-
-
-def take_buffer(xp, shape, dtype):
-    """A contiguous array of ``shape`` that the caller owns until it hands it back with
-    :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
-    if xp is not np:
-        return xp.empty(shape, dtype=dtype)
-    size = 1
-    for n in shape:
-        size *= n
-    stack = _free_lists().get((size, np.dtype(dtype).str))
-    return stack.pop().reshape(shape) if stack else np.empty(shape, dtype=dtype)
-
-
-def give_buffer(xp, buf) -> None:
-    """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
-    if xp is not np:
-        return
-    free = _free_lists()
-    key = (buf.size, buf.dtype.str)
-    stack = free.setdefault(key, [])
-    free.move_to_end(key)
-    held = sum(b.nbytes for bufs in free.values() for b in bufs)
-    if len(stack) < _PER_SIZE and held + buf.nbytes <= _POOL_BYTES:
-        stack.append(buf)
-    while len(free) > _POOL_SIZES:
-        free.popitem(last=False)
-
-
-def _free_lists() -> OrderedDict:
-    free = getattr(_POOL, "free", None)
-    if free is None:
-        free = _POOL.free = OrderedDict()
-    return free
-
-
 def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_cols=True, bias=None):
     """Cross-correlation of ``x`` (N, C, H, W), padded by ``pads``, with ``wmat`` (O, C/groups*KH*KW),
     plus ``bias`` (O,) when given.
@@ -209,11 +161,9 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     cols = im2col(xp, xpad, kernel, stride, dilation, out_hw)  # (C*KH*KW, N*L)
     if xpad is not x:
         give_buffer(xp, xpad)
-    if groups == 1:
-        out = xp.matmul(wmat, cols)  # (O, N*L)
-    else:
-        out = xp.matmul(wmat.reshape(groups, o // groups, -1),
-                        cols.reshape(groups, cols.shape[0] // groups, cols.shape[1]))  # (G, O/G, N*L)
+    out = new_array(xp, (groups, o // groups, cols.shape[1]), xp.result_type(wmat, cols))
+    xp.matmul(wmat.reshape(groups, o // groups, -1),
+              cols.reshape(groups, cols.shape[0] // groups, cols.shape[1]), out=out)  # (G, O/G, N*L)
     if bias is not None:  # on the contiguous product: faster than on the strided NCHW view
         out = out.reshape(o, -1)
         out += bias.reshape(o, 1)
@@ -305,7 +255,7 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
         # The bias as an extra weight column against the row of ones: the product adds it
         # (a separate pass over the output cost as much as all the patch copies).
         wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1).astype(wmats.dtype)], axis=2)
-    out = np.empty((groups, o // groups, n * length), dtype=np.result_type(wmat, x))
+    out = new_array(np, (groups, o // groups, n * length), np.result_type(wmat, x))
     for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
                                               ones_row=bias is not None):
         np.matmul(wmats, patches, out=out[:, :, start:start + count])

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
@@ -29,7 +30,6 @@ from tinygrad_cnn.ops._conv_utils import (
     correlate,
     correlate_by_rows,
     from4d,
-    give_buffer,
     im2col,
     non_negative,
     ntuple,
@@ -37,7 +37,6 @@ from tinygrad_cnn.ops._conv_utils import (
     pad_array,
     positive,
     rows_line_up,
-    take_buffer,
     to4d,
 )
 from tinygrad_cnn.tensor import Tensor
@@ -198,9 +197,11 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
     out.fill(0)
     for k, (rows, columns) in enumerate(cells((kh, kw), geom.stride, geom.dilation, (oh, ow))):
         out[:, rows, columns] += cols[:, k]
-    # copy(), never ascontiguousarray: that returns a view when the result happens to be
+    # A copy, never ascontiguousarray: that returns a view when the result happens to be
     # contiguous already, and ``out`` goes back to the pool.
-    result = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2).copy()
+    inside = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2)
+    result = new_array(xp, inside.shape, inside.dtype)
+    result[...] = inside
     give_buffer(xp, cols)
     give_buffer(xp, out)
     return result

@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn._recycle import new_array
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
@@ -40,7 +41,8 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, x, y):
-        return x * y
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        return self.xp.multiply(x, y, out=new_array(self.xp, shape, self.xp.result_type(x, y)))
 
     def backward(self, grad):
         x, y = self.saved_tensors
@@ -213,9 +215,10 @@ def cos(x) -> Tensor:
 # -- activations ----------------------------------------------------------------------------
 class ReLU(Function):
     def forward(self, x):
+        xp = self.xp
         if self.recording:
-            self.mask = x > 0
-        return self.xp.maximum(x, 0)  # not x * mask, which gives -0.0
+            self.mask = xp.greater(x, 0, out=new_array(xp, x.shape, bool))
+        return xp.maximum(x, 0, out=new_array(xp, x.shape, x.dtype))  # not x * mask: -0.0
 
     def backward(self, grad):
         return grad * Tensor._wrap(self.mask)

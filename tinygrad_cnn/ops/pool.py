@@ -18,18 +18,17 @@ import functools
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
     check_input,
     from4d,
-    give_buffer,
     non_negative,
     ntuple,
     out_size,
     pad_array,
     positive,
-    take_buffer,
     to4d,
 )
 from tinygrad_cnn.ops.shape import GetItem, pad
@@ -70,7 +69,9 @@ class WindowScatter(Function):
         (pt, pb), (pl, pr) = pads
         hp, wp = in_hw[0] + pt + pb, in_hw[1] + pl + pr
         tiled = dilation == (1, 1) and stride == kernel and (hp, wp) == (oh * stride[0], ow * stride[1])
-        out = (xp.empty if tiled else xp.zeros)((n, c, hp, wp), dtype=grad.dtype)
+        out = new_array(xp, (n, c, hp, wp), grad.dtype)
+        if not tiled:
+            out.fill(0)
         slices = cells(kernel, stride, dilation, (oh, ow))
         for batch in _sample_chunks(xp, out):
             g, won, into = grad[batch], code[batch], out[batch]
@@ -123,8 +124,8 @@ class MaxPool2d(Function):
             # A tournament of three comparisons on contiguous copies of the four cells: NumPy's
             # arithmetic on strided views measured several times slower than copying them first.
             # The copies and the row maxima are scratch: recycled buffers, so no page faults.
-            best = xp.empty(parts[0].shape, dtype=x.dtype)
-            code = xp.empty(best.shape, dtype=xp.uint8) if track else None
+            best = new_array(xp, parts[0].shape, x.dtype)
+            code = new_array(xp, best.shape, xp.uint8) if track else None
             batches = _sample_chunks(xp, x)
             step = batches[0].stop - batches[0].start
             scratch = [take_buffer(xp, (step,) + best.shape[1:], x.dtype) for _ in range(6)]

@@ -1,0 +1,131 @@
+"""Recycled host memory for the ops (NumPy only): scratch buffers and op results.
+
+On the machine kind this project is measured on, the first touch of every fresh 4 KiB page
+costs a page fault, and a LeNet-5 training step made about 1,550 of them (several
+milliseconds of a 15-20 ms step) before its ops recycled their memory; it now makes a
+handful. ``backend.retain_host_memory()`` gets the same by changing the whole process's
+allocator; this module does it for the ops' own arrays and touches nothing else.
+
+Two pools, both per thread and NumPy-only (CuPy's memory pool already recycles device
+memory, and knows about streams):
+
+* **Scratch buffers** (:func:`take_buffer` / :func:`give_buffer`): arrays an op uses inside
+  itself and hands back explicitly (patch matrices, padded copies, pooling's cell copies).
+* **Results** (:func:`new_array`): arrays that leave the op. A buffer is handed out again
+  only once nothing refers to it but this pool: every view of a NumPy array holds a reference
+  to the array that owns the memory, so the buffer's reference count says whether any view
+  (a tensor's data, a slice of it, a ``torch.from_numpy`` of it) is still alive. A result
+  therefore never shares memory with anything alive. Arrays under 64 KiB, which the
+  allocator serves from memory it already has, are not pooled.
+
+:func:`release` empties both pools of the calling thread.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+__all__ = ["take_buffer", "give_buffer", "new_array", "release"]
+
+_POOL = threading.local()
+
+# Scratch: free buffers kept by size, up to six of each (max-pooling takes six at once), for
+# the few most recently used sizes (a network alternates between its layers' shapes). A size
+# only ever holds as many buffers as were in use at the same time.
+_SCRATCH_SIZES = 8
+_SCRATCH_PER_SIZE = 6
+_SCRATCH_BYTES = 256 << 20
+
+# Results: a LeNet-5 step keeps up to 4 results of one size alive at once, the BNCNN model 8.
+_MIN_BYTES = 64 << 10
+_RESULTS_PER_SIZE = 16
+_RESULTS_BYTES = 256 << 20
+
+
+def take_buffer(xp, shape, dtype):
+    """A contiguous array of ``shape`` that the caller owns until it hands it back with
+    :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
+    if xp is not np:
+        return xp.empty(shape, dtype=dtype)
+    size = 1
+    for n in shape:
+        size *= n
+    stack = _free_lists().get((size, np.dtype(dtype).str))
+    return stack.pop().reshape(shape) if stack else np.empty(shape, dtype=dtype)
+
+
+def give_buffer(xp, buf) -> None:
+    """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
+    if xp is not np:
+        return
+    free = _free_lists()
+    key = (buf.size, buf.dtype.str)
+    stack = free.setdefault(key, [])
+    free.move_to_end(key)
+    held = sum(b.nbytes for bufs in free.values() for b in bufs)
+    if len(stack) < _SCRATCH_PER_SIZE and held + buf.nbytes <= _SCRATCH_BYTES:
+        stack.append(buf)
+    while len(free) > _SCRATCH_SIZES:
+        free.popitem(last=False)
+
+
+def _free_lists() -> OrderedDict:
+    free = getattr(_POOL, "free", None)
+    if free is None:
+        free = _POOL.free = OrderedDict()
+    return free
+
+
+def new_array(xp, shape, dtype):
+    """An uninitialised array of ``shape`` and ``dtype`` for an op's result.
+
+    >>> import numpy as np
+    >>> a = new_array(np, (512, 512), np.float32)
+    >>> a.shape, a.dtype
+    ((512, 512), dtype('float32'))
+    >>> b = new_array(np, (512, 512), np.float32)   # ``a`` is alive: other memory
+    >>> np.shares_memory(a, b)
+    False
+    """
+    dtype = np.dtype(dtype)
+    size = 1
+    for n in shape:
+        size *= n
+    if xp is not np or size * dtype.itemsize < _MIN_BYTES or _UNUSED is None:
+        return xp.empty(shape, dtype=dtype)
+    results = getattr(_POOL, "results", None)
+    if results is None:
+        results = _POOL.results = {}
+        _POOL.results_held = 0
+    buffers = results.setdefault((size, dtype.str), [])
+    for buf in buffers:
+        if sys.getrefcount(buf) == _UNUSED:  # nothing but this list refers to it
+            return buf.reshape(shape)
+    buf = np.empty(size, dtype=dtype)
+    if len(buffers) < _RESULTS_PER_SIZE and _POOL.results_held + buf.nbytes <= _RESULTS_BYTES:
+        buffers.append(buf)
+        _POOL.results_held += buf.nbytes
+    return buf.reshape(shape)
+
+
+def release() -> None:
+    """Let go of the calling thread's pooled buffers (results still in use stay valid)."""
+    _POOL.__dict__.clear()
+
+
+def _unused_count():
+    """The reference count that the loop in :func:`new_array` sees for a buffer only its list
+    holds, measured the same way (None where there are no reference counts: no pooling)."""
+    if not hasattr(sys, "getrefcount"):
+        return None
+    buffers = [np.empty(1)]
+    for buf in buffers:
+        return sys.getrefcount(buf)
+    return None
+
+
+_UNUSED = _unused_count()
