@@ -242,8 +242,10 @@ def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
     of handing them back to the operating system.
 
     Every fresh page costs a page fault on first touch. A training loop frees and allocates
-    the same large arrays every step, and on the 2-core machine this project is measured on,
-    keeping them cut a LeNet-5 training step by about a third.
+    the same large arrays every step; on the 2-core machine this project is measured on,
+    keeping them cut a LeNet-5 training step by about a third, until the ops learnt to
+    recycle their own results and scratch arrays (now a step makes a few page faults either
+    way). It still helps arrays made outside the ops (data loading, your own code).
     The setting is process-wide and lasts, so it is opt-in: the ``train`` command calls it.
     Returns True when the allocator accepted it, False elsewhere (not Linux/glibc).
     """
