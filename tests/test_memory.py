@@ -8,7 +8,7 @@ import pytest
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
-from tinygrad_cnn import Tensor, nn, optim
+from tinygrad_cnn import Tensor, _recycle, nn, optim
 
 
 def _rss_mb() -> float:
@@ -103,8 +103,6 @@ def test_scratch_im2col_buffer_never_corrupts_saved_patches():
 @pytest.fixture
 def recycle_every_result(monkeypatch):
     """Pool results of every size (normally only those of 64 KiB and more), from empty pools."""
-    from tinygrad_cnn import _recycle  # noqa: PLC0415
-
     monkeypatch.setattr(_recycle, "_MIN_BYTES", 0)
     _recycle.release()
     yield
@@ -117,7 +115,8 @@ def recycle_every_result(monkeypatch):
     ((2, 3, 6, 6), lambda x, w: F.max_pool2d(F.conv2d(x, w, padding=1), 2)),
     ((2, 3, 6, 6), lambda x, w: F.relu(F.conv2d(x, w, padding=1)) * 2.0),
     ((2, 3, 7, 7), lambda x, w: F.conv_transpose2d(F.conv2d(x, w, stride=2), w, stride=2)),
-], ids=["conv_1x1", "conv_padded", "conv_pool", "conv_relu_mul", "conv_transpose"])
+    ((2, 3, 6, 6), lambda x, w: F.conv2d(x, w.detach(), padding=1)),  # frozen: the row-run path
+], ids=["conv_1x1", "conv_padded", "conv_pool", "conv_relu_mul", "conv_transpose", "conv_frozen"])
 def test_results_never_share_memory_with_recycled_buffers(shape, op, recycle_every_result):
     """Ops recycle scratch buffers (padded copies, patches, col2im sums, pooling copies) and
     the memory of dead results: a result handed out, forward or gradient, must stay intact
@@ -130,7 +129,7 @@ def test_results_never_share_memory_with_recycled_buffers(shape, op, recycle_eve
                    requires_grad=True)
         y = op(x, w)
         y.backward(Tensor(rng.standard_normal(y.shape)))
-        return [t.data for t in (y, x.grad, w.grad)]  # the arrays themselves, not copies
+        return [t.data for t in (y, x.grad, w.grad) if t is not None]  # the arrays themselves
 
     first = run()
     kept = [np.array(a, copy=True) for a in first]
@@ -140,6 +139,7 @@ def test_results_never_share_memory_with_recycled_buffers(shape, op, recycle_eve
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.skipif(_recycle._UNUSED is None, reason="no reference counts here: results are not pooled")
 def test_a_result_s_memory_is_reused_only_once_every_view_of_it_is_gone(recycle_every_result):
     x = Tensor(np.random.default_rng(2).standard_normal((4, 5)))
 
@@ -159,6 +159,33 @@ def test_a_result_s_memory_is_reused_only_once_every_view_of_it_is_gone(recycle_
     assert address(third.data) == spot
     np.testing.assert_array_equal(third.numpy(), want)
     np.testing.assert_array_equal(second.numpy(), want)
+
+
+def test_pooled_results_keep_numpy_s_result_types(recycle_every_result):
+    flags = np.array([[True, False], [False, True]])
+    small = np.arange(-3, 3, dtype=np.int8)
+    assert F.relu(Tensor(flags)).numpy().dtype == np.maximum(flags, 0).dtype  # int64
+    np.testing.assert_array_equal(F.relu(Tensor(small)).numpy(), np.maximum(small, 0))
+    assert F.relu(Tensor(small)).dtype == np.int8
+    assert (Tensor(flags) * Tensor(flags)).dtype == np.bool_
+
+
+def test_release_cached_memory_leaves_live_results_intact(recycle_every_result):
+    x = Tensor(np.random.default_rng(3).standard_normal((3, 4)))
+    y = F.relu(x)
+    assert _recycle._POOL.results
+    tg.backend.release_cached_memory()
+    assert not getattr(_recycle._POOL, "results", None)
+    np.testing.assert_array_equal(y.numpy(), np.maximum(x.numpy(), 0))
+    z = F.relu(x)  # a new pool; y's memory is not in it
+    assert not np.shares_memory(y.data, z.data)
+
+
+def test_the_results_pool_lets_go_of_sizes_no_longer_used(recycle_every_result, monkeypatch):
+    monkeypatch.setattr(_recycle, "_RESULT_SIZES", 2)
+    for n in range(1, 6):
+        F.relu(Tensor(np.ones((n, 3))))
+    assert list(_recycle._POOL.results) == [(12, "<f8"), (15, "<f8")]
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc/Linux only")

@@ -61,6 +61,14 @@ def test_max_pool_in_chunks_of_samples_matches_reference_and_gradcheck(cfg, per_
     assert tg.gradgradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
 
 
+def test_an_empty_batch_is_one_empty_chunk_on_any_device():
+    from tinygrad_cnn.ops import pool  # noqa: PLC0415
+
+    empty = np.empty((0, 3, 4, 4))
+    assert pool._sample_chunks(np, empty) == [slice(0, 0)]
+    assert pool._sample_chunks(object(), empty) == [slice(0, 0)]  # CuPy: the whole batch
+
+
 @pytest.mark.parametrize("cfg", [c for c in MAX_CONFIGS if c[4] == 1], ids=str)
 @pytest.mark.parametrize("count_include_pad", [True, False])
 def test_avg_pool2d_sweep_matches_reference(cfg, count_include_pad):

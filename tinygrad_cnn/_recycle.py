@@ -15,8 +15,12 @@ memory, and knows about streams):
   only once nothing refers to it but this pool: every view of a NumPy array holds a reference
   to the array that owns the memory, so the buffer's reference count says whether any view
   (a tensor's data, a slice of it, a ``torch.from_numpy`` of it) is still alive. A result
-  therefore never shares memory with anything alive. Arrays under 64 KiB, which the
-  allocator serves from memory it already has, are not pooled.
+  therefore never shares memory with an array still alive (raw pointers taken from one,
+  through ``ctypes`` or ``__array_interface__``, are not references and are not tracked).
+  The count that means "unused" is measured at import and checked against a buffer with one
+  view; where reference counts do not behave that way (no ``sys.getrefcount``, say), results
+  are not pooled. Arrays under 64 KiB, which the allocator serves from memory it already
+  has, are not pooled either.
 
 :func:`release` empties both pools of the calling thread.
 """
@@ -41,7 +45,10 @@ _SCRATCH_PER_SIZE = 6
 _SCRATCH_BYTES = 256 << 20
 
 # Results: a LeNet-5 step keeps up to 4 results of one size alive at once, the BNCNN model 8.
+# The least recently used sizes are let go beyond _RESULT_SIZES (shapes that stop coming
+# up, such as a last partial batch, do not hold memory for ever).
 _MIN_BYTES = 64 << 10
+_RESULT_SIZES = 32
 _RESULTS_PER_SIZE = 16
 _RESULTS_BYTES = 256 << 20
 
@@ -99,16 +106,21 @@ def new_array(xp, shape, dtype):
         return xp.empty(shape, dtype=dtype)
     results = getattr(_POOL, "results", None)
     if results is None:
-        results = _POOL.results = {}
-        _POOL.results_held = 0
-    buffers = results.setdefault((size, dtype.str), [])
-    for buf in buffers:
-        if sys.getrefcount(buf) == _UNUSED:  # nothing but this list refers to it
-            return buf.reshape(shape)
+        results = _POOL.results = OrderedDict()
+    key = (size, dtype.str)
+    buffers = results.get(key)
+    if buffers is not None:
+        results.move_to_end(key)
+        for i in range(len(buffers)):
+            if sys.getrefcount(buffers[i]) == _UNUSED:  # nothing but this list refers to it
+                return buffers[i].reshape(shape)
     buf = np.empty(size, dtype=dtype)
-    if len(buffers) < _RESULTS_PER_SIZE and _POOL.results_held + buf.nbytes <= _RESULTS_BYTES:
-        buffers.append(buf)
-        _POOL.results_held += buf.nbytes
+    held = sum(b.nbytes for bufs in results.values() for b in bufs)
+    if (buffers is None or len(buffers) < _RESULTS_PER_SIZE) and held + buf.nbytes <= _RESULTS_BYTES:
+        results.setdefault(key, []).append(buf)
+        results.move_to_end(key)
+        while len(results) > _RESULT_SIZES:
+            results.popitem(last=False)  # views still in use keep their memory
     return buf.reshape(shape)
 
 
@@ -118,14 +130,17 @@ def release() -> None:
 
 
 def _unused_count():
-    """The reference count that the loop in :func:`new_array` sees for a buffer only its list
-    holds, measured the same way (None where there are no reference counts: no pooling)."""
+    """The reference count that :func:`new_array` sees for a pooled buffer nothing else
+    refers to, measured with the same expression; None (no pooling) unless one view of the
+    buffer raises the count by exactly one, as the pool's test relies on."""
     if not hasattr(sys, "getrefcount"):
         return None
     buffers = [np.empty(1)]
-    for buf in buffers:
-        return sys.getrefcount(buf)
-    return None
+    unused = sys.getrefcount(buffers[0])
+    view = buffers[0][:]
+    used = sys.getrefcount(buffers[0])
+    del view
+    return unused if used == unused + 1 and unused == sys.getrefcount(buffers[0]) else None
 
 
 _UNUSED = _unused_count()

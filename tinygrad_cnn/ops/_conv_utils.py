@@ -250,12 +250,14 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
     whole-batch im2col of short rows (the patches are never all in memory at once)."""
     n, o = x.shape[0], wmat.shape[0]
     length = out_hw[0] * out_hw[1]
+    dtype = np.result_type(wmat, x)
     wmats = wmat.reshape(groups, o // groups, -1)
     if bias is not None:
         # The bias as an extra weight column against the row of ones: the product adds it
         # (a separate pass over the output cost as much as all the patch copies).
-        wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1).astype(wmats.dtype)], axis=2)
-    out = new_array(np, (groups, o // groups, n * length), np.result_type(wmat, x))
+        wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1)], axis=2)
+        wmats = wmats.astype(dtype, copy=False)  # the product's type, as in correlate
+    out = new_array(np, (groups, o // groups, n * length), dtype)
     for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
                                               ones_row=bias is not None):
         np.matmul(wmats, patches, out=out[:, :, start:start + count])

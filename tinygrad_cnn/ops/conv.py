@@ -211,8 +211,8 @@ def _spread(xp, y, geom, kernel, out_hw):
     """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border.
 
     Returns ``(array, pads)`` for :func:`correlate`: at stride 1 with a border of at least
-    zero all round, y itself and the border as its padding (correlate then pads it, or reads
-    it without a padded copy); otherwise a recycled buffer from :func:`take_buffer` holding
+    zero all round, y itself and the border as its padding (correlate pads it into a
+    recycled buffer); otherwise a recycled buffer from :func:`take_buffer` holding
     the spread and bordered y, and no padding.
 
     Rows that would fall outside the buffer (padding larger than D*(K-1)) belong to windows

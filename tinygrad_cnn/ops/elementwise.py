@@ -41,8 +41,10 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, x, y):
-        shape = np.broadcast_shapes(x.shape, y.shape)
-        return self.xp.multiply(x, y, out=new_array(self.xp, shape, self.xp.result_type(x, y)))
+        if self.xp is not np:
+            return x * y
+        shape = np.broadcast_shapes(x.shape, y.shape)  # into recycled memory (see _recycle)
+        return np.multiply(x, y, out=new_array(np, shape, np.result_type(x, y)))
 
     def backward(self, grad):
         x, y = self.saved_tensors
@@ -216,9 +218,14 @@ def cos(x) -> Tensor:
 class ReLU(Function):
     def forward(self, x):
         xp = self.xp
+        if xp is not np:
+            if self.recording:
+                self.mask = x > 0
+            return xp.maximum(x, 0)  # not x * mask, which gives -0.0
+        # NumPy: into recycled memory (see _recycle), in the dtype np.maximum(x, 0) would give
         if self.recording:
-            self.mask = xp.greater(x, 0, out=new_array(xp, x.shape, bool))
-        return xp.maximum(x, 0, out=new_array(xp, x.shape, x.dtype))  # not x * mask: -0.0
+            self.mask = np.greater(x, 0, out=new_array(np, x.shape, bool))
+        return np.maximum(x, 0, out=new_array(np, x.shape, np.result_type(x, 0)))
 
     def backward(self, grad):
         return grad * Tensor._wrap(self.mask)

@@ -176,7 +176,7 @@ def _sample_chunks(xp, x):
     takes the whole batch: a GPU wants large launches)."""
     n = x.shape[0]
     per_sample = max(1, x[:1].nbytes)
-    step = n if xp is not np else max(1, min(n, _CHUNK_BYTES // per_sample))
+    step = max(1, n) if xp is not np else max(1, min(n, _CHUNK_BYTES // per_sample))
     return [slice(first, min(n, first + step)) for first in range(0, max(n, 1), step)]
 
 
