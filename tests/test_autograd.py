@@ -336,3 +336,11 @@ def test_forward_knows_whether_it_is_recorded():
         Probe.apply(x)
     Probe.apply(Tensor([1.0]))
     assert seen == [True, False, False]
+
+
+def test_relu_backward_keeps_an_inf_gradient_out_of_the_inactive_inputs():
+    """PyTorch's ReLU backward zeroes the gradient where the input was not positive; a
+    product with the mask would turn an inf or NaN there into NaN."""
+    x = tg.Tensor(np.array([-1.0, 2.0, -3.0, 0.0]), requires_grad=True)
+    x.relu().backward(tg.Tensor(np.array([np.inf, 1.0, np.nan, -np.inf])))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0, 0.0])

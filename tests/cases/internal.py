@@ -7,6 +7,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.ops.conv import ConvWeightGrad2d, Geometry
+from tinygrad_cnn.ops.elementwise import MaskSelect
 from tinygrad_cnn.ops.pool import PoolScatter, WindowGather, WindowScatter
 from tinygrad_cnn.ops.shape import IndexAdd, sum_to
 
@@ -14,6 +15,7 @@ from cases import OpCase
 
 _ROWS = np.array([0, 2, 0, 3])  # a repeated row: scatters must add, not overwrite
 _FLAT = np.array([5, 0, 7, 2, 11])
+_MASK = np.random.default_rng(11).random((4, 5)) > 0.5
 
 
 def _on(t, index):
@@ -84,6 +86,8 @@ def _window_gather_ref(x, w):
 _GEOM = Geometry((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
 
 CASES = [
+    OpCase("mask_select", lambda g: MaskSelect.apply(g, mask=_on(g, _MASK)), _normal((4, 5)),
+           lambda g: np.where(_MASK, g, 0.0)),
     OpCase("sum_to", lambda x: sum_to(x, (3, 1)), _normal((2, 3, 4)),
            lambda x: x.sum(0).sum(-1, keepdims=True)),
     OpCase("index_add", lambda g: IndexAdd.apply(g, shape=(5, 3), index=_on(g, _ROWS)),

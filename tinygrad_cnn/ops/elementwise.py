@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn._recycle import new_array
+from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
@@ -228,7 +228,35 @@ class ReLU(Function):
         return np.maximum(x, 0, out=new_array(np, x.shape, np.result_type(x, 0)))
 
     def backward(self, grad):
-        return grad * Tensor._wrap(self.mask)
+        return MaskSelect.apply(grad, mask=self.mask)
+
+
+def select_bits(xp, values, mask, out=None):
+    """``values`` where ``mask``, else +0.0, bit for bit (into ``out`` when given).
+
+    Unlike ``values * mask``, an inf or NaN outside the mask does not turn into NaN; it is as
+    fast (an AND of the bits with 0 or all ones), where ``xp.where`` measured 4x slower here.
+    """
+    itype = np.dtype(f"i{values.dtype.itemsize}")
+    bits = take_buffer(xp, mask.shape, itype)
+    xp.negative(mask.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
+    if out is None:
+        out = new_array(xp, np.broadcast_shapes(values.shape, mask.shape), values.dtype)
+    xp.bitwise_and(values.view(itype), bits, out=out.view(itype))
+    give_buffer(xp, bits)
+    return out
+
+
+class MaskSelect(Function):
+    """``x`` where ``mask``, else +0.0 (``select_bits``): ReLU's backward. Linear in x, and
+    its own adjoint. Not ``x * mask``: an inf gradient where the mask is off stays 0, as in
+    PyTorch, instead of becoming NaN."""
+
+    def forward(self, x, *, mask):
+        return select_bits(self.xp, x, mask)
+
+    def backward(self, grad):
+        return MaskSelect.apply(grad, mask=self.settings["mask"])
 
 
 class LeakyReLU(Function):

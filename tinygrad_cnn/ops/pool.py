@@ -31,6 +31,7 @@ from tinygrad_cnn.ops._conv_utils import (
     positive,
     to4d,
 )
+from tinygrad_cnn.ops.elementwise import select_bits
 from tinygrad_cnn.ops.shape import GetItem, pad
 from tinygrad_cnn.tensor import Tensor
 
@@ -38,21 +39,6 @@ __all__ = [
     "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d",
     "adaptive_avg_pool2d",
 ]
-
-
-def _select(xp, values, mask, out=None):
-    """``values`` where ``mask``, else +0.0, bit for bit.
-
-    Unlike ``values * mask``, an inf or NaN outside the mask does not turn into NaN; it is as
-    fast (an AND of the bits with 0 or all ones), where ``xp.where`` measured 4x slower here.
-    """
-    itype = np.dtype(f"i{values.dtype.itemsize}")
-    bits = mask.view(xp.int8).astype(itype)
-    xp.negative(bits, out=bits)  # 1 -> all bits set
-    if out is None:
-        out = xp.empty(values.shape, dtype=values.dtype)
-    xp.bitwise_and(values.view(itype), bits, out=out.view(itype))
-    return out
 
 
 # -- max pooling's backward: route by the winning cell ---------------------------------------
@@ -77,9 +63,9 @@ class WindowScatter(Function):
             g, won, into = grad[batch], code[batch], out[batch]
             for k, (rows, cols) in enumerate(slices):
                 if tiled:  # every input cell is written exactly once
-                    _select(xp, g, won == k, out=into[:, :, rows, cols])
+                    select_bits(xp, g, won == k, out=into[:, :, rows, cols])
                 else:  # windows overlap or leave gaps: add, one kernel cell at a time
-                    into[:, :, rows, cols] += _select(xp, g, won == k)
+                    into[:, :, rows, cols] += select_bits(xp, g, won == k)
         if pt or pb or pl or pr:
             out = out[:, :, pt:pt + in_hw[0], pl:pl + in_hw[1]]
         return out
@@ -100,7 +86,7 @@ class WindowGather(Function):
         xpad = pad_array(xp, x, pads)
         out = None
         for k, (rows, cols) in enumerate(cells(kernel, stride, dilation, code.shape[2:])):
-            part = _select(xp, xpad[:, :, rows, cols], code == k)
+            part = select_bits(xp, xpad[:, :, rows, cols], code == k)
             out = part if out is None else xp.add(out, part, out=out)  # x + 0.0 is exact
         return out
 
