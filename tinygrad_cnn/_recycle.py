@@ -33,7 +33,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-__all__ = ["take_buffer", "give_buffer", "new_array", "release"]
+__all__ = ["take_buffer", "give_buffer", "new_array", "recycled_ufunc", "release"]
 
 _POOL = threading.local()
 
@@ -122,6 +122,22 @@ def new_array(xp, shape, dtype):
         while len(results) > _RESULT_SIZES:
             results.popitem(last=False)  # views still in use keep their memory
     return buf.reshape(shape)
+
+
+def recycled_ufunc(xp, name, *args, dtype=None):
+    """``xp.<name>(*args)``, on NumPy written into :func:`new_array` memory, in the result type
+    NumPy gives (``dtype``, default ``np.result_type(*args)``; pass it for comparisons). CuPy
+    runs its own ufunc, with its own allocation and type rules.
+
+    >>> import numpy as np
+    >>> recycled_ufunc(np, "maximum", np.array([-1.0, 2.0], dtype=np.float32), 0)
+    array([0., 2.], dtype=float32)
+    """
+    ufunc = getattr(xp, name)
+    if xp is not np:
+        return ufunc(*args)
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    return ufunc(*args, out=new_array(np, shape, np.result_type(*args) if dtype is None else dtype))
 
 
 def release() -> None:

@@ -12,7 +12,10 @@ import numpy as np
 from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells", "windows", "im2col"]
+__all__ = [
+    "check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells",
+    "windows", "im2col", "padded_im2col",
+]
 
 
 def ntuple(value, n: int, arg: str, op: str) -> tuple:
@@ -145,6 +148,15 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple):
     return cols.reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
+def padded_im2col(xp, x, pads, kernel, stride, dilation, out_hw):
+    """:func:`im2col` of ``x`` padded by ``pads`` (the padded copy is recycled at once)."""
+    xpad = pad_array(xp, x, pads, pooled=True)
+    cols = im2col(xp, xpad, kernel, stride, dilation, out_hw)
+    if xpad is not x:
+        give_buffer(xp, xpad)
+    return cols
+
+
 def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_cols=True, bias=None):
     """Cross-correlation of ``x`` (N, C, H, W), padded by ``pads``, with ``wmat`` (O, C/groups*KH*KW),
     plus ``bias`` (O,) when given.
@@ -157,10 +169,7 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     """
     n = x.shape[0]
     o = wmat.shape[0]
-    xpad = pad_array(xp, x, pads, pooled=True)
-    cols = im2col(xp, xpad, kernel, stride, dilation, out_hw)  # (C*KH*KW, N*L)
-    if xpad is not x:
-        give_buffer(xp, xpad)
+    cols = padded_im2col(xp, x, pads, kernel, stride, dilation, out_hw)  # (C*KH*KW, N*L)
     out = new_array(xp, (groups, o // groups, cols.shape[1]), xp.result_type(wmat, cols))
     xp.matmul(wmat.reshape(groups, o // groups, -1),
               cols.reshape(groups, cols.shape[0] // groups, cols.shape[1]), out=out)  # (G, O/G, N*L)

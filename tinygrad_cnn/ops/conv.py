@@ -30,11 +30,10 @@ from tinygrad_cnn.ops._conv_utils import (
     correlate,
     correlate_by_rows,
     from4d,
-    im2col,
     non_negative,
     ntuple,
     out_size,
-    pad_array,
+    padded_im2col,
     positive,
     rows_line_up,
     to4d,
@@ -138,10 +137,7 @@ class ConvWeightGrad2d(Function):
         groups = geom.groups
         own = cols is None  # patches built here are recycled here; Conv2d recycles its own
         if own:
-            xpad = pad_array(xp, x, geom.pads, pooled=True)
-            cols = im2col(xp, xpad, kernel, geom.stride, geom.dilation, (oh, ow))
-            if xpad is not x:
-                give_buffer(xp, xpad)
+            cols = padded_im2col(xp, x, geom.pads, kernel, geom.stride, geom.dilation, (oh, ow))
         # g as (G, O/G, N*L); free when g came from a conv (its memory is already (O, N, L)).
         gmat = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
         rows = cols.reshape(groups, cols.shape[0] // groups, n * oh * ow).transpose(0, 2, 1)  # (G, N*L, C/G*KK)

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
+from tinygrad_cnn._recycle import give_buffer, new_array, recycled_ufunc, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
@@ -41,10 +41,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, x, y):
-        if self.xp is not np:
-            return x * y
-        shape = np.broadcast_shapes(x.shape, y.shape)  # into recycled memory (see _recycle)
-        return np.multiply(x, y, out=new_array(np, shape, np.result_type(x, y)))
+        return recycled_ufunc(self.xp, "multiply", x, y)
 
     def backward(self, grad):
         x, y = self.saved_tensors
@@ -217,15 +214,9 @@ def cos(x) -> Tensor:
 # -- activations ----------------------------------------------------------------------------
 class ReLU(Function):
     def forward(self, x):
-        xp = self.xp
-        if xp is not np:
-            if self.recording:
-                self.mask = x > 0
-            return xp.maximum(x, 0)  # not x * mask, which gives -0.0
-        # NumPy: into recycled memory (see _recycle), in the dtype np.maximum(x, 0) would give
         if self.recording:
-            self.mask = np.greater(x, 0, out=new_array(np, x.shape, bool))
-        return np.maximum(x, 0, out=new_array(np, x.shape, np.result_type(x, 0)))
+            self.mask = recycled_ufunc(self.xp, "greater", x, 0, dtype=bool)
+        return recycled_ufunc(self.xp, "maximum", x, 0)  # not x * mask, which gives -0.0
 
     def backward(self, grad):
         return MaskSelect.apply(grad, mask=self.mask)

@@ -119,7 +119,8 @@ class MaxPool2d(Function):
                 m = batch.stop - batch.start
                 _tournament(xp, [part[batch] for part in parts], [buf[:m] for buf in scratch],
                             best[batch], None if code is None else code[batch])
-            _give_all(xp, scratch)
+            for buf in scratch:
+                give_buffer(xp, buf)
             if not track:
                 return best
         else:
@@ -200,11 +201,6 @@ def _first_inside(xp, kernel, stride, dilation, pads, out_hw):
         start = xp.arange(n) * s - p  # window origins, in input coordinates
         firsts.append(xp.maximum(0, -(start // d)))  # ceil(-start / d) cells to step over
     return firsts[0].reshape(-1, 1) * kw + firsts[1]
-
-
-def _give_all(xp, buffers) -> None:
-    for buf in buffers:
-        give_buffer(xp, buf)
 
 
 def _flat_positions(xp, code, kernel, stride, dilation, pads, width):
