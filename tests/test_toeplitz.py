@@ -64,7 +64,14 @@ def test_bad_arguments():
         conv2d_toeplitz(np.ones((1, 1, 7, 7)), (5, 5))
     with pytest.raises(ValueError, match=r"conv_param_counts: output height .* larger than the padded input \(3\)"):
         conv_param_counts(1, 1, 5, (3, 3))
-    with pytest.raises(ValueError, match=r"conv_param_counts: groups=2 must divide in_channels \(3\)"):
+    with pytest.raises(ValueError, match=r"conv_param_counts: groups=2 must divide the in_channels \(3\)"):
         conv_param_counts(4, 3, 3, (8, 8), groups=2)
-    with pytest.raises(ValueError, match="groups"):
+    with pytest.raises(ValueError, match=r"conv2d_toeplitz: groups=2 must divide the output channels "
+                                         r"\(weight.shape\[0\]\) \(3\)"):
         conv2d_toeplitz(np.ones((3, 1, 3, 3)), (5, 5), groups=2)
+    with pytest.raises(ValueError, match=r"conv_param_counts: groups: expected a positive int, got 0"):
+        conv_param_counts(4, 4, 3, (8, 8), groups=0)
+    with pytest.raises(ValueError, match=r"conv2d_toeplitz: stride: expected positive values, got \(0, 0\)"):
+        conv2d_toeplitz(np.ones((1, 1, 3, 3)), (5, 5), stride=0)
+    with pytest.raises(ValueError, match=r"conv1d_toeplitz: weight: expected shape"):
+        conv1d_toeplitz(np.ones((1, 3)), 5)

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn.ops._conv_utils import ntuple, out_size
+from tinygrad_cnn.ops._conv_utils import check_groups, non_negative, ntuple, out_size, positive
 
 __all__ = ["conv2d_toeplitz", "conv1d_toeplitz", "conv_param_counts", "ConvParamCounts"]
 
@@ -36,11 +36,16 @@ def _as_numpy(w) -> np.ndarray:
     return backend.to_numpy(data) if backend._is_array(data) else np.asarray(data)
 
 
-def _out_hw(op, hw, kernel, stride, padding, dilation) -> tuple:
-    """Output height and width by the conv formula; raises (showing it) when the kernel
-    does not fit the padded input."""
-    return tuple(out_size(op, dim, n, k, s, p, p, d)
-                 for dim, n, k, s, p, d in zip(("height", "width"), hw, kernel, stride, padding, dilation))
+def _geometry(op, input_size, kernel, stride, padding, dilation) -> tuple:
+    """``(H, W), stride, padding, dilation, (OH, OW)``: the settings as checked pairs and the
+    output size by the conv formula (raising, and showing it, when the kernel does not fit)."""
+    hw = ntuple(input_size, 2, "input_size", op)
+    stride = positive(ntuple(stride, 2, "stride", op), "stride", op)
+    padding = non_negative(ntuple(padding, 2, "padding", op), "padding", op)
+    dilation = positive(ntuple(dilation, 2, "dilation", op), "dilation", op)
+    out_hw = tuple(out_size(op, dim, n, k, s, p, p, d) for dim, n, k, s, p, d
+                   in zip(("height", "width"), hw, kernel, stride, padding, dilation))
+    return hw, stride, padding, dilation, out_hw
 
 
 def conv2d_toeplitz(weight, input_size, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
@@ -59,17 +64,16 @@ def conv2d_toeplitz(weight, input_size, stride=1, padding=0, dilation=1, groups=
     >>> M.shape, int((M != 0).sum(axis=1).min()), int((M != 0).sum(axis=1).max())
     ((16, 16), 4, 9)
     """
-    w = _as_numpy(weight)
+    return _toeplitz("conv2d_toeplitz", _as_numpy(weight), input_size, stride, padding, dilation, groups)
+
+
+def _toeplitz(op, w, input_size, stride, padding, dilation, groups) -> np.ndarray:
     if w.ndim != 4:
-        raise ValueError(f"weight: expected shape (C_out, C_in/groups, KH, KW), got {w.shape}")
+        raise ValueError(f"{op}: weight: expected shape (C_out, C_in/groups, KH, KW), got {w.shape}")
     C_out, Cg, KH, KW = w.shape
-    if C_out % groups:
-        raise ValueError(f"groups={groups} must divide the {C_out} output channels")
-    op = "conv2d_toeplitz"
-    H, W = ntuple(input_size, 2, "input_size", op)
-    (sh, sw), (ph, pw), (dh, dw) = (ntuple(stride, 2, "stride", op), ntuple(padding, 2, "padding", op),
-                                    ntuple(dilation, 2, "dilation", op))
-    OH, OW = _out_hw(op, (H, W), (KH, KW), (sh, sw), (ph, pw), (dh, dw))
+    check_groups(op, groups, Cg * groups, "input channels", C_out, "output channels (weight.shape[0])")
+    (H, W), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = _geometry(op, input_size, (KH, KW), stride,
+                                                                padding, dilation)
     C_in = Cg * groups
     # Index grids, axes (o, c, i, j, a, b): output channel, input channel in group, output
     # row/col, kernel row/col.
@@ -99,9 +103,9 @@ def conv1d_toeplitz(weight, length, stride=1, padding=0, dilation=1, groups=1) -
     """
     w = _as_numpy(weight)
     if w.ndim != 3:
-        raise ValueError(f"weight: expected shape (C_out, C_in/groups, K), got {w.shape}")
-    return conv2d_toeplitz(w[:, :, None, :], (1, int(length)), (1, stride), (0, padding),
-                           (1, dilation), groups)
+        raise ValueError(f"conv1d_toeplitz: weight: expected shape (C_out, C_in/groups, K), got {w.shape}")
+    return _toeplitz("conv1d_toeplitz", w[:, :, None, :], (1, int(length)), (1, stride), (0, padding),
+                     (1, dilation), groups)
 
 
 class ConvParamCounts(NamedTuple):
@@ -123,13 +127,10 @@ def conv_param_counts(out_channels, in_channels, kernel_size, input_size, stride
     2400
     """
     op = "conv_param_counts"
-    if in_channels % groups or out_channels % groups:
-        raise ValueError(f"{op}: groups={groups} must divide in_channels ({in_channels}) and "
-                         f"out_channels ({out_channels})")
-    (KH, KW), (H, W) = ntuple(kernel_size, 2, "kernel_size", op), ntuple(input_size, 2, "input_size", op)
-    (sh, sw), (ph, pw), (dh, dw) = (ntuple(stride, 2, "stride", op), ntuple(padding, 2, "padding", op),
-                                    ntuple(dilation, 2, "dilation", op))
-    OH, OW = _out_hw(op, (H, W), (KH, KW), (sh, sw), (ph, pw), (dh, dw))
+    check_groups(op, groups, in_channels, "in_channels", out_channels, "out_channels")
+    KH, KW = positive(ntuple(kernel_size, 2, "kernel_size", op), "kernel_size", op)
+    (H, W), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = _geometry(op, input_size, (KH, KW), stride,
+                                                                padding, dilation)
     shared = out_channels * (in_channels // groups) * KH * KW
     # Links that fall on padding read zeros and are not connections; count the real ones.
     rows = [sum(0 <= i * sh + a * dh - ph < H for a in range(KH)) for i in range(OH)]

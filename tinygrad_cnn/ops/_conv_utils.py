@@ -13,7 +13,7 @@ from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
-    "check_input", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells",
+    "check_input", "check_groups", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells",
     "windows", "im2col", "padded_im2col",
 ]
 
@@ -37,6 +37,15 @@ def check_input(op: str, nd: int, x) -> None:
         names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}[nd]
         raise ValueError(f"{op}: input: expected a {nd + 1}-D or {nd + 2}-D tensor {names}, "
                          f"got shape {x.shape}")
+
+
+def check_groups(op, groups, channels, arg_c, out_channels, arg_o) -> None:
+    """``groups`` must be a positive int dividing both channel counts (named in errors)."""
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+        raise ValueError(f"{op}: groups: expected a positive int, got {groups!r}")
+    for count, name in ((channels, arg_c), (out_channels, arg_o)):
+        if count % groups:
+            raise ValueError(f"{op}: groups={groups} must divide the {name} ({count})")
 
 
 def to4d(x, nd: int) -> tuple:

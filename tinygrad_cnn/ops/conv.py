@@ -26,6 +26,7 @@ from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
+    check_groups,
     check_input,
     correlate,
     correlate_by_rows,
@@ -250,14 +251,6 @@ def _check_tensors(op, nd, x, w, b):
             raise ValueError(f"{op}: bias: expected a 1-D tensor, got shape {b.shape}")
 
 
-def _check_groups(op, groups, channels, arg_c, out_channels, arg_o):
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
-        raise ValueError(f"{op}: groups: expected a positive int, got {groups!r}")
-    for count, name in ((channels, arg_c), (out_channels, arg_o)):
-        if count % groups:
-            raise ValueError(f"{op}: groups={groups} must divide the {name} ({count})")
-
-
 def _same_pads(op, kernel, dilation, stride):
     if any(s != 1 for s in stride):
         raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
@@ -294,7 +287,7 @@ def _conv(op, nd, x, w, b, stride, padding, dilation, groups):
     unbatched = x.ndim == nd + 1
     c = x.shape[0 if unbatched else 1]
     o, cg = w.shape[:2]
-    _check_groups(op, groups, c, "input channels", o, "output channels (weight.shape[0])")
+    check_groups(op, groups, c, "input channels", o, "output channels (weight.shape[0])")
     if cg * groups != c:
         raise ValueError(
             f"{op}: channel mismatch: input has {c} channels, but weight (shape {w.shape}) "
@@ -348,7 +341,7 @@ def _conv_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, di
     unbatched = x.ndim == nd + 1
     c_in = x.shape[0 if unbatched else 1]
     o, cg = w.shape[:2]  # PyTorch's layout: (in_channels, out_channels/groups, *kernel)
-    _check_groups(op, groups, c_in, "input channels", o, "weight.shape[0]")
+    check_groups(op, groups, c_in, "input channels", o, "weight.shape[0]")
     if o != c_in:
         raise ValueError(
             f"{op}: channel mismatch: input has {c_in} channels, but weight (shape {w.shape}) "
