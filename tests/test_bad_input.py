@@ -109,6 +109,15 @@ CASES = [
      r"RMSprop: alpha: expected a value >= 0, got -0.5"),
     ("Nesterov without momentum", lambda: optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1, nesterov=True),
      ValueError, r"SGD: nesterov=True: expected momentum > 0 and dampening 0, got momentum=0.0"),
+    ("negative lr in a parameter group", lambda: optim.Adam(
+        [{"params": nn.Linear(2, 2).parameters(), "lr": -1.0}]), ValueError,
+     r"Adam: lr: expected a value >= 0, got -1.0"),
+    ("bad betas in a parameter group", lambda: optim.AdamW(
+        [{"params": nn.Linear(2, 2).parameters(), "betas": (2, 0.9)}]), ValueError,
+     r"AdamW: betas\[0\]: expected a value in \[0, 1\), got 2"),
+    ("Nesterov in a parameter group without momentum", lambda: optim.SGD(
+        [{"params": nn.Linear(2, 2).parameters(), "nesterov": True}], lr=0.1), ValueError,
+     r"SGD: nesterov=True: expected momentum > 0 and dampening 0, got momentum=0.0"),
     ("empty parameter list", lambda: optim.Adam([]), ValueError,
      r"Adam: params: expected at least one parameter, got an empty list"),
     ("batch size zero", lambda: DataLoader(TensorDataset(_x(4, 2)), batch_size=0), ValueError,

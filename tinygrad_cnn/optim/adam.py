@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tinygrad_cnn.optim.optimizer import Optimizer, check_hyper
+from tinygrad_cnn.optim.optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
 
@@ -25,17 +25,19 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _non_negative = ("lr", "eps", "weight_decay")
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, maximize: bool = False):
-        name = type(self).__name__
-        check_hyper(name, lr=lr, eps=eps, weight_decay=weight_decay)
-        for i, b in enumerate(betas):
-            if not 0 <= b < 1:
-                raise ValueError(f"{name}: betas[{i}]: expected a value in [0, 1), got {b}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
+
+    def _check_group(self, group: dict) -> None:
+        super()._check_group(group)
+        for i, b in enumerate(group["betas"]):
+            if not 0 <= b < 1:
+                raise ValueError(f"{type(self).__name__}: betas[{i}]: expected a value in [0, 1), got {b}")
 
     def _update(self, p, grad, group, state) -> None:
         xp = p.device.xp

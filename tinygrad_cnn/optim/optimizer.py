@@ -40,6 +40,10 @@ class Optimizer:
     groups with their own hyper-parameters, as in PyTorch).
     """
 
+    # Hyperparameters that must be >= 0: checked in every parameter group, so a group's own
+    # values are checked like the defaults.
+    _non_negative: tuple = ()
+
     def __init__(self, params, defaults: dict) -> None:
         self.defaults = dict(defaults)
         self.state: dict = {}  # Parameter -> dict of state (arrays and numbers)
@@ -70,7 +74,12 @@ class Optimizer:
             if value is required and key not in group:
                 raise ValueError(f"parameter group didn't specify a value of required option {key!r}")
             group.setdefault(key, value)
+        self._check_group(group)
         self.param_groups.append(group)
+
+    def _check_group(self, group: dict) -> None:
+        """Refuse a group's bad hyperparameters, naming the optimiser, the argument and the value."""
+        check_hyper(type(self).__name__, **{key: group[key] for key in self._non_negative})
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the parameters' gradients (None, or fresh zero arrays)."""

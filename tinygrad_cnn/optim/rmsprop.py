@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinygrad_cnn.optim.optimizer import Optimizer, check_hyper
+from tinygrad_cnn.optim.optimizer import Optimizer
 
 __all__ = ["RMSprop"]
 
@@ -15,10 +15,11 @@ class RMSprop(Optimizer):
     ``p -= lr * g / avg``, or with momentum ``buf = momentum*buf + g/avg; p -= lr * buf``.
     """
 
+    _non_negative = ("lr", "alpha", "eps", "weight_decay", "momentum")
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
                  maximize: bool = False):
-        check_hyper("RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tinygrad_cnn.optim.optimizer import Optimizer, check_hyper
+from tinygrad_cnn.optim.optimizer import Optimizer
 
 __all__ = ["SGD"]
 
@@ -22,15 +22,20 @@ class SGD(Optimizer):
     [0.8, 1.6]
     """
 
+    _non_negative = ("lr", "momentum", "dampening", "weight_decay")
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, maximize: bool = False):
-        check_hyper("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError(f"SGD: nesterov=True: expected momentum > 0 and dampening 0, got "
-                             f"momentum={momentum}, dampening={dampening}")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
+
+    def _check_group(self, group: dict) -> None:
+        super()._check_group(group)
+        momentum, dampening = group["momentum"], group["dampening"]
+        if group["nesterov"] and (momentum <= 0 or dampening != 0):
+            raise ValueError(f"SGD: nesterov=True: expected momentum > 0 and dampening 0, got "
+                             f"momentum={momentum}, dampening={dampening}")
 
     def _update(self, p, grad, group, state) -> None:
         g = -grad if group["maximize"] else grad
