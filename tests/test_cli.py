@@ -105,13 +105,18 @@ def test_predict_errors_are_one_line_messages(tmp_path):
 
 
 @pytest.mark.parametrize("device, match", [
-    ("gpu", r"train: --device: device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
+    ("gpu", r"train: --device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"),
     pytest.param("cuda", "train: --device: device 'cuda' needs CuPy", marks=pytest.mark.skipif(
         tg.cuda_is_available(), reason="CuPy and a GPU are here")),
 ])
 def test_bad_device_is_a_one_line_message(data_root, tmp_path, device, match):
     with pytest.raises(SystemExit, match=match):
         main(_train(data_root, tmp_path, "--device", device))
+
+
+def test_summary_bad_device_is_a_one_line_message():
+    with pytest.raises(SystemExit, match=r"summary: --device: expected 'cpu', 'cuda' or 'cuda:N', got 'gpu'"):
+        main(["summary", "--model", "lenet", "--device", "gpu"])
 
 
 def test_graph_without_the_graphviz_package_says_what_to_install(tmp_path, monkeypatch):

@@ -123,14 +123,15 @@ def _load_datasets(args):
     return train_set, test_set
 
 
-def _device(args):
-    """--device as a Device; a bad name or a missing CuPy is a one-line error."""
+def device_option(args):
+    """--device as a Device; a bad name or a missing CuPy is a one-line error (every
+    subcommand with a --device option goes through here)."""
     import tinygrad_cnn as tg  # noqa: PLC0415
 
     try:
         return tg.get_device(args.device)
     except (RuntimeError, ValueError) as exc:
-        raise SystemExit(f"{args.command}: --device: {exc}") from None
+        raise SystemExit(f"{args.command}: --device: {str(exc).removeprefix('device: ')}") from None
 
 
 def evaluate(model, loader) -> tuple[float, float]:
@@ -183,7 +184,7 @@ def train(args) -> float:
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
 
     tg.manual_seed(args.seed)
-    device = _device(args)
+    device = device_option(args)
     tg.backend.retain_host_memory()  # reuse freed buffers: fewer page faults per step
     if args.out is None:
         args.out = os.path.join("runs", args.model)  # each model keeps its own checkpoint
@@ -368,7 +369,7 @@ def predict(args) -> list:
     from tinygrad_cnn.data import FASHION_MNIST_CLASSES, IDXError, preprocess  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
     ckpt = _load_checkpoint("predict", args.checkpoint)
-    device = _device(args)
+    device = device_option(args)
     model = get_model(ckpt["model_name"])
     model.load_state_dict(ckpt["model"])
     model.to(device).eval()

@@ -56,7 +56,7 @@ def add_subcommands(subparsers) -> None:
     s.add_argument("--model", default="lenet", choices=sorted(MODELS), help="model name (default: lenet)")
     s.add_argument("--input-size", type=_shape, default=None,
                    help="full input shape such as 1,1,32,32 (default: 1 x the model's)")
-    s.add_argument("--device", default="cpu", help="cpu or cuda")
+    s.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: %(default)s)")
     s.set_defaults(func=cmd_summary)
 
 
@@ -103,12 +103,12 @@ def cmd_graph(args) -> int:
 
 
 def cmd_summary(args) -> int:
+    from tinygrad_cnn.cli import device_option  # noqa: PLC0415
     from tinygrad_cnn.model_summary import summary  # noqa: PLC0415
     from tinygrad_cnn.models import get_model  # noqa: PLC0415
 
-    model = get_model(args.model)
-    if args.device != "cpu":
-        model.to(args.device)
-    print(summary(model, _input_size(args.input_size, model, 1), device=args.device))
+    device = device_option(args)
+    model = get_model(args.model).to(device)
+    print(summary(model, _input_size(args.input_size, model, 1), device=device))
     return 0
 
