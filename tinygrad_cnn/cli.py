@@ -26,7 +26,6 @@ __all__ = ["main", "command", "train", "predict", "build_parser"]
 
 _COMMANDS: dict = {}
 
-# Fashion-MNIST's pixel mean and standard deviation (of the 28x28 training images in [0, 1]).
 DEFAULT_LR = {"sgd": 0.05, "adam": 2e-3, "adamw": 2e-3, "rmsprop": 1e-3}
 CHECKPOINT = "checkpoint.npz"
 CURVES = "training_curves.png"

@@ -18,8 +18,9 @@ __all__ = ["DataLoader"]
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size``, yielding tuples of Tensors.
 
-    Array-backed datasets (those with ``get_batch``) are indexed one whole batch at a time,
-    never sample by sample. With ``shuffle=True`` the order of epoch ``e`` is a permutation
+    Batches come from the dataset's ``get_batch`` (array-backed datasets index one whole
+    batch at a time, never sample by sample; any object with ``__len__`` and
+    ``__getitem__`` works too). With ``shuffle=True`` the order of epoch ``e`` is a permutation
     drawn from ``default_rng([seed, e])``: the same seed gives the same batches, and a resumed
     run continues with the right order after ``set_epoch(e)``. Without a ``seed`` one is drawn
     from :func:`tinygrad_cnn.manual_seed`'s generator.

@@ -302,24 +302,24 @@ class Module:
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
             raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
-        # Convert and check every value first, so a bad one leaves the module untouched.
+        # Check every value's shape first, so a bad one leaves the module untouched; then move
+        # them one at a time (never a second copy of every parameter on the device at once).
         values = {}
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
             value = value.data if isinstance(value, Tensor) else value
-            value = backend.to_device(value if backend._is_array(value) else np.asarray(value), target.device)
-            if tuple(value.shape) != target.shape:
+            if tuple(np.shape(value)) != target.shape:
                 raise ValueError(
                     f"load_state_dict for {type(self).__name__}: size mismatch for {key!r}: "
-                    f"copying a value of shape {tuple(value.shape)}, the module has shape "
+                    f"copying a value of shape {tuple(np.shape(value))}, the module has shape "
                     f"{target.shape}"
                 )
             values[key] = value
         for key, value in values.items():
             target = own[key]
-            target.data[...] = value.astype(target.dtype, copy=False)
+            target.data[...] = backend.to_device(value, target.device).astype(target.dtype, copy=False)
             target._version += 1
         return missing, unexpected
 

@@ -58,12 +58,13 @@ class Linear(Function):
     def backward(self, grad):
         x, w = self.saved_tensors[:2]
         need = self.needs_input_grad
+        need_b = need[2:] == (True,)  # a bias that needs its gradient
         gx = grad @ w if need[0] else None
         gw = gb = None
-        if need[1] or need[2:] == (True,):
+        if need[1] or need_b:
             g2 = grad.reshape(-1, grad.shape[-1])  # (samples, out)
             if need[1]:
                 gw = g2.transpose(0, 1) @ x.reshape(-1, x.shape[-1])
-            if need[2:] == (True,):
+            if need_b:
                 gb = g2.sum(0)
         return (gx, gw, gb)[:len(need)]
