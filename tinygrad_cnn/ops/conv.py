@@ -195,9 +195,10 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
     for k, (rows, columns) in enumerate(cells((kh, kw), geom.stride, geom.dilation, (oh, ow))):
         out[:, rows, columns] += cols[:, k]
     # A copy, never ascontiguousarray: that returns a view when the result happens to be
-    # contiguous already, and ``out`` goes back to the pool.
+    # contiguous already, and ``out`` goes back to the pool. Laid out (C, N, H, W), as
+    # correlate's outputs are, so that the ops after it keep one layout.
     inside = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2)
-    result = new_array(xp, inside.shape, inside.dtype)
+    result = new_array(xp, inside.shape, inside.dtype, order=(1, 0, 2, 3))
     result[...] = inside
     give_buffer(xp, cols)
     give_buffer(xp, out)

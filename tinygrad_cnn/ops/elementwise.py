@@ -11,7 +11,14 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn._recycle import give_buffer, new_array, recycled_ufunc, take_buffer
+from tinygrad_cnn._recycle import (
+    give_buffer,
+    memory_order,
+    new_array,
+    recycled_ufunc,
+    take_buffer,
+    zeros,
+)
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
@@ -212,11 +219,18 @@ def cos(x) -> Tensor:
 
 
 # -- activations ----------------------------------------------------------------------------
+_ZEROS_FROM = 64 << 10  # smaller arrays: the scalar loop is as fast as fetching the zeros
+
+
 class ReLU(Function):
     def forward(self, x):
         if self.recording:
             self.mask = recycled_ufunc(self.xp, "greater", x, 0, dtype=bool)
-        return recycled_ufunc(self.xp, "maximum", x, 0)  # not x * mask, which gives -0.0
+        # Not x * mask, which gives -0.0 (and NaN for -inf). Against an array of zeros where
+        # that is faster (see _recycle.zeros); NaN stays NaN, as in PyTorch.
+        fast = self.xp is np and x.dtype.kind == "f" and x.nbytes >= _ZEROS_FROM
+        zero = zeros(x.shape, x.dtype, memory_order(x)) if fast else 0
+        return recycled_ufunc(self.xp, "maximum", x, zero)
 
     def backward(self, grad):
         return MaskSelect.apply(grad, mask=self.mask)
@@ -229,12 +243,18 @@ def select_bits(xp, values, mask, out=None):
     fast (an AND of the bits with 0 or all ones), where ``xp.where`` measured 4x slower here.
     """
     itype = np.dtype(f"i{values.dtype.itemsize}")
-    bits = take_buffer(xp, mask.shape, itype)
+    # Every array laid out like the mask, and the result like the values (when they match,
+    # as in ReLU's backward, each pass runs through memory in sequence).
+    order = memory_order(mask) if xp is np else None
+    buf = take_buffer(xp, mask.shape if order is None else [mask.shape[a] for a in order], itype)
+    bits = buf if order is None else buf.transpose(np.argsort(order))
     xp.negative(mask.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
     if out is None:
-        out = new_array(xp, np.broadcast_shapes(values.shape, mask.shape), values.dtype)
+        shape = np.broadcast_shapes(values.shape, mask.shape)
+        like = values if values.shape == shape and xp is np else None
+        out = new_array(xp, shape, values.dtype, None if like is None else memory_order(like))
     xp.bitwise_and(values.view(itype), bits, out=out.view(itype))
-    give_buffer(xp, bits)
+    give_buffer(xp, buf)
     return out
 
 

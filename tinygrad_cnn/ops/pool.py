@@ -50,6 +50,12 @@ class WindowScatter(Function):
     in zeros of (N, C, *in_hw). The adjoint of :class:`WindowGather`."""
 
     def forward(self, grad, *, code, kernel, stride, dilation, pads, in_hw):
+        # Laid out like the pooled input (whose layout ``code`` has): see _planes_swapped.
+        if _planes_swapped(code):
+            return _swap(self._scatter(_swap(grad), _swap(code), kernel, stride, dilation, pads, in_hw))
+        return self._scatter(grad, code, kernel, stride, dilation, pads, in_hw)
+
+    def _scatter(self, grad, code, kernel, stride, dilation, pads, in_hw):
         xp = self.xp
         n, c, oh, ow = grad.shape
         (pt, pb), (pl, pr) = pads
@@ -101,47 +107,16 @@ class MaxPool2d(Function):
     positions. Which cell won is only worked out when backward or ``sink`` needs it."""
 
     def forward(self, x, *, kernel, stride, pads, dilation, out_hw, sink):
-        xp = self.xp
-        xpad = pad_array(xp, x, pads, value=-xp.inf)
-        parts = [xpad[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw)]
         track = self.recording or sink is not None
-        # Ties go to the first maximum in row-major order, as in PyTorch.
-        if kernel == (2, 2):
-            # A tournament of three comparisons on contiguous copies of the four cells: NumPy's
-            # arithmetic on strided views measured several times slower than copying them first.
-            # The copies and the row maxima are scratch: recycled buffers, so no page faults.
-            best = new_array(xp, parts[0].shape, x.dtype)
-            code = new_array(xp, best.shape, xp.uint8) if track else None
-            batches = _sample_chunks(xp, x)
-            step = batches[0].stop - batches[0].start
-            scratch = [take_buffer(xp, (step,) + best.shape[1:], x.dtype) for _ in range(6)]
-            for batch in batches:
-                m = batch.stop - batch.start
-                _tournament(xp, [part[batch] for part in parts], [buf[:m] for buf in scratch],
-                            best[batch], None if code is None else code[batch])
-            for buf in scratch:
-                give_buffer(xp, buf)
-            if not track:
-                return best
-        else:
-            best = parts[0].copy()
-            code = xp.zeros(best.shape, dtype=xp.uint8 if len(parts) <= 256 else xp.int32) if track else None
-            for k, cand in enumerate(parts[1:], 1):
-                if track:
-                    xp.copyto(code, k, where=cand > best)
-                xp.maximum(best, cand, out=best)
-            if not track:
-                return best
-        (pt, _), (pl, _) = pads
-        if pt or pl:
-            # A window whose values are all -inf ties with the -inf padding before it: point it
-            # at its first cell inside the input, as PyTorch does (the padding never wins).
-            first = _first_inside(xp, kernel, stride, dilation, pads, best.shape[2:])
-            xp.copyto(code, first.astype(code.dtype), where=best == -xp.inf)
+        swap = _planes_swapped(x)
+        best, code = _max_planes(self.xp, _swap(x) if swap else x, kernel, stride, pads,
+                                 dilation, out_hw, track)
+        if swap:
+            best, code = _swap(best), None if code is None else _swap(code)
         if self.recording:
             self.code = code
         if sink is not None:
-            sink.append(_flat_positions(xp, code, kernel, stride, dilation, pads, x.shape[3]))
+            sink.append(_flat_positions(self.xp, code, kernel, stride, dilation, pads, x.shape[3]))
         return best
 
     def backward(self, grad):
@@ -165,6 +140,59 @@ def _sample_chunks(xp, x):
     per_sample = max(1, x[:1].nbytes)
     step = max(1, n) if xp is not np else max(1, min(n, _CHUNK_BYTES // per_sample))
     return [slice(first, min(n, first + step)) for first in range(0, max(n, 1), step)]
+
+
+def _planes_swapped(x) -> bool:
+    """Whether x (N, C, H, W) lies in memory as (C, N, H, W), as a convolution's output does.
+    Pooling works plane by plane, so it then runs on x as (C, N, H, W): every pass and every
+    result follows the memory, and a ReLU before it or the next convolution after it reads
+    its output in sequence."""
+    return x.ndim == 4 and x.shape[0] > 1 and x.shape[1] > 1 and x.strides[1] > x.strides[0]
+
+
+def _swap(a):
+    return a.transpose(1, 0, 2, 3)
+
+
+def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
+    """``(best, code)``: the max over each window of x (A, B, H, W), planes first in memory,
+    and which cell won (None unless ``track``)."""
+    xpad = pad_array(xp, x, pads, value=-xp.inf)
+    parts = [xpad[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw)]
+    # Ties go to the first maximum in row-major order, as in PyTorch.
+    if kernel == (2, 2):
+        # A tournament of three comparisons on contiguous copies of the four cells: NumPy's
+        # arithmetic on strided views measured several times slower than copying them first.
+        # The copies and the row maxima are scratch: recycled buffers, so no page faults.
+        best = new_array(xp, parts[0].shape, x.dtype)
+        code = new_array(xp, best.shape, xp.uint8) if track else None
+        batches = _sample_chunks(xp, x)
+        step = batches[0].stop - batches[0].start
+        scratch = [take_buffer(xp, (step,) + best.shape[1:], x.dtype) for _ in range(6)]
+        for batch in batches:
+            m = batch.stop - batch.start
+            _tournament(xp, [part[batch] for part in parts], [buf[:m] for buf in scratch],
+                        best[batch], None if code is None else code[batch])
+        for buf in scratch:
+            give_buffer(xp, buf)
+        if not track:
+            return best, None
+    else:
+        best = parts[0].copy()
+        code = xp.zeros(best.shape, dtype=xp.uint8 if len(parts) <= 256 else xp.int32) if track else None
+        for k, cand in enumerate(parts[1:], 1):
+            if track:
+                xp.copyto(code, k, where=cand > best)
+            xp.maximum(best, cand, out=best)
+        if not track:
+            return best, None
+    (pt, _), (pl, _) = pads
+    if pt or pl:
+        # A window whose values are all -inf ties with the -inf padding before it: point it
+        # at its first cell inside the input, as PyTorch does (the padding never wins).
+        first = _first_inside(xp, kernel, stride, dilation, pads, best.shape[2:])
+        xp.copyto(code, first.astype(code.dtype), where=best == -xp.inf)
+    return best, code
 
 
 def _tournament(xp, parts, scratch, best, code):
