@@ -267,3 +267,17 @@ def test_relu_against_an_array_of_zeros_matches_numpy_bit_for_bit(layout):
     want = np.maximum(data, 0)
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
     assert not _recycle.zeros(data.shape, data.dtype).any()  # the kept zeros stay zeros
+
+
+def test_a_conv_backward_reuses_its_patches_memory_for_the_input_gradient():
+    """The weight gradient is the forward patches' last reader: they go back to the pool
+    before the input gradient's col2im asks for a buffer of the same size (LeNet-5's second
+    layer), so one buffer serves both."""
+    _recycle.release()
+    rng = np.random.default_rng(6)
+    x = Tensor(rng.standard_normal((8, 6, 14, 14)), requires_grad=True)
+    w = Tensor(rng.standard_normal((16, 6, 5, 5)), requires_grad=True)
+    y = F.conv2d(x, w)  # patches (6*5*5, 8*10*10); col2im sums (6*5*5, 10*10*8): one size
+    y.backward(Tensor(rng.standard_normal(y.shape)))
+    assert len(_recycle._POOL.free[(150 * 800, "<f8")]) == 1
+    _recycle.release()
