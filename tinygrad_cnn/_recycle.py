@@ -34,7 +34,8 @@ from collections import OrderedDict
 import numpy as np
 
 __all__ = [
-    "take_buffer", "give_buffer", "memory_order", "new_array", "recycled_ufunc", "zeros", "release",
+    "take_buffer", "give_buffer", "memory_order", "inverse_order", "new_array", "recycled_ufunc",
+    "zeros", "release",
 ]
 
 _POOL = threading.local()
@@ -109,6 +110,15 @@ def memory_order(x):
     return None if order == tuple(range(x.ndim)) else order
 
 
+def inverse_order(order) -> list:
+    """The transpose that takes an array allocated as ``[shape[a] for a in order]`` back to
+    ``shape`` (the inverse permutation)."""
+    inverse = [0] * len(order)
+    for place, axis in enumerate(order):
+        inverse[axis] = place
+    return inverse
+
+
 def new_array(xp, shape, dtype, order=None):
     """An uninitialised array of ``shape`` and ``dtype`` for an op's result, laid out with its
     axes in the memory ``order`` given (from :func:`memory_order`; None: C order).
@@ -126,10 +136,7 @@ def new_array(xp, shape, dtype, order=None):
     False
     """
     if order is not None:
-        inverse = [0] * len(order)
-        for place, axis in enumerate(order):
-            inverse[axis] = place
-        return new_array(xp, tuple(shape[axis] for axis in order), dtype).transpose(inverse)
+        return new_array(xp, [shape[axis] for axis in order], dtype).transpose(inverse_order(order))
     dtype = np.dtype(dtype)
     size = 1
     for n in shape:
@@ -212,7 +219,7 @@ def zeros(shape, dtype, order=None):
     kept.move_to_end(key)
     if order is None:
         return buf.reshape(shape)
-    return buf.reshape([shape[axis] for axis in order]).transpose(np.argsort(order))
+    return buf.reshape([shape[axis] for axis in order]).transpose(inverse_order(order))
 
 
 def release() -> None:

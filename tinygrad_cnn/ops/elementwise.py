@@ -13,6 +13,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn._recycle import (
     give_buffer,
+    inverse_order,
     memory_order,
     new_array,
     recycled_ufunc,
@@ -247,7 +248,7 @@ def select_bits(xp, values, mask, out=None):
     # as in ReLU's backward, each pass runs through memory in sequence).
     order = memory_order(mask) if xp is np else None
     buf = take_buffer(xp, mask.shape if order is None else [mask.shape[a] for a in order], itype)
-    bits = buf if order is None else buf.transpose(np.argsort(order))
+    bits = buf if order is None else buf.transpose(inverse_order(order))
     xp.negative(mask.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
     if out is None:
         shape = np.broadcast_shapes(values.shape, mask.shape)
