@@ -281,3 +281,26 @@ def test_a_conv_backward_reuses_its_patches_memory_for_the_input_gradient():
     y.backward(Tensor(rng.standard_normal(y.shape)))
     assert len(_recycle._POOL.free[(150 * 800, "<f8")]) == 1
     _recycle.release()
+
+
+def test_broadcast_and_reversed_inputs_give_results_in_c_order():
+    """A broadcast view (stride 0) or a reversed one has no layout worth copying: results of
+    such inputs come out in C order, as NumPy's own ufuncs give them."""
+    row = np.broadcast_to(np.ones((1, 256)), (256, 256))
+    assert _recycle.recycled_ufunc(np, "multiply", row, np.ones((256, 256))).flags.c_contiguous
+    expanded = Tensor(np.ones((1, 8, 32, 32))).expand(16, 8, 32, 32)
+    assert F.relu(expanded).data.flags.c_contiguous
+    reversed_batch = np.random.default_rng(7).standard_normal((4, 8, 32, 32))[::-1]
+    pooled = F.max_pool2d(Tensor(reversed_batch), 2)
+    assert pooled.data.flags.c_contiguous
+    np.testing.assert_array_equal(pooled.numpy(), F.max_pool2d(Tensor(reversed_batch.copy()), 2).numpy())
+
+
+def test_recycled_ufunc_pools_by_result_size_and_honours_dtype(recycle_every_result, monkeypatch):
+    monkeypatch.setattr(_recycle, "_MIN_BYTES", 64 << 10)
+    column, row = np.ones((256, 1)), np.ones((1, 256))  # small inputs, a 512 KiB result
+    out = _recycle.recycled_ufunc(np, "multiply", column, row)
+    assert (256 * 256, "<f8") in _recycle._POOL.results
+    assert out.shape == (256, 256)
+    small = np.ones(3, np.float32)
+    assert _recycle.recycled_ufunc(np, "multiply", small, small, dtype=np.float64).dtype == np.float64

@@ -20,13 +20,16 @@ memory, and knows about streams):
   The count that means "unused" is measured at import and checked against a buffer with one
   view; where reference counts do not behave that way (no ``sys.getrefcount``, say), results
   are not pooled. Arrays under 64 KiB, which the allocator serves from memory it already
-  has, are not pooled either.
+  has, are not pooled either. Results can be laid out in a given axis order
+  (:func:`memory_order`), so that an op's result is laid out like its input.
 
-:func:`release` empties both pools of the calling thread.
+Besides, :func:`zeros` keeps read-only arrays of zeros for ufuncs that run faster against
+an array than against a scalar. :func:`release` empties the calling thread's pools and zeros.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections import OrderedDict
@@ -56,8 +59,9 @@ _RESULTS_PER_SIZE = 16
 _RESULTS_BYTES = 256 << 20
 
 # Zeros (read-only, for ufuncs that run faster against an array than against a scalar):
-# one array per size, for the few most recently used sizes.
+# one array per size, for the few most recently used sizes, none larger than _ZERO_BYTES.
 _ZERO_SIZES = 8
+_ZERO_BYTES = 32 << 20
 
 
 def take_buffer(xp, shape, dtype):
@@ -105,8 +109,11 @@ def memory_order(x):
     """
     if x.flags.c_contiguous:
         return None
-    strides = x.strides
-    order = tuple(sorted(range(x.ndim), key=lambda i: -abs(strides[i])))
+    strides, shape = x.strides, x.shape
+    if any(s == 0 and n > 1 for s, n in zip(strides, shape)):
+        return None  # a broadcast view has no layout worth copying
+    # Size-1 axes go innermost: any place is right for them.
+    order = tuple(sorted(range(x.ndim), key=lambda i: -abs(strides[i]) if shape[i] > 1 else 1))
     return None if order == tuple(range(x.ndim)) else order
 
 
@@ -166,8 +173,7 @@ def new_array(xp, shape, dtype, order=None):
 def recycled_ufunc(xp, name, *args, dtype=None):
     """``xp.<name>(*args)``, on NumPy written into :func:`new_array` memory, in the result type
     NumPy gives (``dtype``, default ``np.result_type(*args)``; pass it for comparisons). CuPy
-    runs its own ufunc, with its own allocation and type rules, and so does NumPy for inputs
-    under 64 KiB (the pool would not keep their result; checking costs more than the op).
+    runs its own ufunc, with its own allocation and type rules.
 
     >>> import numpy as np
     >>> recycled_ufunc(np, "maximum", np.array([-1.0, 2.0], dtype=np.float32), 0)
@@ -177,16 +183,15 @@ def recycled_ufunc(xp, name, *args, dtype=None):
     if xp is not np:
         return ufunc(*args)
     arrays = [a for a in args if type(a) is np.ndarray]
-    if not arrays or max([a.nbytes for a in arrays]) < _MIN_BYTES:
-        return ufunc(*args)
     # np.broadcast_shapes costs microseconds: skip it when every array has one shape.
-    shape = arrays[0].shape
+    shape = arrays[0].shape if arrays else ()
     if any(a.shape != shape for a in arrays):
         shape = np.broadcast_shapes(*[np.shape(a) for a in args])
-    # Laid out like the first input of the result's shape (NumPy's order='K').
-    like = next((a for a in arrays if a.shape == shape), None)
-    order = None if like is None else memory_order(like)
-    dtype = np.result_type(*args) if dtype is None else dtype
+    dtype = np.dtype(np.result_type(*args) if dtype is None else dtype)
+    order = None
+    if math.prod(shape) * dtype.itemsize >= _MIN_BYTES:  # a pooled result: lay it out like
+        like = next((a for a in arrays if a.shape == shape), None)  # its input (order='K')
+        order = None if like is None else memory_order(like)
     return ufunc(*args, out=new_array(np, shape, dtype, order))
 
 
@@ -212,11 +217,14 @@ def zeros(shape, dtype, order=None):
     key = (size, np.dtype(dtype).str)
     buf = kept.get(key)
     if buf is None:
-        buf = kept[key] = np.zeros(size, dtype=dtype)
+        buf = np.zeros(size, dtype=dtype)
         buf.flags.writeable = False
-        while len(kept) > _ZERO_SIZES:
-            kept.popitem(last=False)
-    kept.move_to_end(key)
+        if buf.nbytes <= _ZERO_BYTES:
+            kept[key] = buf
+            while len(kept) > _ZERO_SIZES:
+                kept.popitem(last=False)
+    if key in kept:
+        kept.move_to_end(key)
     if order is None:
         return buf.reshape(shape)
     return buf.reshape([shape[axis] for axis in order]).transpose(inverse_order(order))

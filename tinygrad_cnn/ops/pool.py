@@ -147,7 +147,8 @@ def _planes_swapped(x) -> bool:
     Pooling works plane by plane, so it then runs on x as (C, N, H, W): every pass and every
     result follows the memory, and a ReLU before it or the next convolution after it reads
     its output in sequence."""
-    return x.ndim == 4 and x.shape[0] > 1 and x.shape[1] > 1 and x.strides[1] > x.strides[0]
+    n_stride, c_stride = abs(x.strides[0]), abs(x.strides[1])
+    return x.ndim == 4 and x.shape[0] > 1 and x.shape[1] > 1 and c_stride > n_stride > 0
 
 
 def _swap(a):
