@@ -266,7 +266,7 @@ def test_relu_against_an_array_of_zeros_matches_numpy_bit_for_bit(layout):
     got = F.relu(Tensor(data)).numpy()
     want = np.maximum(data, 0)
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
-    assert not _recycle.zeros(data.shape, data.dtype).any()  # the kept zeros stay zeros
+    assert not _recycle.zero_like(np, data).any()  # the kept zeros stay zeros
 
 
 def test_a_conv_backward_reuses_its_patches_memory_for_the_input_gradient():

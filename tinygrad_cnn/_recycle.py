@@ -23,7 +23,7 @@ memory, and knows about streams):
   has, are not pooled either. Results can be laid out in a given axis order
   (:func:`memory_order`), so that an op's result is laid out like its input.
 
-Besides, :func:`zeros` keeps read-only arrays of zeros for ufuncs that run faster against
+Besides, :func:`zero_like` keeps read-only arrays of zeros for ufuncs that run faster against
 an array than against a scalar. :func:`release` empties the calling thread's pools and zeros.
 """
 
@@ -37,8 +37,8 @@ from collections import OrderedDict
 import numpy as np
 
 __all__ = [
-    "take_buffer", "give_buffer", "memory_order", "inverse_order", "new_array", "recycled_ufunc",
-    "zeros", "release",
+    "take_buffer", "give_buffer", "memory_order", "ordered_view", "new_array", "recycled_ufunc",
+    "zero_like", "release",
 ]
 
 _POOL = threading.local()
@@ -59,7 +59,7 @@ _RESULTS_PER_SIZE = 16
 _RESULTS_BYTES = 256 << 20
 
 # Zeros (read-only, for ufuncs that run faster against an array than against a scalar):
-# one array per size, for the few most recently used sizes, none larger than _ZERO_BYTES.
+# one array per size, for the few most recently used sizes of _MIN_BYTES to _ZERO_BYTES.
 _ZERO_SIZES = 8
 _ZERO_BYTES = 32 << 20
 
@@ -69,10 +69,7 @@ def take_buffer(xp, shape, dtype):
     :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
     if xp is not np:
         return xp.empty(shape, dtype=dtype)
-    size = 1
-    for n in shape:
-        size *= n
-    stack = _free_lists().get((size, np.dtype(dtype).str))
+    stack = _free_lists().get((math.prod(shape), np.dtype(dtype).str))
     return stack.pop().reshape(shape) if stack else np.empty(shape, dtype=dtype)
 
 
@@ -117,13 +114,15 @@ def memory_order(x):
     return None if order == tuple(range(x.ndim)) else order
 
 
-def inverse_order(order) -> list:
-    """The transpose that takes an array allocated as ``[shape[a] for a in order]`` back to
-    ``shape`` (the inverse permutation)."""
+def ordered_view(buf, shape, order):
+    """``buf`` (contiguous, of ``shape``'s size) as an array of ``shape`` whose axes lie in
+    memory in ``order`` (outermost first, as :func:`memory_order` gives; None: C order)."""
+    if order is None:
+        return buf.reshape(shape)
     inverse = [0] * len(order)
     for place, axis in enumerate(order):
         inverse[axis] = place
-    return inverse
+    return buf.reshape([shape[axis] for axis in order]).transpose(inverse)
 
 
 def new_array(xp, shape, dtype, order=None):
@@ -143,11 +142,9 @@ def new_array(xp, shape, dtype, order=None):
     False
     """
     if order is not None:
-        return new_array(xp, [shape[axis] for axis in order], dtype).transpose(inverse_order(order))
+        return ordered_view(new_array(xp, (math.prod(shape),), dtype), shape, order)
     dtype = np.dtype(dtype)
-    size = 1
-    for n in shape:
-        size *= n
+    size = math.prod(shape)
     if xp is not np or size * dtype.itemsize < _MIN_BYTES or _UNUSED is None:
         return xp.empty(shape, dtype=dtype)
     results = getattr(_POOL, "results", None)
@@ -195,39 +192,36 @@ def recycled_ufunc(xp, name, *args, dtype=None):
     return ufunc(*args, out=new_array(np, shape, dtype, order))
 
 
-def zeros(shape, dtype, order=None):
-    """A read-only NumPy array of zeros, kept for the next call with the same size, its axes
-    laid out in memory ``order`` (see :func:`new_array`).
+def zero_like(xp, x):
+    """A zero to hand a ufunc next to ``x``: a kept read-only array of zeros laid out like
+    ``x`` for NumPy float arrays of 64 KiB to 32 MiB, the scalar 0 otherwise.
 
     NumPy 2 vectorises ``maximum`` of two arrays but not of an array and a scalar: on
     LeNet-5's first activation (1.2 MB) ``np.maximum(x, zeros)`` took 0.06 ms and
-    ``np.maximum(x, 0)`` 0.16-0.25 ms here.
+    ``np.maximum(x, 0)`` 0.16-0.25 ms here. Larger arrays would hold too much memory, and a
+    fresh one per call would cost its page faults.
 
     >>> import numpy as np
-    >>> z = zeros((2, 3), np.float32)
-    >>> z.tolist(), z.flags.writeable
-    ([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], False)
+    >>> z = zero_like(np, np.ones((128, 128), np.float32))
+    >>> z.shape, bool(z.any()), z.flags.writeable
+    ((128, 128), False, False)
+    >>> zero_like(np, np.ones(3))
+    0
     """
-    size = 1
-    for n in shape:
-        size *= n
+    if xp is not np or x.dtype.kind != "f" or not _MIN_BYTES <= x.nbytes <= _ZERO_BYTES:
+        return 0
     kept = getattr(_POOL, "zeros", None)
     if kept is None:
         kept = _POOL.zeros = OrderedDict()
-    key = (size, np.dtype(dtype).str)
+    key = (x.size, x.dtype.str)
     buf = kept.get(key)
     if buf is None:
-        buf = np.zeros(size, dtype=dtype)
+        buf = kept[key] = np.zeros(x.size, dtype=x.dtype)
         buf.flags.writeable = False
-        if buf.nbytes <= _ZERO_BYTES:
-            kept[key] = buf
-            while len(kept) > _ZERO_SIZES:
-                kept.popitem(last=False)
-    if key in kept:
-        kept.move_to_end(key)
-    if order is None:
-        return buf.reshape(shape)
-    return buf.reshape([shape[axis] for axis in order]).transpose(inverse_order(order))
+        while len(kept) > _ZERO_SIZES:
+            kept.popitem(last=False)
+    kept.move_to_end(key)
+    return ordered_view(buf, x.shape, memory_order(x))
 
 
 def release() -> None:

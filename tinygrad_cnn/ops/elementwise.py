@@ -13,12 +13,12 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn._recycle import (
     give_buffer,
-    inverse_order,
     memory_order,
     new_array,
+    ordered_view,
     recycled_ufunc,
     take_buffer,
-    zeros,
+    zero_like,
 )
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
@@ -220,18 +220,13 @@ def cos(x) -> Tensor:
 
 
 # -- activations ----------------------------------------------------------------------------
-_ZEROS_FROM = 64 << 10  # smaller arrays: the scalar loop is as fast as fetching the zeros
-
-
 class ReLU(Function):
     def forward(self, x):
         if self.recording:
             self.mask = recycled_ufunc(self.xp, "greater", x, 0, dtype=bool)
         # Not x * mask, which gives -0.0 (and NaN for -inf). Against an array of zeros where
-        # that is faster (see _recycle.zeros); NaN stays NaN, as in PyTorch.
-        fast = self.xp is np and x.dtype.kind == "f" and x.nbytes >= _ZEROS_FROM
-        zero = zeros(x.shape, x.dtype, memory_order(x)) if fast else 0
-        return recycled_ufunc(self.xp, "maximum", x, zero)
+        # that is faster (see zero_like); NaN stays NaN, as in PyTorch.
+        return recycled_ufunc(self.xp, "maximum", x, zero_like(self.xp, x))
 
     def backward(self, grad):
         return MaskSelect.apply(grad, mask=self.mask)
@@ -247,8 +242,8 @@ def select_bits(xp, values, mask, out=None):
     # Every array laid out like the mask, and the result like the values (when they match,
     # as in ReLU's backward, each pass runs through memory in sequence).
     order = memory_order(mask) if xp is np else None
-    buf = take_buffer(xp, mask.shape if order is None else [mask.shape[a] for a in order], itype)
-    bits = buf if order is None else buf.transpose(inverse_order(order))
+    buf = take_buffer(xp, (mask.size,), itype)
+    bits = ordered_view(buf, mask.shape, order)
     xp.negative(mask.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
     if out is None:
         shape = np.broadcast_shapes(values.shape, mask.shape)
