@@ -46,6 +46,31 @@ def test_conv2d_sweep_matches_loop_reference_and_gradcheck(cfg):
     assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
 
 
+@pytest.mark.parametrize("order", ["samples last", "samples first"])
+@pytest.mark.parametrize("cfg", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
+def test_both_patch_orders_match_loop_reference_and_gradcheck(cfg, order, monkeypatch):
+    """The patch matrix's columns are ordered (OH, OW, N) for inputs small enough to copy
+    into a samples-last layout, (N, OH, OW) for larger ones (the threshold is moved here):
+    the forward, the weight gradient that reuses the patches, the input gradient and the
+    layout of the output are checked in both orders."""
+    from tinygrad_cnn import _recycle  # noqa: PLC0415
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    monkeypatch.setattr(_conv_utils, "_SAMPLES_LAST_BYTES", 1 << 30 if order == "samples last" else 0)
+    xs, ws, kw = cfg
+    xs = (3, *xs[1:])  # a batch: with one sample both orders are the same
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
+    got = F.conv2d(Tensor(x), Tensor(w, requires_grad=True), Tensor(b), **kw)  # keeps its patches
+    np.testing.assert_allclose(got.numpy(), ref.conv2d(x, w, b, **kw), atol=1e-10)
+    if got.shape[2] * got.shape[3] > 1:
+        want = (1, 2, 3, 0) if order == "samples last" else (1, 0, 2, 3)
+        assert _recycle.memory_order(got.data) == want
+    args = (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
+    assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
+    assert tg.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
+
+
 # Stride 1 with an output as wide as the input, when the weight needs no gradient (inference,
 # frozen weights): conv2d reads each kernel cell's patch row as one run of a vertically padded
 # copy, a chunk of samples at a time (_conv_utils.correlate_by_rows).
@@ -96,7 +121,7 @@ def test_training_forward_keeps_the_whole_batch_patches_for_the_weight_gradient(
     rng = np.random.default_rng(9)
     x, w = Tensor(rng.standard_normal((2, 3, 5, 5))), Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
     y = F.conv2d(x, w, padding=1)
-    assert y.grad_fn.cols is not None and y.grad_fn.cols.shape == (27, 2 * 25)
+    assert y.grad_fn.patches is not None and y.grad_fn.patches.cols.shape == (27, 2 * 25)
     y.sum().backward()
     # d sum(y) / dw[o, c, a, b] = the sum of the padded input over the positions cell (a, b) sees
     xpad = np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1), (1, 1)))
@@ -315,12 +340,16 @@ def test_bad_input_raises_where_the_mistake_is_made(call, error, match):
         call()
 
 
+@pytest.mark.parametrize("order", ["samples last", "samples first"])
 @pytest.mark.parametrize("cfg", CONFIGS, ids=[_config_id(c) for c in CONFIGS])
-def test_both_transposed_conv_algorithms_agree(cfg):
-    """ConvTranspose2d picks col2im or a full correlation by size; both must give the same."""
-    from tinygrad_cnn.ops import conv  # noqa: PLC0415
+def test_both_transposed_conv_algorithms_agree(cfg, order, monkeypatch):
+    """ConvTranspose2d picks col2im or a full correlation by size; both must give the same,
+    with the samples innermost or not (see test_both_patch_orders_...)."""
+    from tinygrad_cnn.ops import _conv_utils, conv  # noqa: PLC0415
 
+    monkeypatch.setattr(_conv_utils, "_SAMPLES_LAST_BYTES", 1 << 30 if order == "samples last" else 0)
     xs, ws, kw = cfg
+    xs = (3, *xs[1:])
     rng = np.random.default_rng(6)
     x, w = Tensor(rng.standard_normal(xs), requires_grad=True), Tensor(rng.standard_normal(ws))
     y = F.conv2d(x, w, **kw)
@@ -329,6 +358,8 @@ def test_both_transposed_conv_algorithms_agree(cfg):
     a = conv._col2im_transpose(np, g, w.numpy(), geom, xs[2:])
     b = conv._full_correlation_transpose(np, g, w.numpy(), geom, xs[2:])
     np.testing.assert_allclose(a, b, atol=1e-10)
+    y.backward(Tensor(g))  # the engine's choice, against the adjoint identity
+    assert float((y * Tensor(g)).sum().item()) == pytest.approx(float((x.grad * x).sum().item()))
 
 
 def test_convolution_doc_page_runs_and_prints_what_it_says():

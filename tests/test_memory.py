@@ -220,49 +220,68 @@ def test_recycled_patch_buffers_never_alias_live_graphs():
         np.testing.assert_allclose(w.grad.numpy(), want(x, g), atol=1e-10)
 
 
-def _planes_first(a):
-    """``a`` (N, C, H, W) laid out in memory as (C, N, H, W), as a convolution's output is."""
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+# The layouts of a convolution's output (N, C, H, W): its axes in memory, outermost first.
+CONV_LAYOUTS = {"CNHW": (1, 0, 2, 3), "CHWN": (1, 2, 3, 0)}
 
 
-def test_relu_pooling_and_their_gradients_keep_a_convolution_s_layout():
-    """A convolution's output lies in memory as (C, N, H, W); ReLU, max-pooling and their
-    gradients keep that layout (NumPy's order='K'), so no pass reads across the grain, and
-    give bit for bit what they give on the same values in (N, C, H, W) order."""
+def _laid_out(a, order):
+    """``a`` (N, C, H, W) with its axes in memory in ``order``."""
+    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
+
+
+@pytest.mark.parametrize("layout", CONV_LAYOUTS)
+def test_relu_pooling_and_their_gradients_keep_a_convolution_s_layout(layout):
+    """A convolution's output lies in memory as (C, N, H, W), or (C, H, W, N) with samples-last
+    patches; ReLU, max-pooling and their gradients keep that layout (NumPy's order='K'), so no
+    pass reads across the grain, and give bit for bit what they give on the same values in
+    (N, C, H, W) order."""
     rng = np.random.default_rng(4)
     values = rng.standard_normal((16, 6, 28, 28)).astype(np.float32)  # 300 KB: pooled results
     cotangent = rng.standard_normal((16, 6, 14, 14)).astype(np.float32)
     results = {}
-    for layout, data in (("NCHW", values), ("CNHW", _planes_first(values))):
+    for name, data in (("NCHW", values), (layout, _laid_out(values, CONV_LAYOUTS[layout]))):
         x = Tensor(data, requires_grad=True)
         h = F.relu(x)
         y = F.max_pool2d(h, 2)
-        y.backward(Tensor(cotangent))
-        results[layout] = (h.data, y.data, x.grad.data)
-    for got, want in zip(results["CNHW"], results["NCHW"]):
-        assert _recycle.memory_order(got) == (1, 0, 2, 3)
+        y.backward(Tensor(cotangent))  # a C-order gradient: re-laid for the scatter
+        results[name] = (h.data, y.data, x.grad.data)
+    for got, want in zip(results[layout], results["NCHW"]):
+        assert _recycle.memory_order(got) == CONV_LAYOUTS[layout]
         np.testing.assert_array_equal(got, want)
     for got in results["NCHW"]:
         assert got.flags.c_contiguous
 
 
-def test_transposed_convolution_results_are_laid_out_like_convolution_outputs():
+@pytest.mark.parametrize("small", [True, False])
+def test_convolution_results_keep_samples_innermost_when_their_patches_do(small, monkeypatch):
+    """Small inputs get samples-last patches, and their convolution's output, its transposed
+    convolution's and the gradients lie (C, H, W, N); over the size threshold (moved here)
+    they lie (C, N, H, W)."""
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    if not small:
+        monkeypatch.setattr(_conv_utils, "_SAMPLES_LAST_BYTES", 0)
+    want = CONV_LAYOUTS["CHWN" if small else "CNHW"]
     rng = np.random.default_rng(5)
-    y = Tensor(rng.standard_normal((8, 16, 10, 10)))
-    w = Tensor(rng.standard_normal((16, 6, 5, 5)))
-    out = F.conv_transpose2d(y, w)  # the col2im form (6 output channels < 16 input ones)
-    assert _recycle.memory_order(out.data) == (1, 0, 2, 3)
-    assert _recycle.memory_order(F.conv2d(out, w).data) == (1, 0, 2, 3)
+    x = Tensor(rng.standard_normal((8, 6, 14, 14)), requires_grad=True)
+    w = Tensor(rng.standard_normal((16, 6, 5, 5)), requires_grad=True)
+    y = F.conv2d(x, w)
+    assert _recycle.memory_order(y.data) == want
+    y.relu().sum().backward()
+    assert _recycle.memory_order(x.grad.data) == want  # the col2im form (6 channels < 16)
+    out = F.conv_transpose2d(y.detach(), w.detach())
+    assert _recycle.memory_order(out.data) == want
+    assert _recycle.memory_order(F.conv2d(out, w).data) == want
 
 
-@pytest.mark.parametrize("layout", ["NCHW", "CNHW"])
+@pytest.mark.parametrize("layout", ["NCHW", *CONV_LAYOUTS])
 def test_relu_against_an_array_of_zeros_matches_numpy_bit_for_bit(layout):
     """Large float inputs run np.maximum against a kept array of zeros (faster than against
     the scalar 0): NaN, infinities and signed zeros come out exactly as np.maximum(x, 0)."""
     specials = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1.5, -2.5], np.float32)
     data = np.resize(specials, (4, 8, 32, 32))  # 128 KB, over the zeros threshold
-    if layout == "CNHW":
-        data = _planes_first(data)
+    if layout != "NCHW":
+        data = _laid_out(data, CONV_LAYOUTS[layout])
     got = F.relu(Tensor(data)).numpy()
     want = np.maximum(data, 0)
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))

@@ -41,21 +41,34 @@ def test_max_pool2d_sweep_matches_reference_with_indices(cfg):
     assert idx.dtype == np.int64
 
 
-@pytest.mark.parametrize("per_chunk", [1, 2])  # samples per chunk; 5 samples leave a partial one
+LAYOUTS = {"NCHW": (0, 1, 2, 3), "CNHW": (1, 0, 2, 3), "CHWN": (1, 2, 3, 0)}
+
+
+def _laid_out(a, order):
+    """``a`` (N, C, H, W) with its axes in memory in ``order``, outermost first."""
+    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)  # chunks of samples, of channels; copies or views
+@pytest.mark.parametrize("per_chunk", [1, 2])  # 5 samples (or 3 channels) leave a partial chunk
 @pytest.mark.parametrize("cfg", [((5, 3, 4, 6), 2, None, 0, 1, False),  # the 2x2 tournament
-                                 ((5, 2, 7, 6), 3, 2, 1, 1, False)],  # overlapping windows
+                                 ((5, 3, 7, 6), 3, 2, 1, 1, False)],  # overlapping windows
                          ids=["2x2", "3x3-s2-p1"])
-def test_max_pool_in_chunks_of_samples_matches_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
+def test_max_pool_in_chunks_matches_reference_and_gradcheck_in_every_layout(cfg, per_chunk, layout,
+                                                                            monkeypatch):
+    from tinygrad_cnn import _recycle  # noqa: PLC0415
     from tinygrad_cnn.ops import pool  # noqa: PLC0415
 
     shape, k, s, p, d, ceil = cfg
-    x = _distinct(shape, seed=4)
-    monkeypatch.setattr(pool, "_CHUNK_BYTES", per_chunk * x[:1].nbytes)
-    assert len(pool._sample_chunks(np, x)) == -(-shape[0] // per_chunk)
+    order = LAYOUTS[layout]
+    x = _laid_out(_distinct(shape, seed=4), order)
+    monkeypatch.setattr(pool, "_CHUNK_BYTES", per_chunk * x.nbytes // x.shape[order[0]])
+    assert len(pool._chunks(np, x)) == -(-x.shape[order[0]] // per_chunk)
     out, idx = F.max_pool2d(Tensor(x), k, s, p, d, ceil, return_indices=True)
     want, want_idx = ref.max_pool2d(x, k, s, p, d, ceil)
     np.testing.assert_array_equal(out.numpy(), want)
     np.testing.assert_array_equal(idx.numpy(), want_idx)
+    assert _recycle.memory_order(out.data) == _recycle.memory_order(x)
     args = (Tensor(x, requires_grad=True),)
     assert tg.gradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
     assert tg.gradgradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
@@ -65,8 +78,8 @@ def test_an_empty_batch_is_one_empty_chunk_on_any_device():
     from tinygrad_cnn.ops import pool  # noqa: PLC0415
 
     empty = np.empty((0, 3, 4, 4))
-    assert pool._sample_chunks(np, empty) == [slice(0, 0)]
-    assert pool._sample_chunks(object(), empty) == [slice(0, 0)]  # CuPy: the whole batch
+    assert pool._chunks(np, empty) == [(slice(None),)]
+    assert pool._chunks(object(), empty) == [(slice(None),)]  # CuPy: the whole batch
 
 
 @pytest.mark.parametrize("cfg", [c for c in MAX_CONFIGS if c[4] == 1], ids=str)

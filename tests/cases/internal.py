@@ -104,6 +104,6 @@ CASES = [
              lambda x, w=w: WindowGather.apply(x, code=_on(x, w["code"]), **w["geom"]),
              _normal((2, 2, *w["in_hw"])), lambda x, w=w: _window_gather_ref(x, w))
       for name, w in _WINDOWS.items()),
-    OpCase("conv_weight_grad", lambda x, g: ConvWeightGrad2d.apply(x, g, geom=_GEOM, kernel=(3, 3), cols=None),
+    OpCase("conv_weight_grad", lambda x, g: ConvWeightGrad2d.apply(x, g, geom=_GEOM, kernel=(3, 3), patches=None),
            _normal((2, 2, 4, 4), (2, 3, 4, 4)), _weight_grad_ref),
 ]

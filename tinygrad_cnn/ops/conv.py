@@ -34,9 +34,10 @@ from tinygrad_cnn.ops._conv_utils import (
     non_negative,
     ntuple,
     out_size,
-    padded_im2col,
+    patches_of,
     positive,
     rows_line_up,
+    samples_last,
     to4d,
 )
 from tinygrad_cnn.tensor import Tensor
@@ -70,14 +71,13 @@ class Conv2d(Function):
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
+        self.patches = None
         if not keep and rows_line_up(self.xp, x.shape, geom.stride, out_hw):
             # Patches needed once, a cache-sized chunk at a time (see correlate_by_rows).
-            self.cols = None
             return correlate_by_rows(x, wmat, w.shape[2:], geom.dilation, geom.pads, out_hw,
                                      geom.groups, b)
-        out, cols = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
-                              geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
-        self.cols = cols if keep else None
+        out, self.patches = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
+                                      geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
         return out
 
     def backward(self, grad):
@@ -88,10 +88,10 @@ class Conv2d(Function):
         # they are back in the pool the input gradient's col2im can reuse their memory (LeNet's
         # second layer: one 3.8 MB buffer instead of two).
         dw = ConvWeightGrad2d.apply(x, grad, geom=geom, kernel=w.shape[2:],
-                                    cols=self.cols) if need[1] else None
-        if self.cols is not None:
-            give_buffer(self.xp, self.cols)
-        self.cols = None
+                                    patches=self.patches) if need[1] else None
+        if self.patches is not None:
+            give_buffer(self.xp, self.patches.cols)
+        self.patches = None
         dx = ConvTranspose2d.apply(grad, w, geom=geom, out_hw=x.shape[2:]) if need[0] else None
         db = grad.sum((0, 2, 3)) if need[2:] == (True,) else None
         return (dx, dw, db)[:len(need)]  # no bias input, no bias gradient
@@ -124,7 +124,7 @@ class ConvTranspose2d(Function):
         geom = self.settings["geom"]
         need = self.needs_input_grad
         dy = Conv2d.apply(grad, w, geom=geom, out_hw=y.shape[2:]) if need[0] else None
-        dw = ConvWeightGrad2d.apply(grad, y, geom=geom, kernel=w.shape[2:], cols=None) if need[1] else None
+        dw = ConvWeightGrad2d.apply(grad, y, geom=geom, kernel=w.shape[2:], patches=None) if need[1] else None
         db = grad.sum((0, 2, 3)) if need[2:] == (True,) else None
         return (dy, dw, db)[:len(need)]
 
@@ -132,23 +132,27 @@ class ConvTranspose2d(Function):
 class ConvWeightGrad2d(Function):
     """d<conv(x, w), g>/dw: the correlation of x (N, C, H, W) with g (N, O, OH, OW).
 
-    One product per group over the whole batch, (O/G, N*L) @ (N*L, C/G*KH*KW).
+    One product per group over the whole batch, (O/G, N*L) @ (N*L, C/G*KH*KW). ``patches``:
+    the forward's :class:`~tinygrad_cnn.ops._conv_utils.Patches` of x, or None to make them.
     """
 
-    def forward(self, x, g, *, geom, kernel, cols):
+    def forward(self, x, g, *, geom, kernel, patches):
         xp = self.xp
         n, o, oh, ow = g.shape
         groups = geom.groups
-        own = cols is None  # patches built here are recycled here; Conv2d recycles its own
+        own = patches is None  # patches built here are recycled here; Conv2d recycles its own
         if own:
-            cols = padded_im2col(xp, x, geom.pads, kernel, geom.stride, geom.dilation, (oh, ow))
-        # g as (G, O/G, N*L); free when g came from a conv (its memory is already (O, N, L)).
-        gmat = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+            patches = patches_of(xp, x, geom.pads, kernel, geom.stride, geom.dilation, (oh, ow))
+        cols = patches.cols
+        # g as (G, O/G, N*L), its columns in the patches' order; free when g came from a
+        # convolution (its memory is already (O, N, L), or (O, L, N) for samples-last patches).
+        gt = g.transpose(1, 2, 3, 0) if patches.samples_last else g.transpose(1, 0, 2, 3)
+        gmat = gt.reshape(groups, o // groups, n * oh * ow)
         rows = cols.reshape(groups, cols.shape[0] // groups, n * oh * ow).transpose(0, 2, 1)  # (G, N*L, C/G*KK)
         dw = xp.matmul(gmat, rows)  # (G, O/G, C/G*KK)
         if own:
             give_buffer(xp, cols)
-        self.settings["cols"] = None  # not needed by backward; do not keep it alive
+        self.settings["patches"] = None  # not needed by backward; do not keep them alive
         return dw.reshape(o, -1, kernel[0], kernel[1])
 
     def backward(self, grad):
@@ -163,14 +167,14 @@ class ConvWeightGrad2d(Function):
 def _full_correlation_transpose(xp, y, w, geom, out_hw):
     """Spread y by the stride, pad by D*(K-1) - P, correlate with the flipped kernel."""
     (kh, kw), g = w.shape[2:], geom.groups
-    buf, pads = _spread(xp, y, geom, (kh, kw), out_hw)
+    spread, pads, scratch = _spread(xp, y, geom, (kh, kw), out_hw)
     o, cg = w.shape[:2]
     # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
     wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
     wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
-    out, _ = correlate(xp, buf, wt, (kh, kw), (1, 1), geom.dilation, pads, out_hw, g, keep_cols=False)
-    if buf is not y:
-        give_buffer(xp, buf)
+    out, _ = correlate(xp, spread, wt, (kh, kw), (1, 1), geom.dilation, pads, out_hw, g, keep_cols=False)
+    if scratch is not None:
+        give_buffer(xp, scratch)
     return out
 
 
@@ -179,7 +183,9 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
     added into place as strided slices (col2im).
 
     The samples go last, (C, KH, KW, OH, OW, N): the strided adds then move runs of at least N
-    contiguous values instead of rows of OW, which made them about twice as fast.
+    contiguous values instead of rows of OW, which made them about twice as fast. The result
+    keeps that layout, as the outputs of a convolution with samples-last patches do (for
+    inputs :func:`samples_last` accepts), else it is laid out (C, N, H, W) like the others.
     """
     n, o, oh, ow = y.shape
     g, (kh, kw) = geom.groups, w.shape[2:]
@@ -193,17 +199,21 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
     h, wd = out_hw
     hp = max(pt + h, (oh - 1) * sh + dh * (kh - 1) + 1)
     wp = max(pl + wd, (ow - 1) * sw + dw * (kw - 1) + 1)
-    out = take_buffer(xp, (g * cg, hp, wp, n), y.dtype)  # (C, H, W, N), padded
+    last = samples_last(xp, y)
+    whole = last and (pt, pl, hp, wp) == (0, 0, h, wd)  # the sums are the result as they lie
+    shape = (g * cg, hp, wp, n)  # (C, H, W, N), padded
+    out = new_array(xp, shape, y.dtype) if whole else take_buffer(xp, shape, y.dtype)
     out.fill(0)
     for k, (rows, columns) in enumerate(cells((kh, kw), geom.stride, geom.dilation, (oh, ow))):
         out[:, rows, columns] += cols[:, k]
-    # A copy, never ascontiguousarray: that returns a view when the result happens to be
-    # contiguous already, and ``out`` goes back to the pool. Laid out (C, N, H, W), as
-    # correlate's outputs are, so that the ops after it keep one layout.
-    inside = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2)
-    result = new_array(xp, inside.shape, inside.dtype, order=(1, 0, 2, 3))
-    result[...] = inside
     give_buffer(xp, cols)
+    if whole:
+        return out.transpose(3, 0, 1, 2)
+    # A copy, never ascontiguousarray: that returns a view when the result happens to be
+    # contiguous already, and ``out`` goes back to the pool.
+    inside = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2)
+    result = new_array(xp, inside.shape, inside.dtype, order=(1, 2, 3, 0) if last else (1, 0, 2, 3))
+    result[...] = inside
     give_buffer(xp, out)
     return result
 
@@ -211,10 +221,11 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
 def _spread(xp, y, geom, kernel, out_hw):
     """y (N, O, OH, OW) placed every S-th row/column of a zero buffer, with D*(K-1) - P border.
 
-    Returns ``(array, pads)`` for :func:`correlate`: at stride 1 with a border of at least
-    zero all round, y itself and the border as its padding (correlate pads it into a
-    recycled buffer); otherwise a recycled buffer from :func:`take_buffer` holding
-    the spread and bordered y, and no padding.
+    Returns ``(array, pads, scratch)`` for :func:`correlate`: at stride 1 with a border of at
+    least zero all round, y itself and the border as its padding (correlate pads it into a
+    recycled buffer) and no scratch; otherwise a view of ``scratch``, a recycled buffer from
+    :func:`take_buffer` (laid out for samples-last patches when :func:`samples_last` accepts
+    y), holding the spread and bordered y, and no padding.
 
     Rows that would fall outside the buffer (padding larger than D*(K-1)) belong to windows
     lying entirely in the padding, whose gradient is zero, so they are dropped.
@@ -233,12 +244,16 @@ def _spread(xp, y, geom, kernel, out_hw):
     if geom.stride == (1, 1) and yrows == slice(0, oh) and ycols == slice(0, ow):
         pads = ((rows.start, hb - rows.stop), (cols.start, wb - cols.stop))
         if all(p >= 0 for pair in pads for p in pair):
-            return y, pads
-    buf = take_buffer(xp, (n, o, hb, wb), y.dtype)  # scratch: the caller gives it back
-    buf.fill(0)
+            return y, pads, None
+    if samples_last(xp, y):
+        scratch = take_buffer(xp, (o, hb, wb, n), y.dtype)
+        buf = scratch.transpose(3, 0, 1, 2)
+    else:
+        scratch = buf = take_buffer(xp, (n, o, hb, wb), y.dtype)
+    scratch.fill(0)
     if rows.start < rows.stop and cols.start < cols.stop:
         buf[:, :, rows, cols] = y[:, :, yrows, ycols]
-    return buf, ((0, 0), (0, 0))
+    return buf, ((0, 0), (0, 0)), scratch
 
 
 # -- argument checks ----------------------------------------------------------------------

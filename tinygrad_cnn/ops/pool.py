@@ -14,11 +14,12 @@ counts.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
+from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
@@ -50,22 +51,22 @@ class WindowScatter(Function):
     in zeros of (N, C, *in_hw). The adjoint of :class:`WindowGather`."""
 
     def forward(self, grad, *, code, kernel, stride, dilation, pads, in_hw):
-        # Laid out like the pooled input (whose layout ``code`` has): see _planes_swapped.
-        if _planes_swapped(code):
-            return _swap(self._scatter(_swap(grad), _swap(code), kernel, stride, dilation, pads, in_hw))
-        return self._scatter(grad, code, kernel, stride, dilation, pads, in_hw)
-
-    def _scatter(self, grad, code, kernel, stride, dilation, pads, in_hw):
         xp = self.xp
         n, c, oh, ow = grad.shape
         (pt, pb), (pl, pr) = pads
         hp, wp = in_hw[0] + pt + pb, in_hw[1] + pl + pr
         tiled = dilation == (1, 1) and stride == kernel and (hp, wp) == (oh * stride[0], ow * stride[1])
-        out = new_array(xp, (n, c, hp, wp), grad.dtype)
+        # Laid out like the pooled input, whose layout ``code`` has (see _max_planes); a
+        # gradient in another layout (from a flatten, say) is re-laid first, so that every
+        # pass below runs through memory in sequence.
+        order = memory_order(code) if xp is np else None
+        if order is not None and memory_order(grad) != order:
+            grad = _laid_out(xp, grad, order)
+        out = new_array(xp, (n, c, hp, wp), grad.dtype, order)
         if not tiled:
             out.fill(0)
         slices = cells(kernel, stride, dilation, (oh, ow))
-        for batch in _sample_chunks(xp, out):
+        for batch in _chunks(xp, out):
             g, won, into = grad[batch], code[batch], out[batch]
             for k, (rows, cols) in enumerate(slices):
                 if tiled:  # every input cell is written exactly once
@@ -108,11 +109,7 @@ class MaxPool2d(Function):
 
     def forward(self, x, *, kernel, stride, pads, dilation, out_hw, sink):
         track = self.recording or sink is not None
-        swap = _planes_swapped(x)
-        best, code = _max_planes(self.xp, _swap(x) if swap else x, kernel, stride, pads,
-                                 dilation, out_hw, track)
-        if swap:
-            best, code = _swap(best), None if code is None else _swap(code)
+        best, code = _max_planes(self.xp, x, kernel, stride, pads, dilation, out_hw, track)
         if self.recording:
             self.code = code
         if sink is not None:
@@ -126,61 +123,77 @@ class MaxPool2d(Function):
                                    dilation=s["dilation"], pads=s["pads"], in_hw=x.shape[2:])
 
 
-# Max-pooling works through the batch a few samples at a time, so that its scratch copies are
-# still in the cache when the next step reads them: on a 32x64x32x32 input (8 MB) whole-batch
-# passes took the 2x2 forward 8-11 ms and its backward 7-8 ms, chunks of 2 MB 4-6 ms and
-# 4-5 ms. LeNet's 1.2 MB first pool stays one chunk (smaller chunks made it slower).
+# Max-pooling works through its input a few samples (or channels) at a time, so that its
+# scratch copies are still in the cache when the next step reads them: on a 32x64x32x32 input
+# (8 MB) whole-batch passes took the 2x2 forward 8-11 ms and its backward 7-8 ms, chunks of
+# 2 MB 4-6 ms and 4-5 ms. LeNet's 1.2 MB first pool stays one chunk (smaller chunks made it
+# slower).
 _CHUNK_BYTES = 2 << 20
 
 
-def _sample_chunks(xp, x):
-    """Slices of the batch of ``x`` holding about _CHUNK_BYTES of input each (NumPy; CuPy
-    takes the whole batch: a GPU wants large launches)."""
-    n = x.shape[0]
-    per_sample = max(1, x[:1].nbytes)
-    step = max(1, n) if xp is not np else max(1, min(n, _CHUNK_BYTES // per_sample))
-    return [slice(first, min(n, first + step)) for first in range(0, max(n, 1), step)]
+def _chunks(xp, x):
+    """Index tuples that split x (N, C, H, W) into pieces of about _CHUNK_BYTES along its
+    outermost axis in memory, when that is N or C (NumPy; CuPy takes the whole array: a GPU
+    wants large launches)."""
+    order = (memory_order(x) if xp is np else None) or (0, 1, 2, 3)
+    axis, whole = order[0], [(slice(None),)]
+    if xp is not np or axis > 1 or x.shape[axis] == 0:
+        return whole
+    count = x.shape[axis]
+    step = max(1, min(count, _CHUNK_BYTES * count // max(1, x.nbytes)))
+    lead = (slice(None),) * axis
+    return [lead + (slice(first, min(count, first + step)),) for first in range(0, count, step)]
 
 
-def _planes_swapped(x) -> bool:
-    """Whether x (N, C, H, W) lies in memory as (C, N, H, W), as a convolution's output does.
-    Pooling works plane by plane, so it then runs on x as (C, N, H, W): every pass and every
-    result follows the memory, and a ReLU before it or the next convolution after it reads
-    its output in sequence."""
-    n_stride, c_stride = abs(x.strides[0]), abs(x.strides[1])
-    return x.ndim == 4 and x.shape[0] > 1 and x.shape[1] > 1 and c_stride > n_stride > 0
-
-
-def _swap(a):
-    return a.transpose(1, 0, 2, 3)
+def _laid_out(xp, a, order):
+    """A copy of ``a`` laid out in memory ``order`` (see _recycle.memory_order)."""
+    out = new_array(xp, a.shape, a.dtype, order)
+    out[...] = a
+    return out
 
 
 def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
-    """``(best, code)``: the max over each window of x (A, B, H, W), planes first in memory,
-    and which cell won (None unless ``track``)."""
+    """``(best, code)``: the max over each window of x (N, C, H, W) and which cell won (None
+    unless ``track``), both laid out like x: a convolution's output lies in memory as
+    (C, N, H, W), or (C, H, W, N) with its samples innermost, and the ReLU before the pool and
+    the convolution after it read their arrays as they lie."""
+    order = memory_order(x) if xp is np else None
     xpad = pad_array(xp, x, pads, value=-xp.inf)
     parts = [xpad[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw)]
+    shape = parts[0].shape
     # Ties go to the first maximum in row-major order, as in PyTorch.
     if kernel == (2, 2):
-        # A tournament of three comparisons on contiguous copies of the four cells: NumPy's
-        # arithmetic on strided views measured several times slower than copying them first.
+        best = new_array(xp, shape, x.dtype, order)
+        code = new_array(xp, shape, xp.uint8, order) if track else None
+        # With a row of a plane innermost in memory, NumPy's arithmetic on the cells'
+        # strided views measured several times slower than on contiguous copies of them;
+        # with the samples or channels innermost, each view is made of long runs already
+        # (LeNet-5's first pool: 0.27 ms without copies against 0.53 ms with them).
+        copy = order is None or order[-1] >= 2
+        chunks = _chunks(xp, xpad)
+        room = math.prod(best[chunks[0]].shape)
         # The copies and the row maxima are scratch: recycled buffers, so no page faults.
-        best = new_array(xp, parts[0].shape, x.dtype)
-        code = new_array(xp, best.shape, xp.uint8) if track else None
-        batches = _sample_chunks(xp, x)
-        step = batches[0].stop - batches[0].start
-        scratch = [take_buffer(xp, (step,) + best.shape[1:], x.dtype) for _ in range(6)]
-        for batch in batches:
-            m = batch.stop - batch.start
-            _tournament(xp, [part[batch] for part in parts], [buf[:m] for buf in scratch],
-                        best[batch], None if code is None else code[batch])
-        for buf in scratch:
+        bufs = [take_buffer(xp, (room,), x.dtype) for _ in range(6 if copy else 2)]
+        for chunk in chunks:
+            into = best[chunk]
+            scratch = [ordered_view(buf[:into.size], into.shape, order) for buf in bufs]
+            cell_parts = [part[chunk] for part in parts]
+            if copy:
+                for buf, part in zip(scratch[2:], cell_parts):
+                    xp.copyto(buf, part)
+                cell_parts = scratch[2:]
+            _tournament(xp, cell_parts, scratch[0], scratch[1], into,
+                        None if code is None else code[chunk])
+        for buf in bufs:
             give_buffer(xp, buf)
         if not track:
             return best, None
     else:
-        best = parts[0].copy()
-        code = xp.zeros(best.shape, dtype=xp.uint8 if len(parts) <= 256 else xp.int32) if track else None
+        best = new_array(xp, shape, x.dtype, order)
+        xp.copyto(best, parts[0])
+        if track:
+            code = new_array(xp, shape, xp.uint8 if len(parts) <= 256 else xp.int32, order)
+            code.fill(0)
         for k, cand in enumerate(parts[1:], 1):
             if track:
                 xp.copyto(code, k, where=cand > best)
@@ -196,13 +209,11 @@ def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
     return best, code
 
 
-def _tournament(xp, parts, scratch, best, code):
+def _tournament(xp, parts, top, bottom, best, code):
     """``best`` = the max of the four cells ``parts`` of 2x2 windows; ``code`` (or None) =
     which one won, 2*row + col, ties to the first in row-major order (as in PyTorch).
-    ``scratch``: six arrays of ``best``'s shape to work in."""
-    p00, p01, p10, p11, top, bottom = scratch
-    for buf, part in zip(scratch, parts):
-        xp.copyto(buf, part)
+    ``top``, ``bottom``: two arrays of ``best``'s shape to work in."""
+    p00, p01, p10, p11 = parts
     xp.maximum(p00, p01, out=top)
     xp.maximum(p10, p11, out=bottom)
     xp.maximum(top, bottom, out=best)
