@@ -323,3 +323,31 @@ def test_recycled_ufunc_pools_by_result_size_and_honours_dtype(recycle_every_res
     assert out.shape == (256, 256)
     small = np.ones(3, np.float32)
     assert _recycle.recycled_ufunc(np, "multiply", small, small, dtype=np.float64).dtype == np.float64
+
+
+@pytest.mark.parametrize("layout", ["NCHW", *CONV_LAYOUTS])
+def test_select_bits_in_cache_sized_pieces_is_exact(layout, monkeypatch):
+    """select_bits makes its all-ones words a piece at a time along the outermost axis in
+    memory (the piece size is shrunk here to force several, one partial): the result is
+    bit for bit ``where(mask, values, +0.0)``, inf and NaN included, into a new array laid
+    out like the values or into a strided ``out``."""
+    from tinygrad_cnn.ops import elementwise  # noqa: PLC0415
+
+    monkeypatch.setattr(elementwise, "_SELECT_BYTES", 3 * 4 * 7 * 8 * 4)  # 3 samples of 5 (NCHW)
+    rng = np.random.default_rng(8)
+    values = rng.standard_normal((5, 4, 7, 8)).astype(np.float32)
+    values.flat[::7] = np.inf
+    values.flat[3::11] = np.nan
+    values.flat[5::13] = -np.inf
+    mask = rng.random(values.shape) < 0.5
+    if layout != "NCHW":
+        order = CONV_LAYOUTS[layout]
+        values, mask = _laid_out(values, order), _laid_out(mask, order)
+    want = np.where(mask, values, np.float32(0.0))
+    got = elementwise.select_bits(np, values, mask)
+    np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+    assert _recycle.memory_order(got) == _recycle.memory_order(values)
+    into = np.full((5, 4, 14, 8), 7.0, np.float32)
+    elementwise.select_bits(np, values, mask, out=into[:, :, ::2])
+    np.testing.assert_array_equal(into[:, :, ::2].view(np.int32), want.view(np.int32))
+    assert (into[:, :, 1::2] == 7.0).all()

@@ -242,16 +242,30 @@ def select_bits(xp, values, mask, out=None):
     # Every array laid out like the mask, and the result like the values (when they match,
     # as in ReLU's backward, each pass runs through memory in sequence).
     order = memory_order(mask) if xp is np else None
-    buf = take_buffer(xp, (mask.size,), itype)
-    bits = ordered_view(buf, mask.shape, order)
-    xp.negative(mask.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
     if out is None:
         shape = np.broadcast_shapes(values.shape, mask.shape)
         like = values if values.shape == shape and xp is np else None
         out = new_array(xp, shape, values.dtype, None if like is None else memory_order(like))
-    xp.bitwise_and(values.view(itype), bits, out=out.view(itype))
+    pieces = [(slice(None),)]
+    if xp is np and mask.shape == out.shape == values.shape and mask.ndim:
+        # The all-ones words a piece at a time, so that they stay in the cache between
+        # their two passes (a whole-array scratch went out to main memory and back).
+        axis = (order or range(mask.ndim))[0]
+        count = mask.shape[axis]
+        step = max(1, min(count, _SELECT_BYTES * count // max(1, mask.size * itype.itemsize)))
+        lead = (slice(None),) * axis
+        pieces = [lead + (slice(i, i + step),) for i in range(0, count, step)]
+    buf = take_buffer(xp, (mask[pieces[0]].size,), itype)
+    for piece in pieces:
+        part = mask[piece]
+        bits = ordered_view(buf[:part.size], part.shape, order)
+        xp.negative(part.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
+        xp.bitwise_and(values[piece].view(itype), bits, out=out[piece].view(itype))
     give_buffer(xp, buf)
     return out
+
+
+_SELECT_BYTES = 256 << 10
 
 
 class MaskSelect(Function):
