@@ -8,6 +8,15 @@ import math
 
 import numpy as np
 
+# Memory layouts of an (N, C, H, W) array: its axes in memory, outermost first. A
+# convolution's output lies as CNHW, or as CHWN when its patches put the samples innermost.
+LAYOUTS = {"NCHW": (0, 1, 2, 3), "CNHW": (1, 0, 2, 3), "CHWN": (1, 2, 3, 0)}
+
+
+def laid_out(a, order):
+    """``a`` (N, C, H, W), same values, with its axes in memory in ``order``."""
+    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
+
 
 def _pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)

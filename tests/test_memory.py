@@ -10,6 +10,8 @@ import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import Tensor, _recycle, nn, optim
 
+import reference as ref
+
 
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
@@ -220,13 +222,7 @@ def test_recycled_patch_buffers_never_alias_live_graphs():
         np.testing.assert_allclose(w.grad.numpy(), want(x, g), atol=1e-10)
 
 
-# The layouts of a convolution's output (N, C, H, W): its axes in memory, outermost first.
-CONV_LAYOUTS = {"CNHW": (1, 0, 2, 3), "CHWN": (1, 2, 3, 0)}
-
-
-def _laid_out(a, order):
-    """``a`` (N, C, H, W) with its axes in memory in ``order``."""
-    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
+CONV_LAYOUTS = {name: ref.LAYOUTS[name] for name in ("CNHW", "CHWN")}  # a convolution's output
 
 
 @pytest.mark.parametrize("layout", CONV_LAYOUTS)
@@ -239,7 +235,7 @@ def test_relu_pooling_and_their_gradients_keep_a_convolution_s_layout(layout):
     values = rng.standard_normal((16, 6, 28, 28)).astype(np.float32)  # 300 KB: pooled results
     cotangent = rng.standard_normal((16, 6, 14, 14)).astype(np.float32)
     results = {}
-    for name, data in (("NCHW", values), (layout, _laid_out(values, CONV_LAYOUTS[layout]))):
+    for name, data in (("NCHW", values), (layout, ref.laid_out(values, CONV_LAYOUTS[layout]))):
         x = Tensor(data, requires_grad=True)
         h = F.relu(x)
         y = F.max_pool2d(h, 2)
@@ -281,7 +277,7 @@ def test_relu_against_an_array_of_zeros_matches_numpy_bit_for_bit(layout):
     specials = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1.5, -2.5], np.float32)
     data = np.resize(specials, (4, 8, 32, 32))  # 128 KB, over the zeros threshold
     if layout != "NCHW":
-        data = _laid_out(data, CONV_LAYOUTS[layout])
+        data = ref.laid_out(data, CONV_LAYOUTS[layout])
     got = F.relu(Tensor(data)).numpy()
     want = np.maximum(data, 0)
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
@@ -333,21 +329,22 @@ def test_select_bits_in_cache_sized_pieces_is_exact(layout, monkeypatch):
     out like the values or into a strided ``out``."""
     from tinygrad_cnn.ops import elementwise  # noqa: PLC0415
 
-    monkeypatch.setattr(elementwise, "_SELECT_BYTES", 3 * 4 * 7 * 8 * 4)  # 3 samples of 5 (NCHW)
+    monkeypatch.setattr(elementwise, "_SELECT_BYTES", 3 * 5 * 7 * 8 * 4)  # 3 of 5 on the outer axis
     rng = np.random.default_rng(8)
-    values = rng.standard_normal((5, 4, 7, 8)).astype(np.float32)
+    values = rng.standard_normal((5, 5, 7, 8)).astype(np.float32)
     values.flat[::7] = np.inf
     values.flat[3::11] = np.nan
     values.flat[5::13] = -np.inf
     mask = rng.random(values.shape) < 0.5
     if layout != "NCHW":
         order = CONV_LAYOUTS[layout]
-        values, mask = _laid_out(values, order), _laid_out(mask, order)
+        values, mask = ref.laid_out(values, order), ref.laid_out(mask, order)
+    assert len(_recycle.outer_pieces(mask, elementwise._SELECT_BYTES, itemsize=4)) == 2  # 3 + 2
     want = np.where(mask, values, np.float32(0.0))
     got = elementwise.select_bits(np, values, mask)
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
     assert _recycle.memory_order(got) == _recycle.memory_order(values)
-    into = np.full((5, 4, 14, 8), 7.0, np.float32)
+    into = np.full((5, 5, 14, 8), 7.0, np.float32)
     elementwise.select_bits(np, values, mask, out=into[:, :, ::2])
     np.testing.assert_array_equal(into[:, :, ::2].view(np.int32), want.view(np.int32))
     assert (into[:, :, 1::2] == 7.0).all()

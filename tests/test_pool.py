@@ -41,15 +41,7 @@ def test_max_pool2d_sweep_matches_reference_with_indices(cfg):
     assert idx.dtype == np.int64
 
 
-LAYOUTS = {"NCHW": (0, 1, 2, 3), "CNHW": (1, 0, 2, 3), "CHWN": (1, 2, 3, 0)}
-
-
-def _laid_out(a, order):
-    """``a`` (N, C, H, W) with its axes in memory in ``order``, outermost first."""
-    return np.ascontiguousarray(a.transpose(order)).transpose(np.argsort(order))
-
-
-@pytest.mark.parametrize("layout", LAYOUTS)  # chunks of samples, of channels; copies or views
+@pytest.mark.parametrize("layout", ref.LAYOUTS)  # chunks of samples, of channels; copies or views
 @pytest.mark.parametrize("per_chunk", [1, 2])  # 5 samples (or 3 channels) leave a partial chunk
 @pytest.mark.parametrize("cfg", [((5, 3, 4, 6), 2, None, 0, 1, False),  # the 2x2 tournament
                                  ((5, 3, 7, 6), 3, 2, 1, 1, False)],  # overlapping windows
@@ -60,10 +52,13 @@ def test_max_pool_in_chunks_matches_reference_and_gradcheck_in_every_layout(cfg,
     from tinygrad_cnn.ops import pool  # noqa: PLC0415
 
     shape, k, s, p, d, ceil = cfg
-    order = LAYOUTS[layout]
-    x = _laid_out(_distinct(shape, seed=4), order)
+    order = ref.LAYOUTS[layout]
+    x = ref.laid_out(_distinct(shape, seed=4), order)
     monkeypatch.setattr(pool, "_CHUNK_BYTES", per_chunk * x.nbytes // x.shape[order[0]])
     assert len(pool._chunks(np, x)) == -(-x.shape[order[0]] // per_chunk)
+    made = []  # the chunks the forward and the backward scatter work in
+    real_chunks = pool._chunks
+    monkeypatch.setattr(pool, "_chunks", lambda xp, a: made.append(real_chunks(xp, a)) or made[-1])
     out, idx = F.max_pool2d(Tensor(x), k, s, p, d, ceil, return_indices=True)
     want, want_idx = ref.max_pool2d(x, k, s, p, d, ceil)
     np.testing.assert_array_equal(out.numpy(), want)
@@ -72,14 +67,24 @@ def test_max_pool_in_chunks_matches_reference_and_gradcheck_in_every_layout(cfg,
     args = (Tensor(x, requires_grad=True),)
     assert tg.gradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
     assert tg.gradgradcheck(lambda t: F.max_pool2d(t, k, s, p, d, ceil), args)
+    assert any(len(chunks) > 1 for chunks in made)  # the backward scatter's, for 3x3
 
 
-def test_an_empty_batch_is_one_empty_chunk_on_any_device():
-    from tinygrad_cnn.ops import pool  # noqa: PLC0415
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+@pytest.mark.parametrize("shape", [(0, 3, 4, 4), (2, 0, 4, 4)], ids=["no samples", "no channels"])
+def test_relu_and_max_pool_of_an_empty_array_give_empty_results_and_gradients(shape, device):
+    x = Tensor(np.zeros(shape), requires_grad=True, device=device)
+    y = F.max_pool2d(F.relu(x), 2)
+    assert y.shape == (*shape[:2], 2, 2)
+    y.sum().backward()
+    assert x.grad.shape == shape
 
-    empty = np.empty((0, 3, 4, 4))
-    assert pool._chunks(np, empty) == [(slice(None),)]
-    assert pool._chunks(object(), empty) == [(slice(None),)]  # CuPy: the whole batch
+
+@pytest.mark.parametrize("device", ["cpu", "strict"])
+def test_relu_of_a_zero_dim_tensor_and_its_gradient(device):
+    x = Tensor(np.array(2.0), requires_grad=True, device=device)
+    F.relu(x).backward()
+    assert float(x.grad.item()) == 1.0
 
 
 @pytest.mark.parametrize("cfg", [c for c in MAX_CONFIGS if c[4] == 1], ids=str)

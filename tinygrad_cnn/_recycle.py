@@ -37,8 +37,8 @@ from collections import OrderedDict
 import numpy as np
 
 __all__ = [
-    "take_buffer", "give_buffer", "memory_order", "ordered_view", "new_array", "recycled_ufunc",
-    "zero_like", "release",
+    "take_buffer", "give_buffer", "memory_order", "ordered_view", "new_array", "laid_out_copy",
+    "outer_pieces", "recycled_ufunc", "zero_like", "release",
 ]
 
 _POOL = threading.local()
@@ -165,6 +165,35 @@ def new_array(xp, shape, dtype, order=None):
         while len(results) > _RESULT_SIZES:
             results.popitem(last=False)  # views still in use keep their memory
     return buf.reshape(shape)
+
+
+def laid_out_copy(xp, a, order):
+    """A copy of ``a`` in :func:`new_array` memory laid out in ``order`` (see
+    :func:`memory_order`; None: C order)."""
+    out = new_array(xp, a.shape, a.dtype, order)
+    out[...] = a
+    return out
+
+
+def outer_pieces(x, piece_bytes, axes=None, itemsize=None) -> list:
+    """Index tuples that split ``x`` into pieces of about ``piece_bytes`` (counting
+    ``itemsize`` bytes per value, default x's) along its outermost axis in memory, when that
+    axis is one of ``axes`` (default: any); otherwise one piece, ``(Ellipsis,)``.
+
+    Work done a piece at a time keeps its scratch in the cache between passes.
+
+    >>> import numpy as np
+    >>> outer_pieces(np.zeros((4, 256)), 4096)
+    [(slice(0, 2, None),), (slice(2, 4, None),)]
+    """
+    order = memory_order(x) or tuple(range(x.ndim))
+    if not x.size or not order or (axes is not None and order[0] not in axes):
+        return [(Ellipsis,)]
+    axis, count = order[0], x.shape[order[0]]
+    total = x.size * (x.itemsize if itemsize is None else itemsize)
+    step = max(1, min(count, piece_bytes * count // total))
+    lead = (slice(None),) * axis
+    return [lead + (slice(first, min(count, first + step)),) for first in range(0, count, step)]
 
 
 def recycled_ufunc(xp, name, *args, dtype=None):

@@ -13,7 +13,7 @@ _ABBREV = {"stride": "s", "padding": "p", "pads": "p", "dilation": "d", "groups"
            "kernel_size": "k", "kernel": "k"}
 _DEFAULTS = {"stride": 1, "padding": 0, "pads": 0, "dilation": 1, "groups": 1,
              "ceil_mode": False, "keepdim": False, "count_include_pad": True}
-_HIDDEN = {"out_hw", "sink", "cols", "code", "in_hw", "mask"}
+_HIDDEN = {"out_hw", "sink", "patches", "code", "in_hw", "mask"}
 # A sequential (viridis-like) palette: small gradients dark blue, large ones yellow.
 _PALETTE = [(0x44, 0x01, 0x54), (0x3b, 0x52, 0x8b), (0x21, 0x91, 0x8c), (0x5e, 0xc9, 0x62),
             (0xfd, 0xe7, 0x25)]

@@ -16,6 +16,7 @@ from tinygrad_cnn.tensor import Tensor
 __all__ = [
     "check_input", "check_groups", "to4d", "from4d", "ntuple", "positive", "out_size", "pad_array", "cells",
     "windows", "im2col", "Patches", "patches_of", "samples_last", "is_samples_last",
+    "scratch_like_patches",
 ]
 
 
@@ -102,7 +103,8 @@ def out_size(op: str, dim: str, size: int, k: int, s: int, lo: int, hi: int, d: 
 
 def pad_array(xp, x, pads: tuple, value=0.0):
     """``x`` with its last two dims padded by ``pads = ((top, bottom), (left, right))``,
-    filled with ``value``, in fresh memory laid out like ``x`` (or ``x`` itself, unpadded)."""
+    filled with ``value``, in fresh memory (laid out like ``x`` on NumPy), or ``x`` itself
+    when there is no padding."""
     if not any(p for pair in pads for p in pair):
         return x
     (pt, pb), (pl, pr) = pads
@@ -203,6 +205,18 @@ def im2col(xp, x, kernel: tuple, stride: tuple, dilation: tuple, out_hw: tuple,
     return cols.reshape(c * kernel[0] * kernel[1], n * out_hw[0] * out_hw[1])
 
 
+def scratch_like_patches(xp, shape, dtype, samples_last: bool):
+    """``(array, buffer)``: an uninitialised (N, C, H, W) array of ``shape`` in a
+    :func:`take_buffer` scratch ``buffer`` (give that back), laid out (C, H, W, N) for
+    samples-last patches, else in C order."""
+    if not samples_last:
+        buf = take_buffer(xp, shape, dtype)
+        return buf, buf
+    n, c, h, w = shape
+    buf = take_buffer(xp, (c, h, w, n), dtype)
+    return buf.transpose(3, 0, 1, 2), buf
+
+
 def patches_of(xp, x, pads, kernel, stride, dilation, out_hw) -> Patches:
     """:func:`im2col` of ``x`` padded by ``pads``, in the column order :func:`samples_last`
     picks. The padded (or re-laid) copy of ``x`` is recycled at once; the caller gives
@@ -213,8 +227,7 @@ def patches_of(xp, x, pads, kernel, stride, dilation, out_hw) -> Patches:
     (pt, pb), (pl, pr) = pads
     n, c, h, w = x.shape
     padded = (n, c, h + pt + pb, w + pl + pr)
-    buf = take_buffer(xp, (padded[1], padded[2], padded[3], n) if last else padded, x.dtype)
-    src = buf.transpose(3, 0, 1, 2) if last else buf
+    src, buf = scratch_like_patches(xp, padded, x.dtype, last)
     _fill_padded(src, x, pads, 0.0, regroup=last)
     cols = im2col(xp, src, kernel, stride, dilation, out_hw, last)
     give_buffer(xp, buf)

@@ -3,7 +3,9 @@
 CNN layers compute a cross-correlation, ``out[n, o, i, j] = sum_{c, a, b}
 x[n, c, i*S + a*D, j*S + b*D] * w[o, c, a, b]`` (plus bias), through im2col: a strided
 window view of the padded input, one contiguous copy (C*KH*KW, N*OH*OW), and one matrix
-product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result.
+product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result, or of an
+(O, OH, OW, N) result for small inputs, whose patches put the samples innermost
+(``_conv_utils.samples_last``).
 Forwards that need their patches only once (inference, or frozen weights) of stride-1
 convolutions that keep the width make them from long row runs, a cache-sized chunk of
 samples at a time (``_conv_utils.correlate_by_rows``).
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from tinygrad_cnn._recycle import give_buffer, new_array, take_buffer
+from tinygrad_cnn._recycle import give_buffer, laid_out_copy, new_array, take_buffer
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
@@ -38,6 +40,7 @@ from tinygrad_cnn.ops._conv_utils import (
     positive,
     rows_line_up,
     samples_last,
+    scratch_like_patches,
     to4d,
 )
 from tinygrad_cnn.tensor import Tensor
@@ -212,8 +215,7 @@ def _col2im_transpose(xp, y, w, geom, out_hw):
     # A copy, never ascontiguousarray: that returns a view when the result happens to be
     # contiguous already, and ``out`` goes back to the pool.
     inside = out[:, pt:pt + h, pl:pl + wd].transpose(3, 0, 1, 2)
-    result = new_array(xp, inside.shape, inside.dtype, order=(1, 2, 3, 0) if last else (1, 0, 2, 3))
-    result[...] = inside
+    result = laid_out_copy(xp, inside, (1, 2, 3, 0) if last else (1, 0, 2, 3))
     give_buffer(xp, out)
     return result
 
@@ -245,11 +247,7 @@ def _spread(xp, y, geom, kernel, out_hw):
         pads = ((rows.start, hb - rows.stop), (cols.start, wb - cols.stop))
         if all(p >= 0 for pair in pads for p in pair):
             return y, pads, None
-    if samples_last(xp, y):
-        scratch = take_buffer(xp, (o, hb, wb, n), y.dtype)
-        buf = scratch.transpose(3, 0, 1, 2)
-    else:
-        scratch = buf = take_buffer(xp, (n, o, hb, wb), y.dtype)
+    buf, scratch = scratch_like_patches(xp, (n, o, hb, wb), y.dtype, samples_last(xp, y))
     scratch.fill(0)
     if rows.start < rows.stop and cols.start < cols.stop:
         buf[:, :, rows, cols] = y[:, :, yrows, ycols]

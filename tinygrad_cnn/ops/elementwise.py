@@ -16,6 +16,7 @@ from tinygrad_cnn._recycle import (
     memory_order,
     new_array,
     ordered_view,
+    outer_pieces,
     recycled_ufunc,
     take_buffer,
     zero_like,
@@ -246,15 +247,11 @@ def select_bits(xp, values, mask, out=None):
         shape = np.broadcast_shapes(values.shape, mask.shape)
         like = values if values.shape == shape and xp is np else None
         out = new_array(xp, shape, values.dtype, None if like is None else memory_order(like))
-    pieces = [(slice(None),)]
-    if xp is np and mask.shape == out.shape == values.shape and mask.ndim:
+    pieces = [(Ellipsis,)]
+    if xp is np and mask.shape == out.shape == values.shape:
         # The all-ones words a piece at a time, so that they stay in the cache between
         # their two passes (a whole-array scratch went out to main memory and back).
-        axis = (order or range(mask.ndim))[0]
-        count = mask.shape[axis]
-        step = max(1, min(count, _SELECT_BYTES * count // max(1, mask.size * itype.itemsize)))
-        lead = (slice(None),) * axis
-        pieces = [lead + (slice(i, i + step),) for i in range(0, count, step)]
+        pieces = outer_pieces(mask, _SELECT_BYTES, itemsize=itype.itemsize)
     buf = take_buffer(xp, (mask[pieces[0]].size,), itype)
     for piece in pieces:
         part = mask[piece]

@@ -19,7 +19,15 @@ import math
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
+from tinygrad_cnn._recycle import (
+    give_buffer,
+    laid_out_copy,
+    memory_order,
+    new_array,
+    ordered_view,
+    outer_pieces,
+    take_buffer,
+)
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
@@ -61,7 +69,7 @@ class WindowScatter(Function):
         # pass below runs through memory in sequence.
         order = memory_order(code) if xp is np else None
         if order is not None and memory_order(grad) != order:
-            grad = _laid_out(xp, grad, order)
+            grad = laid_out_copy(xp, grad, order)
         out = new_array(xp, (n, c, hp, wp), grad.dtype, order)
         if not tiled:
             out.fill(0)
@@ -135,21 +143,7 @@ def _chunks(xp, x):
     """Index tuples that split x (N, C, H, W) into pieces of about _CHUNK_BYTES along its
     outermost axis in memory, when that is N or C (NumPy; CuPy takes the whole array: a GPU
     wants large launches)."""
-    order = (memory_order(x) if xp is np else None) or (0, 1, 2, 3)
-    axis, whole = order[0], [(slice(None),)]
-    if xp is not np or axis > 1 or x.shape[axis] == 0:
-        return whole
-    count = x.shape[axis]
-    step = max(1, min(count, _CHUNK_BYTES * count // max(1, x.nbytes)))
-    lead = (slice(None),) * axis
-    return [lead + (slice(first, min(count, first + step)),) for first in range(0, count, step)]
-
-
-def _laid_out(xp, a, order):
-    """A copy of ``a`` laid out in memory ``order`` (see _recycle.memory_order)."""
-    out = new_array(xp, a.shape, a.dtype, order)
-    out[...] = a
-    return out
+    return outer_pieces(x, _CHUNK_BYTES, axes=(0, 1)) if xp is np else [(Ellipsis,)]
 
 
 def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
@@ -169,7 +163,8 @@ def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
         # strided views measured several times slower than on contiguous copies of them;
         # with the samples or channels innermost, each view is made of long runs already
         # (LeNet-5's first pool: 0.27 ms without copies against 0.53 ms with them).
-        copy = order is None or order[-1] >= 2
+        inner = [axis for axis in order or range(4) if x.shape[axis] > 1]
+        copy = not inner or inner[-1] >= 2
         chunks = _chunks(xp, xpad)
         room = math.prod(best[chunks[0]].shape)
         # The copies and the row maxima are scratch: recycled buffers, so no page faults.
