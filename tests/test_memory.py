@@ -348,3 +348,30 @@ def test_select_bits_in_cache_sized_pieces_is_exact(layout, monkeypatch):
     elementwise.select_bits(np, values, mask, out=into[:, :, ::2])
     np.testing.assert_array_equal(into[:, :, ::2].view(np.int32), want.view(np.int32))
     assert (into[:, :, 1::2] == 7.0).all()
+
+
+def test_scratch_pool_keeps_count_of_its_bytes_and_its_cap(monkeypatch):
+    """The scratch pool's running total equals what its free lists hold through takes, gives
+    and evictions of old sizes, and a give over the byte cap is not kept."""
+    monkeypatch.setattr(_recycle, "_SCRATCH_BYTES", 10 * 8 * 100)
+    monkeypatch.setattr(_recycle, "_SCRATCH_SIZES", 2)
+    _recycle.release()
+
+    def held():
+        return sum(b.nbytes for bufs in _recycle._POOL.free.values() for b in bufs)
+
+    bufs = [_recycle.take_buffer(np, (100,), np.float64) for _ in range(3)]
+    for buf in bufs:
+        _recycle.give_buffer(np, buf)
+    assert held() == _recycle._POOL.free_bytes == 3 * 800
+    again = _recycle.take_buffer(np, (100,), np.float64)
+    assert any(again is b or again.base is b for b in bufs)  # a recycled one
+    assert held() == _recycle._POOL.free_bytes == 2 * 800
+    for size in (200, 300):  # three sizes over a limit of two: the oldest (100) is let go
+        _recycle.give_buffer(np, _recycle.take_buffer(np, (size,), np.float64))
+    assert (100, "<f8") not in _recycle._POOL.free
+    assert held() == _recycle._POOL.free_bytes == (200 + 300) * 8
+    _recycle.give_buffer(np, np.empty(600))  # 4800 bytes more would pass the 8000-byte cap
+    assert _recycle._POOL.free[(600, "<f8")] == []  # not kept; its size evicts the 200s
+    assert held() == _recycle._POOL.free_bytes == 300 * 8
+    _recycle.release()

@@ -70,7 +70,11 @@ def take_buffer(xp, shape, dtype):
     if xp is not np:
         return xp.empty(shape, dtype=dtype)
     stack = _free_lists().get((math.prod(shape), np.dtype(dtype).str))
-    return stack.pop().reshape(shape) if stack else np.empty(shape, dtype=dtype)
+    if not stack:
+        return np.empty(shape, dtype=dtype)
+    buf = stack.pop()
+    _POOL.free_bytes -= buf.nbytes
+    return buf.reshape(shape)
 
 
 def give_buffer(xp, buf) -> None:
@@ -81,17 +85,22 @@ def give_buffer(xp, buf) -> None:
     key = (buf.size, buf.dtype.str)
     stack = free.setdefault(key, [])
     free.move_to_end(key)
-    held = sum(b.nbytes for bufs in free.values() for b in bufs)
-    if len(stack) < _SCRATCH_PER_SIZE and held + buf.nbytes <= _SCRATCH_BYTES:
+    if len(stack) < _SCRATCH_PER_SIZE and _POOL.free_bytes + buf.nbytes <= _SCRATCH_BYTES:
         stack.append(buf)
+        _POOL.free_bytes += buf.nbytes
     while len(free) > _SCRATCH_SIZES:
-        free.popitem(last=False)
+        _, dropped = free.popitem(last=False)
+        _POOL.free_bytes -= sum(b.nbytes for b in dropped)
 
 
 def _free_lists() -> OrderedDict:
+    """The calling thread's free scratch buffers by (size, dtype); ``_POOL.free_bytes`` is
+    what they hold in all (kept as they come and go: summing it per call cost more than
+    the rest of the pool's work)."""
     free = getattr(_POOL, "free", None)
     if free is None:
         free = _POOL.free = OrderedDict()
+        _POOL.free_bytes = 0
     return free
 
 
