@@ -244,11 +244,11 @@ def select_bits(xp, values, mask, out=None):
     # as in ReLU's backward, each pass runs through memory in sequence).
     order = memory_order(mask) if xp is np else None
     if out is None:
-        shape = np.broadcast_shapes(values.shape, mask.shape)
+        shape = values.shape if values.shape == mask.shape else np.broadcast_shapes(values.shape, mask.shape)
         like = values if values.shape == shape and xp is np else None
         out = new_array(xp, shape, values.dtype, None if like is None else memory_order(like))
     pieces = [(Ellipsis,)]
-    if xp is np and mask.shape == out.shape == values.shape:
+    if xp is np and mask.size * itype.itemsize > _SELECT_BYTES and mask.shape == out.shape == values.shape:
         # The all-ones words a piece at a time, so that they stay in the cache between
         # their two passes (a whole-array scratch went out to main memory and back).
         pieces = outer_pieces(mask, _SELECT_BYTES, itemsize=itype.itemsize)
