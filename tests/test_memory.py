@@ -188,6 +188,8 @@ def test_the_results_pool_lets_go_of_sizes_no_longer_used(recycle_every_result, 
     for n in range(1, 6):
         F.relu(Tensor(np.ones((n, 3))))
     assert list(_recycle._POOL.results) == [(12, "<f8"), (15, "<f8")]
+    held = sum(b.nbytes for bufs in _recycle._POOL.results.values() for b in bufs)
+    assert _recycle._POOL.results.nbytes == held > 0  # the evicted sizes' bytes left the count
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="glibc/Linux only")
@@ -363,15 +365,15 @@ def test_scratch_pool_keeps_count_of_its_bytes_and_its_cap(monkeypatch):
     bufs = [_recycle.take_buffer(np, (100,), np.float64) for _ in range(3)]
     for buf in bufs:
         _recycle.give_buffer(np, buf)
-    assert held() == _recycle._POOL.free_bytes == 3 * 800
+    assert held() == _recycle._POOL.free.nbytes == 3 * 800
     again = _recycle.take_buffer(np, (100,), np.float64)
     assert any(again is b or again.base is b for b in bufs)  # a recycled one
-    assert held() == _recycle._POOL.free_bytes == 2 * 800
+    assert held() == _recycle._POOL.free.nbytes == 2 * 800
     for size in (200, 300):  # three sizes over a limit of two: the oldest (100) is let go
         _recycle.give_buffer(np, _recycle.take_buffer(np, (size,), np.float64))
     assert (100, "<f8") not in _recycle._POOL.free
-    assert held() == _recycle._POOL.free_bytes == (200 + 300) * 8
+    assert held() == _recycle._POOL.free.nbytes == (200 + 300) * 8
     _recycle.give_buffer(np, np.empty(600))  # 4800 bytes more would pass the 8000-byte cap
     assert _recycle._POOL.free[(600, "<f8")] == []  # not kept; its size evicts the 200s
-    assert held() == _recycle._POOL.free_bytes == 300 * 8
+    assert held() == _recycle._POOL.free.nbytes == 300 * 8
     _recycle.release()

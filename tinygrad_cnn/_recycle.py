@@ -64,44 +64,60 @@ _ZERO_SIZES = 8
 _ZERO_BYTES = 32 << 20
 
 
+class _SizedLists(OrderedDict):
+    """A pool's buffers by (size, dtype): one list per key, the most recently used key last,
+    and ``nbytes``, what the lists hold in all (kept as buffers come and go: summing it on
+    every call cost more than the rest of the pool's work)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nbytes = 0
+
+    def hold(self, key, buf, per_size: int, max_bytes: int, max_sizes: int) -> None:
+        """Keep ``buf`` under ``key`` when that key has room and the total stays within
+        ``max_bytes``; then let go of the least recently used keys beyond ``max_sizes``."""
+        stack = self.setdefault(key, [])
+        self.move_to_end(key)
+        if len(stack) < per_size and self.nbytes + buf.nbytes <= max_bytes:
+            stack.append(buf)
+            self.nbytes += buf.nbytes
+        while len(self) > max_sizes:
+            _, dropped = self.popitem(last=False)  # views still in use keep their memory
+            self.nbytes -= sum(b.nbytes for b in dropped)
+
+    def take(self, key):
+        """A buffer held under ``key``, no longer held, or None."""
+        stack = self.get(key)
+        if not stack:
+            return None
+        buf = stack.pop()
+        self.nbytes -= buf.nbytes
+        return buf
+
+
+def _lists(name: str) -> _SizedLists:
+    """The calling thread's pool ``name`` ("free" scratch buffers, or "results")."""
+    lists = getattr(_POOL, name, None)
+    if lists is None:
+        lists = _SizedLists()
+        setattr(_POOL, name, lists)
+    return lists
+
+
 def take_buffer(xp, shape, dtype):
     """A contiguous array of ``shape`` that the caller owns until it hands it back with
     :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
     if xp is not np:
         return xp.empty(shape, dtype=dtype)
-    stack = _free_lists().get((math.prod(shape), np.dtype(dtype).str))
-    if not stack:
-        return np.empty(shape, dtype=dtype)
-    buf = stack.pop()
-    _POOL.free_bytes -= buf.nbytes
-    return buf.reshape(shape)
+    buf = _lists("free").take((math.prod(shape), np.dtype(dtype).str))
+    return np.empty(shape, dtype=dtype) if buf is None else buf.reshape(shape)
 
 
 def give_buffer(xp, buf) -> None:
     """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
-    if xp is not np:
-        return
-    free = _free_lists()
-    key = (buf.size, buf.dtype.str)
-    stack = free.setdefault(key, [])
-    free.move_to_end(key)
-    if len(stack) < _SCRATCH_PER_SIZE and _POOL.free_bytes + buf.nbytes <= _SCRATCH_BYTES:
-        stack.append(buf)
-        _POOL.free_bytes += buf.nbytes
-    while len(free) > _SCRATCH_SIZES:
-        _, dropped = free.popitem(last=False)
-        _POOL.free_bytes -= sum(b.nbytes for b in dropped)
-
-
-def _free_lists() -> OrderedDict:
-    """The calling thread's free scratch buffers by (size, dtype); ``_POOL.free_bytes`` is
-    what they hold in all (kept as they come and go: summing it per call cost more than
-    the rest of the pool's work)."""
-    free = getattr(_POOL, "free", None)
-    if free is None:
-        free = _POOL.free = OrderedDict()
-        _POOL.free_bytes = 0
-    return free
+    if xp is np:
+        _lists("free").hold((buf.size, buf.dtype.str), buf, _SCRATCH_PER_SIZE, _SCRATCH_BYTES,
+                            _SCRATCH_SIZES)
 
 
 def memory_order(x):
@@ -156,23 +172,16 @@ def new_array(xp, shape, dtype, order=None):
     size = math.prod(shape)
     if xp is not np or size * dtype.itemsize < _MIN_BYTES or _UNUSED is None:
         return xp.empty(shape, dtype=dtype)
-    results = getattr(_POOL, "results", None)
-    if results is None:
-        results = _POOL.results = OrderedDict()
+    results = _lists("results")
     key = (size, dtype.str)
     buffers = results.get(key)
     if buffers is not None:
         results.move_to_end(key)
-        for i in range(len(buffers)):
+        for i in range(len(buffers)):  # an index: a loop variable would be one more reference
             if sys.getrefcount(buffers[i]) == _UNUSED:  # nothing but this list refers to it
                 return buffers[i].reshape(shape)
     buf = np.empty(size, dtype=dtype)
-    held = sum(b.nbytes for bufs in results.values() for b in bufs)
-    if (buffers is None or len(buffers) < _RESULTS_PER_SIZE) and held + buf.nbytes <= _RESULTS_BYTES:
-        results.setdefault(key, []).append(buf)
-        results.move_to_end(key)
-        while len(results) > _RESULT_SIZES:
-            results.popitem(last=False)  # views still in use keep their memory
+    results.hold(key, buf, _RESULTS_PER_SIZE, _RESULTS_BYTES, _RESULT_SIZES)
     return buf.reshape(shape)
 
 

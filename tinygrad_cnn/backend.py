@@ -264,9 +264,10 @@ def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
 
 
 def release_cached_memory() -> None:
-    """Give up the host buffers the ops keep for reuse in the calling thread (scratch arrays
-    and the memory of results that are no longer in use; at most 512 MiB in all). Results
-    still in use are untouched. The pools fill up again as ops run.
+    """Give up the host buffers the ops keep for reuse in the calling thread: scratch arrays
+    and the memory of results no longer in use (at most 256 MiB each), and arrays of zeros
+    (up to 8, of at most 32 MiB each). Results still in use are untouched. The pools fill up
+    again as ops run.
 
     >>> import tinygrad_cnn as tg
     >>> y = tg.randn(64, 6, 28, 28).relu()    # its memory comes from the results pool

@@ -221,11 +221,9 @@ def _tournament(xp, parts, top, bottom, best, code):
         upper_col = p01 > p00
         upper_col &= ~row
         col |= upper_col
-        won = col.view(xp.uint8)
         row8 = row.view(xp.uint8)
-        won += row8
-        won += row8
-        code[...] = won
+        xp.add(row8, row8, out=code)
+        code += col.view(xp.uint8)
 
 
 def _first_inside(xp, kernel, stride, dilation, pads, out_hw):
