@@ -357,6 +357,7 @@ def test_scratch_pool_keeps_count_of_its_bytes_and_its_cap(monkeypatch):
     and evictions of old sizes, and a give over the byte cap is not kept."""
     monkeypatch.setattr(_recycle, "_SCRATCH_BYTES", 10 * 8 * 100)
     monkeypatch.setattr(_recycle, "_SCRATCH_SIZES", 2)
+    monkeypatch.setattr(_recycle, "_MIN_BYTES", 0)  # pool even these small sizes
     _recycle.release()
 
     def held():

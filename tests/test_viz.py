@@ -69,7 +69,7 @@ def test_ops_tensors_and_edges_follow_the_data():
     (lambda x: F.max_pool2d(x, 2), "MaxPool2d k=2 s=2"),
     (lambda x: F.max_pool2d(x, 3, stride=1, padding=1), "MaxPool2d k=3 p=1"),
     (lambda x: x.sum((2, 3)), "Sum axes=2,3"),
-    (lambda x: x.reshape(1, -1), "Reshape shape=1,-1"),
+    (lambda x: x.reshape(1, -1), "Reshape shape=1,192"),
     (lambda x: x * 2, "Mul"),
 ])
 def test_op_labels_show_non_default_settings(make, label):

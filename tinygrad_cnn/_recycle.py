@@ -11,6 +11,7 @@ memory, and knows about streams):
 
 * **Scratch buffers** (:func:`take_buffer` / :func:`give_buffer`): arrays an op uses inside
   itself and hands back explicitly (patch matrices, padded copies, pooling's cell copies).
+  Those under 64 KiB are plain ``np.empty`` arrays, as results of that size are below.
 * **Results** (:func:`new_array`): arrays that leave the op. A buffer is handed out again
   only once nothing refers to it but this pool: every view of a NumPy array holds a reference
   to the array that owns the memory, so the buffer's reference count says whether any view
@@ -109,13 +110,17 @@ def take_buffer(xp, shape, dtype):
     :func:`give_buffer` (a recycled one when available, so its pages are already mapped)."""
     if xp is not np:
         return xp.empty(shape, dtype=dtype)
-    buf = _lists("free").take((math.prod(shape), np.dtype(dtype).str))
+    dtype = np.dtype(dtype)
+    size = math.prod(shape)
+    if size * dtype.itemsize < _MIN_BYTES:  # served from memory the allocator already has
+        return np.empty(shape, dtype=dtype)
+    buf = _lists("free").take((size, dtype.str))
     return np.empty(shape, dtype=dtype) if buf is None else buf.reshape(shape)
 
 
 def give_buffer(xp, buf) -> None:
     """Hand back a contiguous buffer from :func:`take_buffer`; nothing may use it afterwards."""
-    if xp is np:
+    if xp is np and buf.nbytes >= _MIN_BYTES:
         _lists("free").hold((buf.size, buf.dtype.str), buf, _SCRATCH_PER_SIZE, _SCRATCH_BYTES,
                             _SCRATCH_SIZES)
 
@@ -227,6 +232,11 @@ def recycled_ufunc(xp, name, *args, dtype=None):
     if xp is not np:
         return ufunc(*args)
     arrays = [a for a in args if type(a) is np.ndarray]
+    if math.prod([a.size for a in arrays]) * 8 < _MIN_BYTES:
+        # The result (no larger than this product) is too small to pool: NumPy's own
+        # allocation is cheaper than working out its shape and type here.
+        out = np.asarray(ufunc(*args))  # an array even from 0-d inputs, as with out=
+        return out if dtype is None or out.dtype == dtype else out.astype(dtype)
     # np.broadcast_shapes costs microseconds: skip it when every array has one shape.
     shape = arrays[0].shape if arrays else ()
     if any(a.shape != shape for a in arrays):

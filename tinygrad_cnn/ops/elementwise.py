@@ -255,11 +255,17 @@ def select_bits(xp, values, mask, out=None):
     buf = take_buffer(xp, (mask[pieces[0]].size,), itype)
     for piece in pieces:
         part = mask[piece]
-        bits = ordered_view(buf[:part.size], part.shape, order)
-        xp.negative(part.view(xp.int8), out=bits, dtype=itype)  # True -> all bits set
-        xp.bitwise_and(values[piece].view(itype), bits, out=out[piece].view(itype))
+        and_with_mask(xp, values[piece], part, ordered_view(buf[:part.size], part.shape, order),
+                      out[piece])
     give_buffer(xp, buf)
     return out
+
+
+def and_with_mask(xp, values, mask, bits, out) -> None:
+    """``out`` = ``values`` where ``mask`` else +0.0, bit for bit, through ``bits``: integer
+    scratch of the values' item size and the mask's shape (the core of :func:`select_bits`)."""
+    xp.negative(mask.view(xp.int8), out=bits, dtype=bits.dtype)  # True -> all bits set
+    xp.bitwise_and(values.view(bits.dtype), bits, out=out.view(bits.dtype))
 
 
 _SELECT_BYTES = 256 << 10

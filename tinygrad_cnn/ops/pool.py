@@ -40,7 +40,7 @@ from tinygrad_cnn.ops._conv_utils import (
     positive,
     to4d,
 )
-from tinygrad_cnn.ops.elementwise import select_bits
+from tinygrad_cnn.ops.elementwise import and_with_mask, select_bits
 from tinygrad_cnn.ops.shape import GetItem, pad
 from tinygrad_cnn.tensor import Tensor
 
@@ -76,11 +76,11 @@ class WindowScatter(Function):
         slices = cells(kernel, stride, dilation, (oh, ow))
         for batch in _chunks(xp, out):
             g, won, into = grad[batch], code[batch], out[batch]
-            for k, (rows, cols) in enumerate(slices):
-                if tiled:  # every input cell is written exactly once
-                    select_bits(xp, g, won == k, out=into[:, :, rows, cols])
-                else:  # windows overlap or leave gaps: add, one kernel cell at a time
-                    into[:, :, rows, cols] += select_bits(xp, g, won == k)
+            if tiled:  # every input cell is written exactly once
+                _scatter_tiled(xp, g, won, into, slices, order)
+                continue
+            for k, (rows, cols) in enumerate(slices):  # windows overlap or leave gaps: add
+                into[:, :, rows, cols] += select_bits(xp, g, won == k)
         if pt or pb or pl or pr:
             out = out[:, :, pt:pt + in_hw[0], pl:pl + in_hw[1]]
         return out
@@ -89,6 +89,21 @@ class WindowScatter(Function):
         s = self.settings
         return WindowGather.apply(grad, code=s["code"], kernel=s["kernel"], stride=s["stride"],
                                   dilation=s["dilation"], pads=s["pads"])
+
+
+def _scatter_tiled(xp, g, won, into, slices, order) -> None:
+    """Cell k of every window of ``into`` = ``g`` where ``won`` is k, else +0.0, for windows
+    that tile ``into``. One comparison and one mask per cell, in two scratch arrays shared
+    by the cells (a ``select_bits`` per cell cost about twice the arithmetic in Python
+    work); ``g`` and ``won`` are laid out alike (``order``)."""
+    itype = np.dtype(f"i{g.dtype.itemsize}")
+    eq_buf, bits_buf = take_buffer(xp, (won.size,), bool), take_buffer(xp, (won.size,), itype)
+    eq, bits = ordered_view(eq_buf, won.shape, order), ordered_view(bits_buf, won.shape, order)
+    for k, (rows, cols) in enumerate(slices):
+        xp.equal(won, k, out=eq)
+        and_with_mask(xp, g, eq, bits, into[:, :, rows, cols])
+    give_buffer(xp, eq_buf)
+    give_buffer(xp, bits_buf)
 
 
 class WindowGather(Function):

@@ -6,6 +6,8 @@ broadcast, scatter an index), itself written as one of these ops.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_cnn import backend
@@ -46,13 +48,16 @@ def reshape(x, *shape) -> Tensor:
     >>> Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, -1).shape
     (2, 2)
     """
-    shape = _shape_arg(shape)
-    known = [s for s in shape if s != -1]
-    size = int(np.prod(known)) if known else 1
-    if shape.count(-1) > 1 or (shape.count(-1) == 0 and size != x.numel()) or (
-        shape.count(-1) == 1 and (size == 0 or x.numel() % size)
-    ):
-        raise ValueError(f"reshape: cannot view shape {x.shape} ({x.numel()} elements) as {shape}")
+    asked = _shape_arg(shape)
+    shape, numel = asked, x.numel()
+    holes = asked.count(-1)
+    known = math.prod(asked) * (-1 if holes % 2 else 1)  # the product of the other entries
+    if holes == 1 and known > 0 and numel % known == 0:
+        # Resolved here, so that a reshape to the shape x already has, written with -1 as
+        # backward passes often write it, records no op.
+        shape = tuple(numel // known if s == -1 else s for s in asked)
+    elif holes or known != numel or any(s < 0 for s in asked):
+        raise ValueError(f"reshape: cannot view shape {x.shape} ({numel} elements) as {asked}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
@@ -65,7 +70,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s, e = _dim(start_dim, x.ndim, "start_dim"), _dim(end_dim, x.ndim, "end_dim")
     if s > e:
         raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim})")
-    return x.reshape(*x.shape[:s], int(np.prod(x.shape[s:e + 1])), *x.shape[e + 1:])
+    return x.reshape(*x.shape[:s], math.prod(x.shape[s:e + 1]), *x.shape[e + 1:])
 
 
 def squeeze(x, dim=None) -> Tensor:
