@@ -38,6 +38,15 @@ def test_bench_smoke_ours_only(tmp_path):
     assert "torch not measured" in (tmp_path / "latest-cpu.md").read_text().lower()
 
 
+def test_compare_versions_runs_two_workers_on_one_tree():
+    """The version comparison, this tree against itself: both workers answer every block."""
+    cmd = [sys.executable, os.path.join(BENCH, "compare_versions.py"), ROOT, ROOT, "--batch", "2",
+           "--blocks", "2", "--steps", "1", "--threads", "1"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "batch 2, 2 blocks of 1 steps: new / old per block" in proc.stdout
+
+
 @pytest.mark.skipif(not HAVE_TORCH, reason="torch not installed")
 def test_both_frameworks_compute_the_same_step():
     """In-process: one LeNet step and one pooling backward agree between ours and PyTorch."""

@@ -1,0 +1,105 @@
+"""Two versions of tinygrad_cnn side by side: the LeNet-5 training step in alternating blocks.
+
+    python benchmarks/compare_versions.py OLD_TREE [NEW_TREE] [--batch 64] [--blocks 40]
+        [--steps 15] [--threads 2]
+
+OLD_TREE and NEW_TREE are source trees (a checkout, or ``git worktree add /tmp/old HEAD~1``);
+NEW_TREE defaults to this one. One worker process per tree imports tinygrad_cnn from its tree,
+warms up, then waits; the driver asks them in turn (A B, then B A, ...) for a block of
+``--steps`` steps and reads back each block's median. On a shared machine whose speed drifts
+over seconds, blocks this short see the same drift on both sides, which a pair of whole
+benchmark processes often do not; the per-block ratio new / old is the figure to read
+(its median and quartiles). Both workers use this tree's ``benchmarks/workloads.py``, so the
+step, the weights and the batch are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def worker(tree: str, batch: int) -> None:
+    """Serve blocks of training steps: read a step count per line, answer the median in ms."""
+    sys.path.insert(0, HERE)
+    import workloads as w  # noqa: PLC0415
+
+    w.ROOT = tree  # Ours() puts ROOT first on sys.path before importing tinygrad_cnn
+    w.LENET_BATCH = batch
+    fw = w.Ours("cpu", 0)
+    source = os.path.realpath(fw.tg.__file__)
+    if not source.startswith(os.path.realpath(tree) + os.sep):
+        raise SystemExit(f"worker for {tree} imported tinygrad_cnn from {source}")
+    model, (x, y) = fw.lenet(), w.lenet_batch()
+    opt, tx, ty = fw.sgd(model), fw.tensor(x), fw.tensor(y)
+    for _ in range(20):
+        w.train_step(fw, model, opt, tx, ty)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        times = []
+        for _ in range(int(line)):
+            start = time.perf_counter()
+            w.train_step(fw, model, opt, tx, ty)
+            times.append(time.perf_counter() - start)
+        print(1e3 * statistics.median(times), flush=True)
+
+
+def compare(old: str, new: str, batch: int, blocks: int, steps: int, threads: int) -> dict:
+    """Median step times (ms) per block for both trees, and the per-block ratios new / old."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
+    procs = {name: subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), "--worker", tree, "--batch", str(batch)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        for name, tree in (("old", old), ("new", new))}
+    try:
+        for name, proc in procs.items():
+            if proc.stdout.readline().strip() != "ready":
+                raise SystemExit(f"the {name} worker did not start")
+        times = {"old": [], "new": []}
+        for block in range(blocks):
+            for name in ("old", "new") if block % 2 == 0 else ("new", "old"):
+                procs[name].stdin.write(f"{steps}\n")
+                procs[name].stdin.flush()
+                times[name].append(float(procs[name].stdout.readline()))
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait()
+    times["ratio"] = [n / o for n, o in zip(times["new"], times["old"])]
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old", help="source tree of the version to compare against")
+    parser.add_argument("new", nargs="?", default=ROOT, help="source tree (default: this one)")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--blocks", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=15, help="steps per block")
+    parser.add_argument("--threads", type=int, default=2, help="OpenBLAS threads per worker")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.old, args.batch)
+        return
+    if args.blocks < 2 or args.steps < 1 or args.batch < 1:
+        parser.error(f"expected --blocks >= 2 (the quartiles need two ratios), --steps >= 1 and "
+                     f"--batch >= 1, got {args.blocks}, {args.steps} and {args.batch}")
+    times = compare(args.old, args.new, args.batch, args.blocks, args.steps, args.threads)
+    for name in ("old", "new"):
+        print(f"{name}: median {statistics.median(times[name]):.2f} ms, "
+              f"fastest block {min(times[name]):.2f} ms")
+    q1, median, q3 = statistics.quantiles(times["ratio"], n=4)
+    print(f"batch {args.batch}, {args.blocks} blocks of {args.steps} steps: new / old per block "
+          f"{median:.3f} (quartiles {q1:.3f}-{q3:.3f})")
+
+
+if __name__ == "__main__":
+    main()
