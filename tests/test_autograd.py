@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tg
-from tinygrad_cnn import Function, GradcheckError, Tensor, grad, gradcheck, gradgradcheck, no_grad
+import tinygrad_cnn.nn.functional as F
+from tinygrad_cnn import Function, GradcheckError, Tensor, engine, grad, gradcheck, gradgradcheck, no_grad
 
 
 def test_backward_accumulates_into_leaves():
@@ -93,6 +94,21 @@ def test_plain_backward_records_no_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
     (x.exp() * x).sum().backward()
     assert not x.grad.requires_grad and x.grad.is_leaf
+
+
+def test_reshapes_that_change_nothing_record_no_op():
+    """A -1 is worked out before the shapes are compared: reshaping to the shape a tensor
+    already has returns it, so Linear's backward, which reshapes to (-1, features), records
+    only its products and the bias sum for 2-D inputs."""
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    assert x.reshape(-1, 3) is x and x.reshape(4, -1) is x and x.reshape(4, 3) is x
+    assert x.reshape(-1).shape == (12,) and x.reshape(2, -1, 3).shape == (2, 2, 3)
+    out = F.linear(x, Tensor(np.ones((2, 3)), requires_grad=True),
+                   Tensor(np.ones(2), requires_grad=True))
+    made = []
+    with engine._hook(lambda ctx, out: made.append(ctx.name)):
+        out.backward(Tensor(np.ones((4, 2))), create_graph=True)
+    assert sorted(made) == ["MatMul", "MatMul", "Permute", "Sum"], made
 
 
 def test_second_backward_through_freed_graph_raises():

@@ -51,13 +51,14 @@ def reshape(x, *shape) -> Tensor:
     asked = _shape_arg(shape)
     shape, numel = asked, x.numel()
     holes = asked.count(-1)
-    known = math.prod(asked) * (-1 if holes % 2 else 1)  # the product of the other entries
-    if holes == 1 and known > 0 and numel % known == 0:
+    known = -math.prod(asked) if holes else math.prod(asked)  # the product of the other entries
+    if any(s < -1 for s in asked) or holes > 1 or (
+            known <= 0 or numel % known if holes else known != numel):
+        raise ValueError(f"reshape: cannot view shape {x.shape} ({numel} elements) as {asked}")
+    if holes:
         # Resolved here, so that a reshape to the shape x already has, written with -1 as
         # backward passes often write it, records no op.
         shape = tuple(numel // known if s == -1 else s for s in asked)
-    elif holes or known != numel or any(s < 0 for s in asked):
-        raise ValueError(f"reshape: cannot view shape {x.shape} ({numel} elements) as {asked}")
     if shape == x.shape:
         return x
     return Reshape.apply(x, shape=shape)
