@@ -121,6 +121,13 @@ def test_fashion_mnist_from_root(tmp_path, no_system, gz):
     assert test.classes[9] == "Ankle boot"
 
 
+def test_lenet_preprocess_is_read_only():
+    """The train and predict commands share LeNet-5's preprocessing; nobody can change it."""
+    with pytest.raises(TypeError):
+        FashionMNIST.LENET_PREPROCESS["mean"] = 0.0
+    assert dict(FashionMNIST.LENET_PREPROCESS) == {"padding": 2, "mean": 0.2860, "std": 0.3530}
+
+
 def test_fashion_mnist_env_var_and_errors(tmp_path, no_system, monkeypatch):
     _write_fashion(tmp_path / "fashion-mnist")
     monkeypatch.setenv("TINYGRAD_CNN_DATA", str(tmp_path))

@@ -14,6 +14,7 @@ import hashlib
 import os
 import urllib.error
 import urllib.request
+from types import MappingProxyType
 
 import numpy as np
 
@@ -177,7 +178,8 @@ class FashionMNIST(_MNISTLike):
     system_dirs = ("/usr/share/datasets/fashion-mnist",)
     classes = FASHION_MNIST_CLASSES
     # LeNet-5's input: 28x28 padded to 32x32, scaled by the training set's mean and std.
-    LENET_PREPROCESS = {"padding": 2, "mean": 0.2860, "std": 0.3530}
+    # Read-only: the train and predict commands share it through the checkpoint.
+    LENET_PREPROCESS = MappingProxyType({"padding": 2, "mean": 0.2860, "std": 0.3530})
 
     def _install_hint(self) -> str:
         return ("on Debian install the files with `apt-get install dataset-fashion-mnist`, or put "
