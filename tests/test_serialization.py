@@ -2,6 +2,7 @@
 
 import os
 import pickle
+from types import MappingProxyType
 
 import numpy as np
 import pytest
@@ -34,6 +35,14 @@ def test_nested_round_trip(tmp_path):
     assert back["epoch"] == 4 and back["name"] == "lenet" and back["none"] is None
     assert back["inf"] == float("inf") and np.isnan(back["nan"]) and back["big"] == 2 ** 100
     assert back["np_scalar"] == 0.5 and back["list"] == [1, "two", [3.0]]
+
+
+def test_read_only_mappings_are_stored_as_dicts(tmp_path):
+    """A MappingProxyType (FashionMNIST.LENET_PREPROCESS, say) saves and loads as a dict."""
+    path = tmp_path / "ckpt.npz"
+    tg.save({"preprocess": MappingProxyType({"padding": 2, "mean": 0.5})}, path)
+    back = tg.load(path)["preprocess"]
+    assert type(back) is dict and back == {"padding": 2, "mean": 0.5}
 
 
 def test_model_and_optimizer_state(tmp_path):

@@ -249,7 +249,7 @@ def train(args) -> float:
             "epoch": epoch + 1, "rng": default_generator().bit_generator.state,
             "history": history,
             "args": {k: v for k, v in vars(args).items() if k != "func"},
-            "preprocess": dict(FashionMNIST.LENET_PREPROCESS),
+            "preprocess": FashionMNIST.LENET_PREPROCESS,
         }, os.path.join(args.out, CHECKPOINT))
         plot_history(history, os.path.join(args.out, CURVES))
     print(f"saved {os.path.join(args.out, CHECKPOINT)} and {os.path.join(args.out, CURVES)}")

@@ -1,10 +1,11 @@
 """Checkpoints: ``save(obj, path)`` and ``load(path)`` without pickle.
 
 A checkpoint is a NumPy ``.npz`` archive (a zip of ``.npy`` arrays). Every array in ``obj``
-(NumPy, CuPy or a Tensor's data) becomes one entry ``a0, a1, ...``; the nesting of dicts,
-lists, tuples, numbers, strings, booleans and ``None`` is kept as JSON in an entry named
-``__structure__``. Loading uses ``allow_pickle=False``, so a checkpoint can never run code,
-and anything that is not such an archive is refused with a clear error.
+(NumPy, CuPy or a Tensor's data) becomes one entry ``a0, a1, ...``; the nesting of dicts
+(other mappings are stored as dicts), lists, tuples, numbers, strings, booleans and ``None``
+is kept as JSON in an entry named ``__structure__``. Loading uses ``allow_pickle=False``, so a
+checkpoint can never run code, and anything that is not such an archive is refused with a
+clear error.
 
 Writes are atomic: the archive is written to a temporary file in the target's directory and
 renamed over the target only when complete, so a crash never leaves half a checkpoint.
@@ -25,6 +26,7 @@ import json
 import math
 import os
 import zipfile
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -63,7 +65,7 @@ def _encode(obj, arrays: list):
         return {"__array__": len(arrays) - 1}
     if isinstance(obj, np.bool_):
         return bool(obj)
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):  # dicts, and read-only views of them (stored as dicts)
         items = []
         for k, v in obj.items():
             if not isinstance(k, (str, int)) or isinstance(k, bool):

@@ -178,7 +178,7 @@ class FashionMNIST(_MNISTLike):
     system_dirs = ("/usr/share/datasets/fashion-mnist",)
     classes = FASHION_MNIST_CLASSES
     # LeNet-5's input: 28x28 padded to 32x32, scaled by the training set's mean and std.
-    # Read-only: the train and predict commands share it through the checkpoint.
+    # Read-only: the train and predict commands share it (checkpoints store it as a dict).
     LENET_PREPROCESS = MappingProxyType({"padding": 2, "mean": 0.2860, "std": 0.3530})
 
     def _install_hint(self) -> str:
