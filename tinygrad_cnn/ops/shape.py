@@ -52,8 +52,8 @@ def reshape(x, *shape) -> Tensor:
     shape, numel = asked, x.numel()
     holes = asked.count(-1)
     known = -math.prod(asked) if holes else math.prod(asked)  # the product of the other entries
-    if any(s < -1 for s in asked) or holes > 1 or (
-            known <= 0 or numel % known if holes else known != numel):
+    fits = (known > 0 and numel % known == 0) if holes else known == numel
+    if any(s < -1 for s in asked) or holes > 1 or not fits:
         raise ValueError(f"reshape: cannot view shape {x.shape} ({numel} elements) as {asked}")
     if holes:
         # Resolved here, so that a reshape to the shape x already has, written with -1 as
