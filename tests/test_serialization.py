@@ -77,6 +77,21 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["ckpt.npz"]  # no temporary file left behind
 
 
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    """A new checkpoint gets the mode open() would give it under the umask (the temporary file
+    behind the atomic write is owner-only); an existing one keeps its own mode."""
+    mask = os.umask(0o022)
+    try:
+        path = tmp_path / "ckpt.npz"
+        tg.save({"v": 1}, path)
+        assert os.stat(path).st_mode & 0o777 == 0o644
+        os.chmod(path, 0o640)
+        tg.save({"v": 2}, path)
+        assert os.stat(path).st_mode & 0o777 == 0o640 and tg.load(path) == {"v": 2}
+    finally:
+        os.umask(mask)
+
+
 class Evil:
     def __reduce__(self):
         return (os.system, ("echo pwned",))

@@ -24,8 +24,21 @@ def write_atomically(path, write, suffix: str = "") -> None:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file readable by its owner only; give it the mode a plain open()
+        # would (or the mode of the file it replaces).
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _mode_for(path) -> int:
+    """The permission bits of the file at ``path``, or what a new file gets under the umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        mask = os.umask(0)  # the only portable way to read the umask is to set it
+        os.umask(mask)
+        return 0o666 & ~mask
