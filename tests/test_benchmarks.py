@@ -38,6 +38,18 @@ def test_bench_smoke_ours_only(tmp_path):
     assert "torch not measured" in (tmp_path / "latest-cpu.md").read_text().lower()
 
 
+def test_retain_allocator_setting_matches_the_library():
+    """bench.py --allocator retain gives both workers what retain_host_memory() asks of glibc
+    by default: the same byte limit for both thresholds."""
+    import inspect  # noqa: PLC0415
+
+    from tinygrad_cnn.backend import retain_host_memory  # noqa: PLC0415
+
+    limit = inspect.signature(retain_host_memory).parameters["limit_bytes"].default
+    assert _load("bench").RETAIN_TUNABLES == (
+        f"glibc.malloc.mmap_threshold={limit}:glibc.malloc.trim_threshold={limit}")
+
+
 def test_compare_versions_runs_two_workers_on_one_tree():
     """The version comparison, this tree against itself: both workers answer every block."""
     cmd = [sys.executable, os.path.join(BENCH, "compare_versions.py"), ROOT, ROOT, "--batch", "2",
