@@ -150,6 +150,32 @@ def test_avg_pool_gradient_spreads_evenly():
     assert x.grad.tolist() == [[[[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]]]
 
 
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("layout", ref.LAYOUTS)
+@pytest.mark.parametrize("x, pool, want_idx", [
+    # PyTorch 2.13's own indices for these inputs: a window holding NaN gives NaN, and its
+    # winner is the LAST NaN in row-major order.
+    ([[NAN, 1, 2, NAN], [NAN, 3, 5, 4], [1, 2, 3, 4], [5, 6, 7, 8]], dict(kernel_size=2),
+     [[4, 3], [13, 15]]),
+    ([[1, NAN, 2, 9], [NAN, 3, 5, NAN]], dict(kernel_size=2), [[4, 7]]),
+    # overlapping windows over padding: before, a NaN window could point into the padding (-3)
+    ([[1, NAN, 2, 9], [NAN, 3, 5, NAN]], dict(kernel_size=3, stride=1, padding=1),
+     [[4, 4, 7, 7], [4, 4, 7, 7]]),
+], ids=["2x2", "2x2-row", "3x3-padded"])
+def test_max_pool_windows_with_nan_point_at_their_last_nan(x, pool, want_idx, layout):
+    plane = np.array(x, dtype=np.float32)
+    # 2 samples x 2 channels of the same plane, laid out in each way the ops meet
+    t = Tensor(ref.laid_out(np.tile(plane, (2, 2, 1, 1)), ref.LAYOUTS[layout]), requires_grad=True)
+    out, idx = F.max_pool2d(t, return_indices=True, **pool)
+    np.testing.assert_array_equal(idx.numpy(), np.tile(want_idx, (2, 2, 1, 1)))
+    np.testing.assert_array_equal(out.numpy(), np.tile(plane.reshape(-1)[want_idx], (2, 2, 1, 1)))
+    out.backward(Tensor(np.ones(out.shape, np.float32)))  # the gradient goes to those cells
+    counts = np.bincount(np.ravel(want_idx), minlength=plane.size).reshape(plane.shape)
+    np.testing.assert_array_equal(t.grad.numpy(), np.tile(counts, (2, 2, 1, 1)))
+
+
 def test_max_unpool_puts_values_back_at_their_positions():
     x = _distinct((2, 3, 4, 6), seed=3)
     out, idx = F.max_pool2d(Tensor(x), 2, return_indices=True)

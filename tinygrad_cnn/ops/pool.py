@@ -216,6 +216,12 @@ def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
         # at its first cell inside the input, as PyTorch does (the padding never wins).
         first = _first_inside(xp, kernel, stride, dilation, pads, best.shape[2:])
         xp.copyto(code, first.astype(code.dtype), where=best == -xp.inf)
+    if best.dtype.kind == "f" and xp.isnan(best).any():  # rare: one pass over best to find out
+        # Comparisons with NaN are false, so the cells above never pick a NaN (and may have
+        # left a window pointing into the padding). PyTorch's rule: the max of a window holding
+        # NaN is NaN, and its winner is the last NaN in row-major order.
+        for k, part in enumerate(parts):
+            xp.copyto(code, k, where=xp.isnan(part))
     return best, code
 
 
