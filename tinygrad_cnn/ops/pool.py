@@ -329,7 +329,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
     ``input`` (N, C, H, W) or (C, H, W); padding (at most half the kernel) counts as -inf.
     With ``return_indices`` also returns the flat position of each maximum in its H*W plane
-    (what ``max_unpool2d`` takes).
+    (what ``max_unpool2d`` takes), and the gradient goes to that position. As in PyTorch,
+    ties go to the first maximum in row-major order, and a window holding NaN gives NaN with
+    its last NaN as the position.
 
     >>> import numpy as np
     >>> from tinygrad_cnn import Tensor
