@@ -97,7 +97,7 @@ class _SizedLists(OrderedDict):
 
 
 def _lists(name: str) -> _SizedLists:
-    """The calling thread's pool ``name`` ("free" scratch buffers, or "results")."""
+    """The calling thread's pool ``name``: "free" scratch buffers, "results", or "zeros"."""
     lists = getattr(_POOL, name, None)
     if lists is None:
         lists = _SizedLists()
@@ -267,17 +267,15 @@ def zero_like(xp, x):
     """
     if xp is not np or x.dtype.kind != "f" or not _MIN_BYTES <= x.nbytes <= _ZERO_BYTES:
         return 0
-    kept = getattr(_POOL, "zeros", None)
-    if kept is None:
-        kept = _POOL.zeros = OrderedDict()
-    key = (x.size, x.dtype.str)
-    buf = kept.get(key)
-    if buf is None:
-        buf = kept[key] = np.zeros(x.size, dtype=x.dtype)
+    kept, key = _lists("zeros"), (x.size, x.dtype.str)
+    held = kept.get(key)
+    if held:  # shared, never taken: the caller only reads it
+        kept.move_to_end(key)
+        buf = held[0]
+    else:
+        buf = np.zeros(x.size, dtype=x.dtype)
         buf.flags.writeable = False
-        while len(kept) > _ZERO_SIZES:
-            kept.popitem(last=False)
-    kept.move_to_end(key)
+        kept.hold(key, buf, 1, _ZERO_SIZES * _ZERO_BYTES, _ZERO_SIZES)
     return ordered_view(buf, x.shape, memory_order(x))
 
 

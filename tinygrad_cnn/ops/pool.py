@@ -75,12 +75,7 @@ class WindowScatter(Function):
             out.fill(0)
         slices = cells(kernel, stride, dilation, (oh, ow))
         for batch in _chunks(xp, out):
-            g, won, into = grad[batch], code[batch], out[batch]
-            if tiled:  # every input cell is written exactly once
-                _scatter_tiled(xp, g, won, into, slices, order)
-                continue
-            for k, (rows, cols) in enumerate(slices):  # windows overlap or leave gaps: add
-                into[:, :, rows, cols] += select_bits(xp, g, won == k)
+            _scatter_cells(xp, grad[batch], code[batch], out[batch], slices, order, tiled)
         if pt or pb or pl or pr:
             out = out[:, :, pt:pt + in_hw[0], pl:pl + in_hw[1]]
         return out
@@ -91,17 +86,23 @@ class WindowScatter(Function):
                                   dilation=s["dilation"], pads=s["pads"])
 
 
-def _scatter_tiled(xp, g, won, into, slices, order) -> None:
-    """Cell k of every window of ``into`` = ``g`` where ``won`` is k, else +0.0, for windows
-    that tile ``into``. One comparison and one mask per cell, in two scratch arrays shared
-    by the cells (a ``select_bits`` per cell cost about twice the arithmetic in Python
-    work); ``g`` and ``won`` are laid out alike (``order``)."""
+def _scatter_cells(xp, g, won, into, slices, order, tiled) -> None:
+    """Send ``g`` to cell k of every window of ``into`` where ``won`` is k (+0.0 elsewhere):
+    written when the windows tile ``into`` (every cell once), added when they overlap or
+    leave gaps (``into`` holds zeros then). One comparison and one mask per cell, in two
+    scratch arrays shared by the cells (a ``select_bits`` per cell cost about twice the
+    arithmetic in Python work); ``g`` and ``won`` are laid out alike (``order``)."""
     itype = np.dtype(f"i{g.dtype.itemsize}")
     eq_buf, bits_buf = take_buffer(xp, (won.size,), bool), take_buffer(xp, (won.size,), itype)
     eq, bits = ordered_view(eq_buf, won.shape, order), ordered_view(bits_buf, won.shape, order)
     for k, (rows, cols) in enumerate(slices):
         xp.equal(won, k, out=eq)
-        and_with_mask(xp, g, eq, bits, into[:, :, rows, cols])
+        cell = into[:, :, rows, cols]
+        if tiled:
+            and_with_mask(xp, g, eq, bits, cell)
+        else:  # the selected values land in ``bits`` first
+            and_with_mask(xp, g, eq, bits, bits)
+            cell += bits.view(g.dtype)
     give_buffer(xp, eq_buf)
     give_buffer(xp, bits_buf)
 
@@ -196,11 +197,10 @@ def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
                         None if code is None else code[chunk])
         for buf in bufs:
             give_buffer(xp, buf)
-        if not track:
-            return best, None
     else:
         best = new_array(xp, shape, x.dtype, order)
         xp.copyto(best, parts[0])
+        code = None
         if track:
             code = new_array(xp, shape, xp.uint8 if len(parts) <= 256 else xp.int32, order)
             code.fill(0)
@@ -208,8 +208,8 @@ def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
             if track:
                 xp.copyto(code, k, where=cand > best)
             xp.maximum(best, cand, out=best)
-        if not track:
-            return best, None
+    if not track:
+        return best, None
     (pt, _), (pl, _) = pads
     if pt or pl:
         # A window whose values are all -inf ties with the -inf padding before it: point it
