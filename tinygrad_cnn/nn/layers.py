@@ -161,6 +161,15 @@ class Flatten(Module):
 
 # -- activations --------------------------------------------------------------------------
 class ReLU(Module):
+    """max(x, 0), elementwise. ``inplace`` is accepted for PyTorch compatibility; the result
+    is always a new tensor and the input keeps its values.
+
+    >>> import tinygrad_cnn as tg
+    >>> x = tg.tensor([-1.0, 0.0, 2.0])
+    >>> ReLU(inplace=True)(x).tolist(), x.tolist()
+    ([0.0, 0.0, 2.0], [-1.0, 0.0, 2.0])
+    """
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
 
@@ -169,6 +178,14 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
+    """x where x > 0, else ``negative_slope * x``. ``inplace`` is accepted for PyTorch
+    compatibility; the result is always a new tensor and the input keeps its values.
+
+    >>> import tinygrad_cnn as tg
+    >>> LeakyReLU(0.5)(tg.tensor([-2.0, 3.0])).tolist()
+    [-1.0, 3.0]
+    """
+
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
