@@ -161,6 +161,8 @@ class _DeviceTally:
         self.seen = 0
 
     def add(self, loss, out, y, weight: int) -> None:
+        """Count a batch: ``loss * weight`` is its summed loss (the batch size for a mean
+        loss, 1 for a summed one), ``out`` its logits and ``y`` its labels."""
         step_loss = loss.data.astype("float64") * weight
         hits = (out.data.argmax(1) == y.data).sum()
         self.loss_sum = step_loss if self.loss_sum is None else self.loss_sum + step_loss
