@@ -49,16 +49,16 @@ def test_max_pool2d_sweep_matches_reference_with_indices(cfg):
 def test_max_pool_in_chunks_matches_reference_and_gradcheck_in_every_layout(cfg, per_chunk, layout,
                                                                             monkeypatch):
     from tinygrad_cnn import _recycle  # noqa: PLC0415
-    from tinygrad_cnn.ops import pool  # noqa: PLC0415
+    from tinygrad_cnn.ops import _pool_utils  # noqa: PLC0415
 
     shape, k, s, p, d, ceil = cfg
     order = ref.LAYOUTS[layout]
     x = ref.laid_out(_distinct(shape, seed=4), order)
-    monkeypatch.setattr(pool, "_CHUNK_BYTES", per_chunk * x.nbytes // x.shape[order[0]])
-    assert len(pool._chunks(np, x)) == -(-x.shape[order[0]] // per_chunk)
+    monkeypatch.setattr(_pool_utils, "_CHUNK_BYTES", per_chunk * x.nbytes // x.shape[order[0]])
+    assert len(_pool_utils.chunks(np, x)) == -(-x.shape[order[0]] // per_chunk)
     made = []  # the chunks the forward and the backward scatter work in
-    real_chunks = pool._chunks
-    monkeypatch.setattr(pool, "_chunks", lambda xp, a: made.append(real_chunks(xp, a)) or made[-1])
+    real_chunks = _pool_utils.chunks
+    monkeypatch.setattr(_pool_utils, "chunks", lambda xp, a: made.append(real_chunks(xp, a)) or made[-1])
     out, idx = F.max_pool2d(Tensor(x), k, s, p, d, ceil, return_indices=True)
     want, want_idx = ref.max_pool2d(x, k, s, p, d, ceil)
     np.testing.assert_array_equal(out.numpy(), want)

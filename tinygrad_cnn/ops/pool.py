@@ -6,6 +6,7 @@ window, which cell won (one byte); for the common 2x2 pool that is a tournament 
 comparisons, much faster than a multi-axis ``max`` over a window view. Its backward sends
 each output gradient to the winning cell with :class:`WindowScatter`, whose own backward is
 the gather :class:`WindowGather` (and vice versa), so second-order gradients work.
+The array work of both directions is in :mod:`tinygrad_cnn.ops._pool_utils`.
 
 Average pooling is a composite of the same strided slices, sums and a division by the window
 counts.
@@ -14,20 +15,11 @@ counts.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn._recycle import (
-    give_buffer,
-    laid_out_copy,
-    memory_order,
-    new_array,
-    ordered_view,
-    outer_pieces,
-    take_buffer,
-)
+from tinygrad_cnn._recycle import laid_out_copy, memory_order, new_array
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._conv_utils import (
     cells,
@@ -40,7 +32,8 @@ from tinygrad_cnn.ops._conv_utils import (
     positive,
     to4d,
 )
-from tinygrad_cnn.ops.elementwise import and_with_mask, select_bits
+from tinygrad_cnn.ops._pool_utils import flat_positions, max_planes, scatter_winners
+from tinygrad_cnn.ops.elementwise import select_bits
 from tinygrad_cnn.ops.shape import GetItem, pad
 from tinygrad_cnn.tensor import Tensor
 
@@ -64,7 +57,7 @@ class WindowScatter(Function):
         (pt, pb), (pl, pr) = pads
         hp, wp = in_hw[0] + pt + pb, in_hw[1] + pl + pr
         tiled = dilation == (1, 1) and stride == kernel and (hp, wp) == (oh * stride[0], ow * stride[1])
-        # Laid out like the pooled input, whose layout ``code`` has (see _max_planes); a
+        # Laid out like the pooled input, whose layout ``code`` has (see max_planes); a
         # gradient in another layout (from a flatten, say) is re-laid first, so that every
         # pass below runs through memory in sequence.
         order = memory_order(code) if xp is np else None
@@ -73,9 +66,7 @@ class WindowScatter(Function):
         out = new_array(xp, (n, c, hp, wp), grad.dtype, order)
         if not tiled:
             out.fill(0)
-        slices = cells(kernel, stride, dilation, (oh, ow))
-        for batch in _chunks(xp, out):
-            _scatter_cells(xp, grad[batch], code[batch], out[batch], slices, order, tiled)
+        scatter_winners(xp, grad, code, out, cells(kernel, stride, dilation, (oh, ow)), order, tiled)
         if pt or pb or pl or pr:
             out = out[:, :, pt:pt + in_hw[0], pl:pl + in_hw[1]]
         return out
@@ -84,27 +75,6 @@ class WindowScatter(Function):
         s = self.settings
         return WindowGather.apply(grad, code=s["code"], kernel=s["kernel"], stride=s["stride"],
                                   dilation=s["dilation"], pads=s["pads"])
-
-
-def _scatter_cells(xp, g, won, into, slices, order, tiled) -> None:
-    """Send ``g`` to cell k of every window of ``into`` where ``won`` is k (+0.0 elsewhere):
-    written when the windows tile ``into`` (every cell once), added when they overlap or
-    leave gaps (``into`` holds zeros then). One comparison and one mask per cell, in two
-    scratch arrays shared by the cells (a ``select_bits`` per cell cost about twice the
-    arithmetic in Python work); ``g`` and ``won`` are laid out alike (``order``)."""
-    itype = np.dtype(f"i{g.dtype.itemsize}")
-    eq_buf, bits_buf = take_buffer(xp, (won.size,), bool), take_buffer(xp, (won.size,), itype)
-    eq, bits = ordered_view(eq_buf, won.shape, order), ordered_view(bits_buf, won.shape, order)
-    for k, (rows, cols) in enumerate(slices):
-        xp.equal(won, k, out=eq)
-        cell = into[:, :, rows, cols]
-        if tiled:
-            and_with_mask(xp, g, eq, bits, cell)
-        else:  # the selected values land in ``bits`` first
-            and_with_mask(xp, g, eq, bits, bits)
-            cell += bits.view(g.dtype)
-    give_buffer(xp, eq_buf)
-    give_buffer(xp, bits_buf)
 
 
 class WindowGather(Function):
@@ -133,11 +103,11 @@ class MaxPool2d(Function):
 
     def forward(self, x, *, kernel, stride, pads, dilation, out_hw, sink):
         track = self.recording or sink is not None
-        best, code = _max_planes(self.xp, x, kernel, stride, pads, dilation, out_hw, track)
+        best, code = max_planes(self.xp, x, kernel, stride, pads, dilation, out_hw, track)
         if self.recording:
             self.code = code
         if sink is not None:
-            sink.append(_flat_positions(self.xp, code, kernel, stride, dilation, pads, x.shape[3]))
+            sink.append(flat_positions(self.xp, code, kernel, stride, dilation, pads, x.shape[3]))
         return best
 
     def backward(self, grad):
@@ -145,126 +115,6 @@ class MaxPool2d(Function):
         s = self.settings
         return WindowScatter.apply(grad, code=self.code, kernel=s["kernel"], stride=s["stride"],
                                    dilation=s["dilation"], pads=s["pads"], in_hw=x.shape[2:])
-
-
-# Max-pooling works through its input a few samples (or channels) at a time, so that its
-# scratch copies are still in the cache when the next step reads them: on a 32x64x32x32 input
-# (8 MB) whole-batch passes took the 2x2 forward 8-11 ms and its backward 7-8 ms, chunks of
-# 2 MB 4-6 ms and 4-5 ms. LeNet's 1.2 MB first pool stays one chunk (smaller chunks made it
-# slower).
-_CHUNK_BYTES = 2 << 20
-
-
-def _chunks(xp, x):
-    """Index tuples that split x (N, C, H, W) into pieces of about _CHUNK_BYTES along its
-    outermost axis in memory, when that is N or C (NumPy; CuPy takes the whole array: a GPU
-    wants large launches)."""
-    return outer_pieces(x, _CHUNK_BYTES, axes=(0, 1)) if xp is np else [(Ellipsis,)]
-
-
-def _max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
-    """``(best, code)``: the max over each window of x (N, C, H, W) and which cell won (None
-    unless ``track``), both laid out like x: a convolution's output lies in memory as
-    (C, N, H, W), or (C, H, W, N) with its samples innermost, and the ReLU before the pool and
-    the convolution after it read their arrays as they lie."""
-    order = memory_order(x) if xp is np else None
-    xpad = pad_array(xp, x, pads, value=-xp.inf)
-    parts = [xpad[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw)]
-    shape = parts[0].shape
-    # Ties go to the first maximum in row-major order, as in PyTorch.
-    if kernel == (2, 2):
-        best = new_array(xp, shape, x.dtype, order)
-        code = new_array(xp, shape, xp.uint8, order) if track else None
-        # With a row of a plane innermost in memory, NumPy's arithmetic on the cells'
-        # strided views measured several times slower than on contiguous copies of them;
-        # with the samples or channels innermost, each view is made of long runs already
-        # (LeNet-5's first pool: 0.27 ms without copies against 0.53 ms with them).
-        inner = [axis for axis in order or range(4) if x.shape[axis] > 1]
-        copy = not inner or inner[-1] >= 2
-        chunks = _chunks(xp, xpad)
-        room = math.prod(best[chunks[0]].shape)
-        # The copies and the row maxima are scratch: recycled buffers, so no page faults.
-        bufs = [take_buffer(xp, (room,), x.dtype) for _ in range(6 if copy else 2)]
-        for chunk in chunks:
-            into = best[chunk]
-            scratch = [ordered_view(buf[:into.size], into.shape, order) for buf in bufs]
-            cell_parts = [part[chunk] for part in parts]
-            if copy:
-                for buf, part in zip(scratch[2:], cell_parts):
-                    xp.copyto(buf, part)
-                cell_parts = scratch[2:]
-            _tournament(xp, cell_parts, scratch[0], scratch[1], into,
-                        None if code is None else code[chunk])
-        for buf in bufs:
-            give_buffer(xp, buf)
-    else:
-        best = new_array(xp, shape, x.dtype, order)
-        xp.copyto(best, parts[0])
-        code = None
-        if track:
-            code = new_array(xp, shape, xp.uint8 if len(parts) <= 256 else xp.int32, order)
-            code.fill(0)
-        for k, cand in enumerate(parts[1:], 1):
-            if track:
-                xp.copyto(code, k, where=cand > best)
-            xp.maximum(best, cand, out=best)
-    if not track:
-        return best, None
-    (pt, _), (pl, _) = pads
-    if pt or pl:
-        # A window whose values are all -inf ties with the -inf padding before it: point it
-        # at its first cell inside the input, as PyTorch does (the padding never wins).
-        first = _first_inside(xp, kernel, stride, dilation, pads, best.shape[2:])
-        xp.copyto(code, first.astype(code.dtype), where=best == -xp.inf)
-    if best.dtype.kind == "f" and xp.isnan(best).any():  # rare: one pass over best to find out
-        # Comparisons with NaN are false, so the cells above never pick a NaN (and may have
-        # left a window pointing into the padding). PyTorch's rule: the max of a window holding
-        # NaN is NaN, and its winner is the last NaN in row-major order.
-        for k, part in enumerate(parts):
-            xp.copyto(code, k, where=xp.isnan(part))
-    return best, code
-
-
-def _tournament(xp, parts, top, bottom, best, code):
-    """``best`` = the max of the four cells ``parts`` of 2x2 windows; ``code`` (or None) =
-    which one won, 2*row + col, ties to the first in row-major order (as in PyTorch).
-    ``top``, ``bottom``: two arrays of ``best``'s shape to work in."""
-    p00, p01, p10, p11 = parts
-    xp.maximum(p00, p01, out=top)
-    xp.maximum(p10, p11, out=bottom)
-    xp.maximum(top, bottom, out=best)
-    if code is not None:
-        # row 1 when the lower pair wins, col 1 when the right cell wins its pair; in bitwise
-        # steps (xp.where measured 20x slower on these byte arrays).
-        row = bottom > top
-        col = p11 > p10
-        col &= row
-        upper_col = p01 > p00
-        upper_col &= ~row
-        col |= upper_col
-        row8 = row.view(xp.uint8)
-        xp.add(row8, row8, out=code)
-        code += col.view(xp.uint8)
-
-
-def _first_inside(xp, kernel, stride, dilation, pads, out_hw):
-    """(OH, OW): the code of each window's first cell inside the unpadded input."""
-    kw, ((pt, _), (pl, _)) = kernel[1], pads
-    firsts = []
-    for n, s, d, p in zip(out_hw, stride, dilation, (pt, pl)):
-        start = xp.arange(n) * s - p  # window origins, in input coordinates
-        firsts.append(xp.maximum(0, -(start // d)))  # ceil(-start / d) cells to step over
-    return firsts[0].reshape(-1, 1) * kw + firsts[1]
-
-
-def _flat_positions(xp, code, kernel, stride, dilation, pads, width):
-    """The winning cells as flat positions row * W + col in each unpadded H*W plane."""
-    oh, ow = code.shape[2:]
-    kw, (sh, sw), (dh, dw), ((pt, _), (pl, _)) = kernel[1], stride, dilation, pads
-    a, b = code // kw, code % kw
-    rows = (xp.arange(oh) * sh - pt).reshape(oh, 1) + a.astype(xp.int64) * dh
-    cols = xp.arange(ow) * sw - pl + b.astype(xp.int64) * dw
-    return rows * width + cols
 
 
 # -- max-unpool: scatter to given flat positions --------------------------------------------
