@@ -134,6 +134,67 @@ class TestOperators:
         assert v.tolist() == [3.0, 7.0, 11.0] and i.tolist() == [3, 3, 3]
         assert t.min().item() == 0.0 and t.argmax().item() == 11
 
+    def test_arg_reductions_of_a_vector_are_0d_tensors(self):
+        t = Tensor([1.0, 3.0, 2.0])
+        for index, want in ((t.argmax(0), 1), (t.argmin(0), 0), (t.max(0).indices, 1),
+                            (t.min(0).indices, 0)):
+            assert isinstance(index.data, np.ndarray) and index.shape == () and index.item() == want
+            assert (index == want).item() and repr(index) == f"tensor({want})"
+        assert tg.zeros(2, 3).argmax(keepdim=True).shape == (1, 1)
+        assert tg.zeros(2, 3).argmin(keepdim=True).shape == (1, 1)
+
+    def test_min_of_unsigned_and_bool_tensors(self):
+        u = Tensor(np.array([3, 0, 1], dtype=np.uint8))
+        assert u.min().item() == 0 and u.min().dtype == np.uint8
+        assert u.min(0).values.item() == 0 and u.min(0).indices.item() == 1
+        b = Tensor([True, False])
+        assert b.min().item() is False and b.max().item() is True
+        assert b.min(0).indices.item() == 1
+
+    def test_a_nan_is_the_max_and_the_min_and_takes_the_gradient(self):
+        # PyTorch: the result is NaN, and a full reduction shares the gradient between NaNs.
+        x = Tensor([1.0, float("nan"), 3.0, float("nan")], requires_grad=True)
+        assert np.isnan(x.max().item()) and np.isnan(x.min().item())
+        x.max().backward()
+        assert x.grad.tolist() == [0.0, 0.5, 0.0, 0.5]
+        y = Tensor([1.0, float("nan"), 3.0], requires_grad=True)
+        values, indices = y.min(0)
+        assert np.isnan(values.item()) and indices.item() == 1
+        values.backward()
+        assert y.grad.tolist() == [0.0, 1.0, 0.0]
+
+    def test_var_and_std_take_pytorchs_arguments(self):
+        t = Tensor([[1.0, 2.0, 4.0]])
+        assert t.var(1).item() == pytest.approx(7 / 3)
+        assert t.var(1, False).item() == pytest.approx(14 / 9)  # (dim, unbiased): biased
+        assert t.var(1, correction=0).item() == pytest.approx(14 / 9)
+        assert t.var(1, True, True).shape == (1, 1)  # (dim, unbiased, keepdim)
+        assert t.std(1, keepdim=True).shape == (1, 1)
+        assert t.std().item() == pytest.approx((7 / 3) ** 0.5)
+        assert tg.std(t, correction=2).item() == pytest.approx((14 / 3) ** 0.5)  # n - 2 = 1
+        with pytest.raises(TypeError, match="either unbiased or correction"):
+            t.var(1, True, correction=1)
+
+    def test_var_without_degrees_of_freedom_is_nan_with_a_warning(self):
+        x = Tensor([3.0], requires_grad=True)
+        with pytest.warns(RuntimeWarning, match="degrees of freedom"):
+            v = x.var()
+        assert np.isnan(v.item())
+        v.backward()
+        assert np.isnan(x.grad.item())
+
+    def test_logsumexp_of_infinite_rows(self):
+        inf = float("inf")
+        x = Tensor([[-inf, -inf], [1.0, inf], [1.0, 2.0]], requires_grad=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = tg.logsumexp(x, 1)
+            y.backward(tg.ones(3))
+        assert y.tolist()[:2] == [-inf, inf]
+        assert y.tolist()[2] == pytest.approx(np.log(np.e + np.e**2))
+        g = x.grad.numpy()  # PyTorch's: nan where exp(x - result) is nan
+        assert np.isnan(g[0]).all() and g[1, 0] == 0.0 and np.isnan(g[1, 1])
+        np.testing.assert_allclose(g[2], [1 / (1 + np.e), np.e / (1 + np.e)])
+
     def test_indexing(self):
         a = np.arange(24.0).reshape(2, 3, 4)
         t = Tensor(a)

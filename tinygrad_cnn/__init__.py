@@ -21,7 +21,7 @@ from tinygrad_cnn.ops.elementwise import (
     abs, clamp, cos, exp, log, maximum, minimum, relu, sigmoid, sin, sqrt, tanh, where,
 )
 from tinygrad_cnn.ops.linalg import matmul
-from tinygrad_cnn.ops.reduce import argmax, argmin, logsumexp, max, mean, min, sum, var
+from tinygrad_cnn.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from tinygrad_cnn.ops.shape import (
     broadcast_to, cat, flatten, pad, permute, reshape, squeeze, stack, transpose, unsqueeze,
 )
@@ -46,7 +46,7 @@ __all__ = [
     "rand", "randn", "randint", "manual_seed",
     "abs", "clamp", "cos", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "where", "matmul", "argmax", "argmin", "logsumexp", "max", "mean", "min", "sum",
-    "var", "broadcast_to", "cat", "flatten", "pad", "permute", "reshape", "squeeze", "stack",
+    "std", "var", "broadcast_to", "cat", "flatten", "pad", "permute", "reshape", "squeeze", "stack",
     "transpose", "unsqueeze",
     "float16", "float32", "float64", "int32", "int64", "bool_",
     "load", "save",

@@ -437,8 +437,11 @@ class Tensor:
     def mean(self, dim=None, keepdim=False):
         return ops.reduce.mean(self, dim, keepdim)
 
-    def var(self, dim=None, keepdim=False, unbiased=True):
-        return ops.reduce.var(self, dim, keepdim, unbiased)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.reduce.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return ops.reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
     def max(self, dim=None, keepdim=False):
         return ops.reduce.max(self, dim, keepdim)

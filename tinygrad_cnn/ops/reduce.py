@@ -1,8 +1,9 @@
-"""Reductions: sum, mean, var, max/min (with indices along a dim), argmax/argmin."""
+"""Reductions: sum, mean, var, std, max/min (with indices along a dim), argmax/argmin,
+logsumexp."""
 
 from __future__ import annotations
 
-import builtins
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -11,7 +12,7 @@ from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops.shape import _dim
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["sum", "mean", "var", "max", "min", "argmax", "argmin", "logsumexp"]
+__all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp"]
 
 # What ``x.max(dim)`` returns, as in PyTorch.
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -70,20 +71,52 @@ def mean(x, dim=None, keepdim: bool = False) -> Tensor:
     return sum(x, axes, keepdim) / count
 
 
-def var(x, dim=None, keepdim: bool = False, unbiased: bool = True) -> Tensor:
-    """Variance over ``dim``; ``unbiased`` divides by n - 1 (Bessel's correction)."""
+def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over ``dim``: the sum of squared deviations over n - ``correction`` (1 by
+    default, Bessel's correction; ``unbiased=False`` is ``correction=0``), PyTorch's argument
+    order. With no degrees of freedom left (n <= correction) the result is nan, as in PyTorch.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([[1.0, 2.0, 4.0]])
+    >>> round(x.var(1).item(), 4), round(x.var(1, False).item(), 4), round(x.var(1, correction=0).item(), 4)
+    (2.3333, 1.5556, 1.5556)
+    """
+    if correction is not None and unbiased is not None:
+        raise TypeError("var: give either unbiased or correction, not both")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     centred = x - mean(x, axes, keepdim=True)
-    return sum(centred * centred, axes, keepdim) / builtins.max(count - int(unbiased), 1)
+    dof = count - correction
+    if dof <= 0:
+        warnings.warn(f"var: degrees of freedom <= 0 (n={count}, correction={correction}): the "
+                      "result is nan", RuntimeWarning, stacklevel=2)
+    return sum(centred * centred, axes, keepdim) * (1.0 / dof if dof > 0 else float("nan"))
+
+
+def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation: the square root of :func:`var` (same arguments).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> round(Tensor([1.0, 2.0, 4.0]).std().item(), 4)
+    1.5275
+    """
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
 class Max(Function):
-    """Max over all dims: the gradient is shared evenly between tied maxima."""
+    """Max over all dims: the gradient is shared evenly between tied maxima (between the NaNs
+    when there are any: the result is then NaN, as in PyTorch)."""
+
+    how = "max"
 
     def forward(self, x, keepdim):
-        out = x.max(keepdims=True)
+        xp = self.xp
+        out = getattr(x, self.how)(keepdims=True)
         mask = x == out
+        if out.dtype.kind == "f" and xp.isnan(out).any():
+            mask = xp.isnan(x)
         self.share = mask / mask.sum()
         return out if keepdim else out.reshape(())
 
@@ -91,12 +124,20 @@ class Max(Function):
         return grad * Tensor._wrap(self.share.astype(grad.dtype))
 
 
+class Min(Max):
+    """Min over all dims (see :class:`Max`)."""
+
+    how = "min"
+
+
 class MaxDim(Function):
     """Max along one dim: the gradient goes to the returned index, as in PyTorch."""
 
+    how = "argmax"
+
     def forward(self, x, dim, keepdim):
         xp = self.xp
-        idx = xp.expand_dims(x.argmax(axis=dim), dim)
+        idx = xp.expand_dims(getattr(x, self.how)(axis=dim), dim)
         positions = xp.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
         self.onehot = positions == idx
         out = xp.take_along_axis(x, idx, axis=dim)
@@ -109,52 +150,92 @@ class MaxDim(Function):
         return grad * Tensor._wrap(self.onehot.astype(grad.dtype))
 
 
+class MinDim(MaxDim):
+    """Min along one dim (see :class:`MaxDim`)."""
+
+    how = "argmin"
+
+
+def _extreme(op: str, x, dim, keepdim):
+    if x.numel() == 0:
+        raise ValueError(f"{op}: expected a non-empty tensor, got shape {x.shape}")
+    if dim is None:
+        return (Max if op == "max" else Min).apply(x, keepdim=keepdim)
+    d = _one_dim(op, dim, x)
+    values = (MaxDim if op == "max" else MinDim).apply(x, dim=d, keepdim=keepdim)
+    return ValuesIndices(values, _indices(x, d, keepdim, "arg" + op))
+
+
 def max(x, dim=None, keepdim: bool = False):  # noqa: A001
-    """The maximum; with ``dim``, a ``(values, indices)`` named tuple as in PyTorch.
+    """The maximum; with ``dim``, a ``(values, indices)`` named tuple as in PyTorch. A NaN is
+    the maximum of anything it is in.
 
     >>> from tinygrad_cnn import Tensor
     >>> v, i = Tensor([[1.0, 5.0], [7.0, 2.0]]).max(dim=1)
     >>> v.tolist(), i.tolist()
     ([5.0, 7.0], [1, 0])
     """
-    if x.numel() == 0:
-        raise ValueError(f"max: expected a non-empty tensor, got shape {x.shape}")
-    if dim is None:
-        return Max.apply(x, keepdim=keepdim)
-    d = _one_dim("max", dim, x)
-    return ValuesIndices(MaxDim.apply(x, dim=d, keepdim=keepdim), _last_indices(x, d, keepdim))
-
-
-def _last_indices(x, dim, keepdim, how: str = "argmax") -> Tensor:
-    idx = getattr(x.data, how)(axis=dim)
-    return Tensor._wrap(x.device.xp.expand_dims(idx, dim) if keepdim else idx)
+    return _extreme("max", x, dim, keepdim)
 
 
 def min(x, dim=None, keepdim: bool = False):  # noqa: A001
-    """The minimum; with ``dim``, a ``(values, indices)`` named tuple as in PyTorch."""
-    if dim is None:
-        return -max(-x, None, keepdim)
-    values, indices = max(-x, dim, keepdim)
-    return ValuesIndices(-values, indices)
+    """The minimum; with ``dim``, a ``(values, indices)`` named tuple as in PyTorch. A NaN is
+    the minimum of anything it is in.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor(np.array([3, 0, 1], dtype=np.uint8)).min().item()
+    0
+    """
+    return _extreme("min", x, dim, keepdim)
+
+
+def _indices(x, dim, keepdim, how: str) -> Tensor:
+    """The argmax or argmin (``how``) along ``dim`` as an int64 tensor (an array even when
+    the result has no dims)."""
+    xp = x.device.xp
+    idx = xp.asarray(getattr(x.data, how)(axis=dim))
+    return Tensor._wrap(xp.expand_dims(idx, dim) if keepdim else idx)
+
+
+def _flat_index(x, keepdim, how: str) -> Tensor:
+    """The argmax or argmin of the flattened tensor; with ``keepdim``, shaped (1,) * ndim."""
+    xp = x.device.xp
+    idx = xp.asarray(getattr(x.data, how)())
+    return Tensor._wrap(idx.reshape((1,) * x.ndim) if keepdim else idx)
 
 
 def argmax(x, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the maximum (of the flattened tensor when ``dim`` is None); not differentiable."""
+    """Index of the maximum (of the flattened tensor when ``dim`` is None); not differentiable.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([1.0, 3.0, 2.0]).argmax(0).tolist()
+    1
+    """
     if dim is None:
-        return Tensor._wrap(x.device.xp.asarray(x.data.argmax()))
-    return _last_indices(x, _one_dim("argmax", dim, x), keepdim)
+        return _flat_index(x, keepdim, "argmax")
+    return _indices(x, _one_dim("argmax", dim, x), keepdim, "argmax")
 
 
 def argmin(x, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the minimum; not differentiable."""
+    """Index of the minimum (of the flattened tensor when ``dim`` is None); not differentiable."""
     if dim is None:
-        return Tensor._wrap(x.device.xp.asarray(x.data.argmin()))
-    return _last_indices(x, _one_dim("argmin", dim, x), keepdim, "argmin")
+        return _flat_index(x, keepdim, "argmin")
+    return _indices(x, _one_dim("argmin", dim, x), keepdim, "argmin")
 
 
 def logsumexp(x, dim, keepdim: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``dim``, stable for large values (the max is taken out first)."""
+    """log(sum(exp(x))) over ``dim``, stable for large values (the max is taken out first;
+    an infinite max is not, so that rows of -inf give -inf and rows holding +inf give +inf).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> inf = float("inf")
+    >>> logsumexp(Tensor([[-inf, -inf], [1.0, inf]]), 1).tolist()
+    [-inf, inf]
+    """
     axes = _axes(dim, x.ndim)
-    shift = Tensor._wrap(x.data.max(axis=axes, keepdims=True))  # a constant: any shift is exact
+    xp = x.device.xp
+    top = x.data.max(axis=axes, keepdims=True)
+    shift = Tensor._wrap(xp.where(xp.isinf(top), 0, top).astype(x.dtype, copy=False))  # a constant
     out = (x - shift).exp().sum(axes, keepdim=True).log() + shift
     return out if keepdim else out.reshape(tuple(s for i, s in enumerate(out.shape) if i not in axes))
