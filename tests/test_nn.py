@@ -7,6 +7,7 @@ import pytest
 
 import tinygrad_cnn as tg
 from tinygrad_cnn import nn
+from tinygrad_cnn.nn import functional as F
 
 
 class Net(nn.Module):
@@ -226,6 +227,25 @@ def test_layers_shapes_and_values():
     np.testing.assert_allclose(nn.Tanh()(x).numpy(), np.tanh(xs), rtol=1e-5, atol=1e-6)
     sm = nn.Softmax(dim=1)(x).numpy()
     np.testing.assert_allclose(sm, np.exp(xs) / np.exp(xs).sum(1, keepdims=True), rtol=1e-5)
+
+
+def test_softmax_layers_without_dim_follow_pytorchs_implicit_dim():
+    x = tg.randn(2, 3, 4)  # 3-D: dim 0; 2-D and 4-D: dim 1
+    np.testing.assert_allclose(nn.Softmax()(x).numpy(), F.softmax(x, dim=0).numpy())
+    np.testing.assert_allclose(nn.LogSoftmax()(x).numpy(), F.log_softmax(x, dim=0).numpy())
+    y = tg.randn(2, 3, 4, 5)
+    np.testing.assert_allclose(nn.Softmax()(y).numpy().sum(1), np.ones((2, 4, 5)), rtol=1e-6)
+
+
+def test_pool_layers_take_pytorchs_arguments_in_pytorchs_order():
+    x = tg.arange(25.0).reshape(1, 1, 5, 5)
+    # nn.MaxPool2d(kernel, stride, padding, dilation, return_indices, ceil_mode)
+    out, idx = nn.MaxPool2d(2, 2, 0, 1, True)(x)
+    assert out.shape == (1, 1, 2, 2) and idx.tolist() == [[[[6, 8], [16, 18]]]]
+    assert nn.MaxPool2d(2, 2, 0, 1, False, True)(x).shape == (1, 1, 3, 3)  # ceil_mode
+    out1, idx1 = nn.MaxPool1d(2, return_indices=True)(tg.arange(6.0).reshape(1, 1, 6))
+    assert out1.tolist() == [[[1.0, 3.0, 5.0]]] and idx1.tolist() == [[[1, 3, 5]]]
+    assert nn.AvgPool2d(2, divisor_override=2)(x).tolist() == [[[[6.0, 10.0], [26.0, 30.0]]]]
 
 
 def test_conv2d_matches_loop_reference():

@@ -208,20 +208,33 @@ class Tanh(Module):
 
 
 class Softmax(Module):
+    """:func:`~tinygrad_cnn.nn.functional.softmax` along ``dim``; with no ``dim``, PyTorch's
+    implicit choice: dim 0 for 0-, 1- and 3-D inputs, dim 1 otherwise.
+
+    >>> import tinygrad_cnn as tg
+    >>> Softmax(dim=1)(tg.zeros(2, 4)).tolist()
+    [[0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]
+    >>> [round(v, 4) for v in Softmax()(tg.zeros(3, 2, 2))[:, 0, 0].tolist()]  # 3-D: dim 0
+    [0.3333, 0.3333, 0.3333]
+    """
+
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x):
-        return F.softmax(x, dim=self.dim if self.dim is not None else -1)
+        return F.softmax(x, dim=self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
 class LogSoftmax(Softmax):
+    """:func:`~tinygrad_cnn.nn.functional.log_softmax` along ``dim`` (no ``dim``: as
+    :class:`Softmax`)."""
+
     def forward(self, x):
-        return F.log_softmax(x, dim=self.dim if self.dim is not None else -1)
+        return F.log_softmax(x, dim=self.dim)
 
 
 class Dropout(Module):
@@ -252,13 +265,18 @@ class _Pool(Module):
 
 
 class MaxPool1d(_Pool):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """:func:`~tinygrad_cnn.nn.functional.max_pool1d` as a layer, PyTorch's arguments in
+    PyTorch's order (``return_indices`` before ``ceil_mode``, unlike the function)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = dilation
+        self.return_indices = return_indices
 
     def forward(self, x):
         return F.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode)
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -266,12 +284,23 @@ class MaxPool1d(_Pool):
 
 
 class MaxPool2d(MaxPool1d):
+    """:func:`~tinygrad_cnn.nn.functional.max_pool2d` as a layer (arguments as
+    :class:`MaxPool1d`).
+
+    >>> import tinygrad_cnn as tg
+    >>> out, idx = MaxPool2d(2, return_indices=True)(tg.arange(16.0).reshape(1, 1, 4, 4))
+    >>> out.tolist(), idx.tolist()
+    ([[[[5.0, 7.0], [13.0, 15.0]]]], [[[[5, 7], [13, 15]]]])
+    """
+
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode)
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
 class AvgPool1d(_Pool):
+    """:func:`~tinygrad_cnn.nn.functional.avg_pool1d` as a layer."""
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True):
         super().__init__(kernel_size, stride, padding, ceil_mode)
@@ -286,9 +315,22 @@ class AvgPool1d(_Pool):
 
 
 class AvgPool2d(AvgPool1d):
+    """:func:`~tinygrad_cnn.nn.functional.avg_pool2d` as a layer; ``divisor_override``, when
+    given, divides every window's sum.
+
+    >>> import tinygrad_cnn as tg
+    >>> AvgPool2d(2, divisor_override=1)(tg.ones(1, 1, 2, 2)).tolist()
+    [[[[4.0]]]]
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.divisor_override = divisor_override
+
     def forward(self, x):
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad)
+                            self.count_include_pad, self.divisor_override)
 
 
 class AdaptiveAvgPool2d(Module):
