@@ -146,6 +146,8 @@ def test_relu_family_reexported():
     assert F.sigmoid(Tensor([0.0])).tolist() == [0.5]
     assert F.tanh(Tensor([0.0])).tolist() == [0.0]
     assert F.pad(Tensor([[1.0]]), (1, 0)).tolist() == [[0.0, 1.0]]
+    assert F.pad(Tensor([[1.0]]), (1, 0), "constant", 2.0).tolist() == [[2.0, 1.0]]  # (mode, value)
+    assert F.pad(Tensor([[1.0]]), (1, 0), mode="constant").tolist() == [[0.0, 1.0]]
     assert set(F.__all__) <= set(dir(F))
 
 

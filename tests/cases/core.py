@@ -100,6 +100,12 @@ CASES = [
            lambda x, y: np.stack([x, y], -1)),
     OpCase("pad", lambda x: tg.pad(x, (1, 2, 0, 1), value=0.5), _normal((2, 3)),
            lambda x: np.pad(x, ((0, 1), (1, 2)), constant_values=0.5)),
+    OpCase("pad_reflect", lambda x: tg.pad(x, (2, 1, 0, 1), "reflect"), _normal((2, 3)),
+           lambda x: np.pad(x, ((0, 1), (2, 1)), mode="reflect")),
+    OpCase("pad_replicate", lambda x: tg.pad(x, (3, 0, 2, 2), "replicate"), _normal((2, 3)),
+           lambda x: np.pad(x, ((2, 2), (3, 0)), mode="edge")),
+    OpCase("pad_circular", lambda x: tg.pad(x, (1, 3), "circular"), _normal((2, 3)),
+           lambda x: np.pad(x, ((0, 0), (1, 3)), mode="wrap")),
     OpCase("sum_to_broadcast", lambda x: tg.broadcast_to(x, (2, 3, 4)).sum(), _normal((3, 1)),
            lambda x: np.broadcast_to(x, (2, 3, 4)).sum()),
     # reductions

@@ -290,13 +290,28 @@ class Pad(Function):
         return grad[self.crop]
 
 
-def pad(x, pad, value: float = 0.0) -> Tensor:
-    """Constant padding, PyTorch's order: ``(left, right)`` for the last dim, then the one before.
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
+    """Pad ``x``, PyTorch's ``F.pad``: ``pad`` is ``(left, right)`` for the last dim, then the
+    pair for the one before, and so on. ``mode``: ``"constant"`` (``value``, 0 by default),
+    ``"reflect"`` (mirrored about the edge value, which is not repeated), ``"replicate"``
+    (the edge value repeated) or ``"circular"`` (wrapped round).
 
     >>> from tinygrad_cnn import Tensor, pad
     >>> pad(Tensor([[1.0]]), (1, 1)).tolist()
     [[0.0, 1.0, 0.0]]
+    >>> x = Tensor([[1.0, 2.0, 3.0]])
+    >>> pad(x, (2, 1), "reflect").tolist(), pad(x, (2, 1), "replicate").tolist()
+    ([[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]], [[1.0, 1.0, 1.0, 2.0, 3.0, 3.0]])
+    >>> pad(x, (2, 1), "circular").tolist()
+    [[2.0, 3.0, 1.0, 2.0, 3.0, 1.0]]
     """
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode: expected one of {', '.join(_PAD_MODES)}, got {mode!r}")
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: mode {mode!r} takes no value, got value={value!r}")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: expected pairs for at most {x.ndim} dims, got {pad}")
@@ -305,4 +320,24 @@ def pad(x, pad, value: float = 0.0) -> Tensor:
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(x, widths=tuple(widths), value=value)
+    if mode == "constant":
+        return Pad.apply(x, widths=tuple(widths), value=0.0 if value is None else value)
+    for d, (lo, hi) in enumerate(widths):
+        if lo or hi:  # gather each padded dim's positions, edges included (differentiable)
+            x = getitem(x, (slice(None),) * d + (_pad_positions(mode, x.shape[d], lo, hi, d),))
+    return x
+
+
+def _pad_positions(mode: str, n: int, lo: int, hi: int, dim: int) -> np.ndarray:
+    """Which of a dim's ``n`` positions each of its ``lo + n + hi`` padded positions takes."""
+    limit = n - 1 if mode == "reflect" else n  # reflect never repeats the edge: at most n - 1
+    if n == 0 or (mode != "replicate" and max(lo, hi) > limit):
+        raise ValueError(f"pad: mode {mode!r} pads dim {dim} of size {n} by at most {limit} on "
+                         f"each side, got ({lo}, {hi})")
+    at = np.arange(-lo, n + hi)
+    if mode == "replicate":
+        return np.clip(at, 0, n - 1)
+    if mode == "circular":
+        return at % n
+    at = np.abs(at)  # reflect: about 0 on the left, about n - 1 on the right
+    return np.where(at > n - 1, 2 * (n - 1) - at, at)
