@@ -195,6 +195,15 @@ class TestOperators:
         assert np.isnan(g[0]).all() and g[1, 0] == 0.0 and np.isnan(g[1, 1])
         np.testing.assert_allclose(g[2], [1 / (1 + np.e), np.e / (1 + np.e)])
 
+    def test_squeeze_takes_a_tuple_of_dims_and_0d_tensors_take_dim_0_or_minus_1(self):
+        x = tg.zeros(1, 2, 1)
+        assert x.squeeze((0, 2)).shape == (2,) and x.squeeze((0, 1)).shape == (2, 1)
+        assert x.squeeze(-1).shape == (1, 2) and x.squeeze(1).shape == (1, 2, 1)
+        assert Tensor(1.0).squeeze(0).shape == () and Tensor(1.0).squeeze(-1).shape == ()
+        assert Tensor(2.0).sum(-1).item() == 2.0
+        with pytest.raises(IndexError, match=r"dim: expected a dimension in \[-1, 0\], got 1"):
+            Tensor(1.0).squeeze(1)
+
     def test_indexing(self):
         a = np.arange(24.0).reshape(2, 3, 4)
         t = Tensor(a)

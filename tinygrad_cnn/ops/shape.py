@@ -27,9 +27,11 @@ def _shape_arg(shape) -> tuple:
 
 
 def _dim(dim: int, ndim: int, arg: str = "dim") -> int:
-    if not -ndim <= dim < max(ndim, 1):
-        raise IndexError(f"{arg}: expected a dimension in [{-ndim}, {ndim - 1}], got {dim}")
-    return dim % max(ndim, 1)
+    """``dim`` as a non-negative axis; a 0-d tensor takes 0 or -1, as in PyTorch."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{arg}: expected a dimension in [{-n}, {n - 1}], got {dim}")
+    return dim % n
 
 
 class Reshape(Function):
@@ -75,13 +77,20 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def squeeze(x, dim=None) -> Tensor:
-    """Drop size-1 dims (all of them, or only ``dim``)."""
+    """Drop size-1 dims: all of them, or those of ``dim`` (an int or a tuple) that have size 1.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.zeros(1, 2, 1).squeeze().shape, tg.zeros(1, 2, 1).squeeze((0, 1)).shape
+    ((2,), (2, 1))
+    """
     if dim is None:
-        return x.reshape(*[s for s in x.shape if s != 1])
-    d = _dim(dim, x.ndim)
-    if x.shape[d] != 1:
+        dims = range(x.ndim)
+    else:
+        dims = {_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+    drop = {d for d in dims if x.ndim and x.shape[d] == 1}
+    if not drop:
         return x
-    return x.reshape(*x.shape[:d], *x.shape[d + 1:])
+    return x.reshape(*[s for i, s in enumerate(x.shape) if i not in drop])
 
 
 def unsqueeze(x, dim: int) -> Tensor:
