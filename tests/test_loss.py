@@ -93,6 +93,51 @@ def test_cross_entropy_probability_targets_and_spatial_inputs():
     assert F.cross_entropy(Tensor(x[0, :, 0, 0]), Tensor(np.array(1))).shape == ()  # unbatched
 
 
+def test_probability_targets_get_their_gradient_and_promote_like_pytorch():
+    rng = np.random.default_rng(3)
+    x, t = rng.standard_normal((3, 4)), rng.random((3, 4))
+    target = Tensor(t, requires_grad=True)
+    F.cross_entropy(Tensor(x), target).backward()
+    logp = x - np.log(np.exp(x).sum(1, keepdims=True))
+    np.testing.assert_allclose(target.grad.numpy(), -logp / 3, rtol=1e-12)  # d/dt of -sum(t logp)/N
+    weight = Tensor(rng.random(4))
+    assert tg.gradcheck(lambda q: F.cross_entropy(Tensor(x), q, label_smoothing=0.1, weight=weight),
+                        (target,))
+    x32, p64 = Tensor(np.zeros((2, 3), np.float32)), Tensor(np.full((2, 3), 1 / 3))
+    assert F.cross_entropy(x32, p64).dtype == np.float64  # float32 logits, float64 targets
+
+
+def test_means_over_no_samples_are_nan_and_zero_losses_are_positive_zero():
+    no_labels = Tensor(np.zeros(0, np.int64))
+    for loss in (F.cross_entropy(tg.zeros(0, 3), no_labels), F.nll_loss(tg.zeros(0, 3), no_labels),
+                 F.cross_entropy(tg.zeros(0, 3), tg.zeros(0, 3))):
+        assert np.isnan(loss.item())
+    assert F.cross_entropy(tg.zeros(0, 3), no_labels, reduction="sum").item() == 0.0
+    for zero in (F.cross_entropy(Tensor([[0.0, -1000.0]]), Tensor([0])),
+                 F.cross_entropy(tg.zeros(0, 3), no_labels, reduction="sum"),
+                 F.cross_entropy(Tensor([[1.0, 2.0]]), Tensor([-100]), reduction="none")):
+        assert not np.signbit(zero.numpy()).any(), zero  # +0.0, as in PyTorch
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_with_logits_keeps_tiny_losses(dtype):
+    # log(1 + exp(-20)) = 2.06e-9 rounds to 0 as log(1 + 2.06e-9) in float32; log1p keeps it.
+    got = F.binary_cross_entropy_with_logits(Tensor(np.array([20.0, 30.0], dtype)),
+                                             Tensor(np.ones(2, dtype)), reduction="none")
+    np.testing.assert_allclose(got.numpy(), np.log1p(np.exp(-np.array([20.0, 30.0]))), rtol=1e-6)
+
+
+def test_loss_layers_keep_their_weights_as_buffers():
+    ce = tg.nn.CrossEntropyLoss(weight=Tensor([1.0, 2.0]))
+    assert list(ce.state_dict()) == ["weight"] and ce.double().weight.dtype == np.float64
+    assert list(tg.nn.CrossEntropyLoss().state_dict()) == []
+    assert list(tg.nn.NLLLoss(weight=tg.ones(2)).state_dict()) == ["weight"]
+    bce = tg.nn.BCEWithLogitsLoss(weight=tg.ones(3), pos_weight=tg.ones(3))
+    assert list(bce.state_dict()) == ["weight", "pos_weight"]
+    with pytest.raises(TypeError, match="BCEWithLogitsLoss: buffer 'pos_weight': expected a Tensor or None, got float"):
+        tg.nn.BCEWithLogitsLoss(pos_weight=2.0)
+
+
 def test_nll_loss_picks_minus_log_probability():
     logp = np.log(np.array([[0.2, 0.8], [0.6, 0.4]]))
     assert F.nll_loss(Tensor(logp), Tensor([1, 0])).item() == pytest.approx(-(math.log(0.8) + math.log(0.6)) / 2)

@@ -18,7 +18,7 @@ from tinygrad_cnn.creation import (
     zeros_like,
 )
 from tinygrad_cnn.ops.elementwise import (
-    abs, clamp, cos, exp, log, maximum, minimum, relu, sigmoid, sin, sqrt, tanh, where,
+    abs, clamp, cos, exp, log, log1p, maximum, minimum, relu, sigmoid, sin, sqrt, tanh, where,
 )
 from tinygrad_cnn.ops.linalg import matmul
 from tinygrad_cnn.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
@@ -44,7 +44,7 @@ __all__ = [
     "summary", "draw_graph", "trace_modules",
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "arange", "eye",
     "rand", "randn", "randint", "manual_seed",
-    "abs", "clamp", "cos", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
+    "abs", "clamp", "cos", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "where", "matmul", "argmax", "argmin", "logsumexp", "max", "mean", "min", "sum",
     "std", "var", "broadcast_to", "cat", "flatten", "pad", "permute", "reshape", "squeeze", "stack",
     "transpose", "unsqueeze",

@@ -401,6 +401,9 @@ class Tensor:
     def log(self):
         return ops.elementwise.log(self)
 
+    def log1p(self):
+        return ops.elementwise.log1p(self)
+
     def sqrt(self):
         return ops.elementwise.sqrt(self)
 

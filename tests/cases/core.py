@@ -56,6 +56,7 @@ CASES = [
     OpCase("abs", lambda x: abs(x), _away_from_zero((3, 4)), np.abs),
     OpCase("exp", lambda x: x.exp(), _normal((3, 4)), np.exp),
     OpCase("log", lambda x: x.log(), _positive((3, 4)), np.log),
+    OpCase("log1p", lambda x: x.log1p(), _positive((3, 4)), np.log1p),
     OpCase("sqrt", lambda x: x.sqrt(), _positive((3, 4)), np.sqrt),
     OpCase("sin", lambda x: x.sin(), _normal((5,)), np.sin),
     OpCase("cos", lambda x: x.cos(), _normal((5,)), np.cos),

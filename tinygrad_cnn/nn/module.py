@@ -126,7 +126,8 @@ class Module:
             (self._parameters if kind == "parameter" else self._modules)[name] = None
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"buffer {name!r}: expected a Tensor or None, got {type(value).__name__}")
+                raise TypeError(f"{type(self).__name__}: buffer {name!r}: expected a Tensor or None, "
+                                f"got {type(value).__name__}")
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -161,7 +162,8 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add non-trainable state saved in ``state_dict`` (unless ``persistent=False``)."""
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"buffer {name!r}: expected a Tensor or None, got {type(tensor).__name__}")
+            raise TypeError(f"{type(self).__name__}: buffer {name!r}: expected a Tensor or None, got "
+                            f"{type(tensor).__name__}")
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         if persistent:

@@ -25,7 +25,7 @@ from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
 __all__ = [
-    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "sin", "cos",
+    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "log1p", "sqrt", "sin", "cos",
     "relu", "leaky_relu", "sigmoid", "tanh", "clamp", "maximum", "minimum", "where",
     "cast", "to_device", "clone", "compare",
 ]
@@ -169,6 +169,17 @@ class Log(Function):
         return grad / x
 
 
+class Log1p(Function):
+    """log(1 + x), accurate where x is tiny (where 1 + x would round to 1)."""
+
+    def forward(self, x):
+        return self.xp.log1p(x)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / (x + 1)
+
+
 class Sqrt(Function):
     def forward(self, x):
         return self.xp.sqrt(x)
@@ -206,6 +217,17 @@ def exp(x) -> Tensor:
 def log(x) -> Tensor:
     """Natural logarithm."""
     return Log.apply(x)
+
+
+def log1p(x) -> Tensor:
+    """log(1 + x), accurate for tiny x, where ``1 + x`` has already lost most of x's digits.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1e-10], dtype="float64")
+    >>> log1p(x).item(), (x + 1).log().item()     # the true value is 9.9999999995e-11
+    (9.999999999500001e-11, 1.000000082690371e-10)
+    """
+    return Log1p.apply(x)
 
 
 def sqrt(x) -> Tensor:

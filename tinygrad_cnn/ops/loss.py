@@ -10,7 +10,7 @@ one-hot targets, class weights, label smoothing, ignored samples and the mean's 
 from __future__ import annotations
 
 from tinygrad_cnn.function import Function
-from tinygrad_cnn.ops.elementwise import relu
+from tinygrad_cnn.ops.elementwise import log1p, relu
 from tinygrad_cnn.ops.shape import _dim
 from tinygrad_cnn.tensor import Tensor
 
@@ -111,7 +111,9 @@ def _class_last(op, x, target):
 
 def _nll_weights(op, logp_shape, sample_shape, target, weight, ignore_index, reduction,
                  label_smoothing, device, dtype):
-    """The constant matrix W (M, C) with loss = -(log_probs * W) summed per row (and over rows)."""
+    """The matrix W (M, C) with loss = -(log_probs * W) summed per row (and over rows): a
+    constant for class labels, a tensor of the target for class probabilities (so that the
+    target, a teacher's output say, gets its gradient)."""
     m, c = logp_shape
     xp = device.xp
     if not isinstance(target, Tensor):
@@ -127,42 +129,41 @@ def _nll_weights(op, logp_shape, sample_shape, target, weight, ignore_index, red
         want = (*sample_shape[:1], c, *sample_shape[1:]) if sample_shape else (c,)
         if target.shape != want:
             raise ValueError(f"{op}: target: probabilities must have the input's shape {want}, got {target.shape}")
-        probs = target.data.reshape(*sample_shape, c) if len(sample_shape) <= 1 else \
-            xp.moveaxis(target.data, 1, -1)
-        probs = probs.reshape(m, c).astype(dtype)
+        probs = target if len(sample_shape) <= 1 else \
+            target.permute(0, *range(2, target.ndim), 1)  # classes last, as the input's rows
+        W = probs.reshape(m, c)
         if label_smoothing:
-            probs = probs * (1 - label_smoothing) + label_smoothing / c
-        W = probs if w_c is None else probs * w_c
-        denom = m
-    else:
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"{op}: target: expected integer class labels (or float probabilities), "
-                            f"got dtype {target.dtype}")
-        if target.shape != sample_shape:
-            raise ValueError(f"{op}: target: expected shape {sample_shape} to match the input's batch "
-                             f"(input has {m} sample(s) of {c} classes), got {target.shape}")
-        t = target.data.reshape(m)
-        valid = t != ignore_index
-        if m:
-            bad = valid & ((t < 0) | (t >= c))
-            if bool(bad.any()):
-                lo, hi = int(t[valid].min()), int(t[valid].max())
-                raise ValueError(f"{op}: target: class labels must be in [0, {c - 1}] "
-                                 f"(input has {c} classes), got values in [{lo}, {hi}]")
-        safe = xp.where(valid, t, 0)
-        onehot = (xp.arange(c).reshape(1, c) == safe.reshape(m, 1)).astype(dtype)
-        W = onehot * (1 - label_smoothing) + label_smoothing / c if label_smoothing else onehot
-        keep = valid.astype(dtype).reshape(m, 1)
+            W = W * (1 - label_smoothing) + label_smoothing / c
         if w_c is not None:
-            picked = (onehot * w_c).sum(axis=1, keepdims=True)
-            W = W * w_c
-            keep_w = keep * picked
-        else:
-            keep_w = keep
-        W = W * keep
-        denom = keep_w.sum()
-    if reduction == "mean":
-        W = W / denom  # 0/0 gives nan for an all-ignored batch, as in PyTorch
+            W = W * Tensor._wrap(w_c)
+        return W / m if reduction == "mean" and m else W
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target: expected integer class labels (or float probabilities), "
+                        f"got dtype {target.dtype}")
+    if target.shape != sample_shape:
+        raise ValueError(f"{op}: target: expected shape {sample_shape} to match the input's batch "
+                         f"(input has {m} sample(s) of {c} classes), got {target.shape}")
+    t = target.data.reshape(m)
+    valid = t != ignore_index
+    if m:
+        bad = valid & ((t < 0) | (t >= c))
+        if bool(bad.any()):
+            lo, hi = int(t[valid].min()), int(t[valid].max())
+            raise ValueError(f"{op}: target: class labels must be in [0, {c - 1}] "
+                             f"(input has {c} classes), got values in [{lo}, {hi}]")
+    safe = xp.where(valid, t, 0)
+    onehot = (xp.arange(c).reshape(1, c) == safe.reshape(m, 1)).astype(dtype)
+    W = onehot * (1 - label_smoothing) + label_smoothing / c if label_smoothing else onehot
+    keep = valid.astype(dtype).reshape(m, 1)
+    if w_c is not None:
+        picked = (onehot * w_c).sum(axis=1, keepdims=True)
+        W = W * w_c
+        keep_w = keep * picked
+    else:
+        keep_w = keep
+    W = W * keep
+    if reduction == "mean" and m:
+        W = W / keep_w.sum()  # 0/0 gives nan for an all-ignored batch, as in PyTorch
     return Tensor._wrap(W.astype(dtype))
 
 
@@ -174,9 +175,13 @@ def _nll(op, logp, target, weight, ignore_index, reduction, label_smoothing):
     W = _nll_weights(op, flat.shape, sample_shape, target, weight, ignore_index, reduction,
                      label_smoothing, flat.device, flat.dtype)
     prod = flat * W
+    # 0 - s rather than -s: a zero loss is +0.0, as in PyTorch (-s gave -0.0).
     if reduction == "none":
-        return -prod.sum(1).reshape(sample_shape)
-    return -prod.sum()
+        return (0.0 - prod.sum(1)).reshape(sample_shape)
+    loss = 0.0 - prod.sum()
+    if reduction == "mean" and flat.shape[0] == 0:
+        loss = loss * float("nan")  # the mean of no samples, as in PyTorch
+    return loss
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,  # noqa: A002
@@ -241,7 +246,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None) -> Tensor:
     """``-[y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]``, computed from the logits x stably:
     ``(1 - y) x + (1 + (pos_weight - 1) y) softplus(-x)`` with
-    ``softplus(-x) = log(1 + exp(-abs(x))) + max(-x, 0)``.
+    ``softplus(-x) = log1p(exp(-abs(x))) + max(-x, 0)``.
 
     >>> from tinygrad_cnn import Tensor
     >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), Tensor([1.0])).item(), 4)  # ln 2
@@ -251,7 +256,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _legacy(op, size_average, reduce)
     _check_reduction(op, reduction)
     _same_shape(op, input, target)
-    softplus_neg = ((-input.abs()).exp() + 1).log() + relu(-input)
+    softplus_neg = log1p((-input.abs()).exp()) + relu(-input)
     if pos_weight is not None:
         loss = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_neg
     else:
