@@ -204,6 +204,13 @@ class TestOperators:
         with pytest.raises(IndexError, match=r"dim: expected a dimension in \[-1, 0\], got 1"):
             Tensor(1.0).squeeze(1)
 
+    def test_pow_gradients_at_a_zero_base_or_exponent_are_pytorchs(self):
+        base = Tensor([0.0, 2.0, 0.0, 0.0], requires_grad=True, dtype="float64")
+        exponent = Tensor([2.0, 2.0, 0.0, 0.5], requires_grad=True, dtype="float64")
+        (base ** exponent).sum().backward()
+        assert exponent.grad.tolist() == [0.0, pytest.approx(4 * np.log(2)), 0.0, 0.0]  # not nan
+        assert base.grad.tolist() == [0.0, 4.0, 0.0, float("inf")]  # 0 where the exponent is 0
+
     def test_indexing(self):
         a = np.arange(24.0).reshape(2, 3, 4)
         t = Tensor(a)

@@ -71,7 +71,8 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``x ** y`` for two tensors."""
+    """``x ** y`` for two tensors. As in PyTorch, the gradient for x is 0 where y is 0, and the
+    gradient for y is 0 where x is 0 and y >= 0 (instead of the nan of 0 * inf)."""
 
     def forward(self, x, y):
         return x**y
@@ -79,8 +80,12 @@ class Pow(Function):
     def backward(self, grad):
         x, y = self.saved_tensors
         nx, ny = self.needs_input_grad
-        gx = grad * y * x ** (y - 1) if nx else None
-        gy = grad * self.saved_output * x.log() if ny else None
+        gx = gy = None
+        if nx:
+            gx = grad * where(y == 0, 0.0, y * x ** (y - 1))
+        if ny:
+            flat = Tensor._wrap((x.data == 0) & (y.data >= 0))  # x**y is flat in y there
+            gy = grad * self.saved_output * where(flat, 1.0, x).log()
         return gx, gy
 
 
