@@ -9,6 +9,57 @@ import tinygrad_cnn as tg
 from tinygrad_cnn import Tensor, no_grad
 
 
+def _t(values, dtype):
+    return Tensor(np.array(values, dtype=dtype))
+
+
+# (what, computation, PyTorch 2.13's result dtype): NumPy 2 differs in most of these.
+PROMOTIONS = [
+    ("int * float", lambda: _t([1, 2], np.int64) * 0.5, np.float32),
+    ("int / int", lambda: _t([1, 2], np.int64) / _t([2, 2], np.int64), np.float32),
+    ("int / python int", lambda: _t([1, 2], np.int64) / 2, np.float32),
+    ("python float / int", lambda: 3.0 / _t([1, 2], np.int64), np.float32),
+    ("int ** 0.5", lambda: _t([1, 4], np.int64) ** 0.5, np.float32),
+    ("int ** 2", lambda: _t([1, 4], np.int64) ** 2, np.int64),
+    ("2.0 ** int", lambda: 2.0 ** _t([1, 4], np.int64), np.float32),
+    ("exp of int", lambda: _t([1, 2], np.int64).exp(), np.float32),
+    ("log of int", lambda: _t([1, 2], np.int64).log(), np.float32),
+    ("sigmoid of bool", lambda: _t([True, False], bool).sigmoid(), np.float32),
+    ("float32 + int64", lambda: _t([1.5], np.float32) + _t([1], np.int64), np.float32),
+    ("int64 + float16", lambda: _t([1], np.int64) + _t([1.5], np.float16), np.float16),
+    ("float32 + 0-d float64", lambda: _t([1.5], np.float32) + _t(2.0, np.float64), np.float32),
+    ("int64 + 0-d float64", lambda: _t([1], np.int64) + _t(2.0, np.float64), np.float64),
+    ("int32 + 0-d int64", lambda: _t([1], np.int32) + _t(2, np.int64), np.int32),
+    ("int32 * python int", lambda: _t([1], np.int32) * 2, np.int32),
+    ("uint8 + python int", lambda: _t([1], np.uint8) + 3, np.uint8),
+    ("bool + python int", lambda: _t([True], bool) + 1, np.int64),
+    ("float16 * python float", lambda: _t([1.0], np.float16) * 2.0, np.float16),
+    ("float64 * 0-d float32", lambda: _t([1.0], np.float64) * _t(2.0, np.float32), np.float64),
+    ("maximum of int64 and float32", lambda: tg.maximum(_t([1], np.int64), _t([1.5], np.float32)), np.float32),
+    ("clamp of int to a float", lambda: tg.clamp(_t([1, 2], np.int64), min=1.5), np.float32),
+    ("where of int and float", lambda: tg.where(_t([True, False], bool), _t([1, 2], np.int64), 0.5), np.float32),
+    ("where of two floats", lambda: tg.where(_t([True, False], bool), 1.0, 0.5), np.float32),
+    ("cat of float32 and int64", lambda: tg.cat([_t([1.5], np.float32), _t([1], np.int64)]), np.float32),
+    ("sum of uint8", lambda: _t([200, 100], np.uint8).sum(), np.int64),
+    ("sum of bool", lambda: _t([True, True], bool).sum(), np.int64),
+]
+
+
+@pytest.mark.parametrize("what,compute,want", PROMOTIONS, ids=[p[0] for p in PROMOTIONS])
+def test_type_promotion_is_pytorchs(what, compute, want):
+    assert compute().dtype == want
+
+
+def test_promotion_keeps_values_and_gradients():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x * _t([3, 4], np.int64)
+    assert y.dtype == np.float32 and y.tolist() == [3.0, 8.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0] and x.grad.dtype == np.float32
+    assert (_t([200, 100], np.uint8).sum()).item() == 300  # not wrapped round
+    assert tg.minimum(_t([3, 0], np.uint8), _t([1, 2], np.uint8)).tolist() == [1, 0]
+
+
 class TestConstruction:
     def test_python_floats_default_to_float32(self):
         assert Tensor([1.0, 2.0]).dtype == np.float32
@@ -273,6 +324,8 @@ class TestCreation:
         assert tg.zeros(2, 3).shape == (2, 3) and tg.ones((2,)).tolist() == [1.0, 1.0]
         assert tg.arange(3).tolist() == [0, 1, 2] and tg.arange(0.0, 1.0, 0.5).dtype == np.float32
         assert tg.full((2,), 7.0).tolist() == [7.0, 7.0]
+        assert tg.full((2,), 7).dtype == np.int64 and tg.full((2,), True).dtype == np.bool_  # as in PyTorch
+        assert tg.full((2,), 7.0).dtype == np.float32 and tg.full((2,), 7, dtype="float64").dtype == np.float64
         assert tg.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
 
     def test_seeded_random(self):

@@ -7,6 +7,8 @@ on every device.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from tinygrad_cnn import backend
@@ -67,8 +69,16 @@ def ones(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
     return Tensor(xp.ones(_shape(size), dtype=dtype), requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
-    """A tensor filled with ``fill_value``."""
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value``; without ``dtype``, of the value's type as in
+    PyTorch (bool, int64, or float32 for a float).
+
+    >>> full((2,), 3).dtype, full((2,), 3.0).dtype, full((2,), True).dtype
+    (dtype('int64'), dtype('float32'), dtype('bool'))
+    """
+    if dtype is None:
+        dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else \
+            np.int64 if isinstance(fill_value, numbers.Integral) else np.float32
     xp = backend.get_device(device).xp
     return Tensor(xp.full(_shape((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
 

@@ -22,6 +22,7 @@ from tinygrad_cnn._recycle import (
     zero_like,
 )
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._promote import floating, promoted, result_dtype
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -111,23 +112,54 @@ class Neg(Function):
         return -grad
 
 
+def _operands(x, y):
+    """``x`` and ``y`` promoted to one dtype as in PyTorch (see ``_promote``); the common
+    cases, two tensors of one dtype or a float tensor and a Python float or int, pass straight
+    on (``Function.apply`` gives the number the tensor's dtype)."""
+    if isinstance(x, Tensor):
+        if isinstance(y, Tensor):
+            if x.dtype == y.dtype:
+                return x, y
+        elif type(y) in _PLAIN_NUMBERS and x.dtype.kind == "f":
+            return x, y
+    elif type(x) in _PLAIN_NUMBERS and isinstance(y, Tensor) and y.dtype.kind == "f":
+        return x, y
+    return promoted(x, y)
+
+
+_PLAIN_NUMBERS = (float, int)
+
+
 def add(x, y) -> Tensor:
-    """``x + y`` with broadcasting."""
-    return Add.apply(x, y)
+    """``x + y`` with broadcasting and PyTorch's type promotion.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([1, 2]) + 0.5).tolist(), (Tensor([1, 2]) + 0.5).dtype   # float32, as in PyTorch
+    ([1.5, 2.5], dtype('float32'))
+    """
+    return Add.apply(*_operands(x, y))
 
 
 def sub(x, y) -> Tensor:
-    """``x - y`` with broadcasting."""
-    return Sub.apply(x, y)
+    """``x - y`` with broadcasting and PyTorch's type promotion."""
+    return Sub.apply(*_operands(x, y))
 
 
 def mul(x, y) -> Tensor:
-    """``x * y`` with broadcasting."""
-    return Mul.apply(x, y)
+    """``x * y`` with broadcasting and PyTorch's type promotion."""
+    return Mul.apply(*_operands(x, y))
 
 
 def div(x, y) -> Tensor:
-    """``x / y`` with broadcasting (true division)."""
+    """``x / y`` with broadcasting (true division: integers give float32, as in PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([1, 2]) / Tensor([2, 2])).tolist()
+    [0.5, 1.0]
+    """
+    x, y = _operands(x, y)
+    if (x if isinstance(x, Tensor) else y).dtype.kind not in "fc":
+        x, y = promoted(x, y, dtype=np.float32)
     return Div.apply(x, y)
 
 
@@ -139,8 +171,10 @@ def pow(x, y) -> Tensor:  # noqa: A001  (PyTorch's name)
     [4.0, 9.0]
     """
     if isinstance(x, Tensor) and isinstance(y, numbers.Number) and not isinstance(y, bool):
-        return PowScalar.apply(x, exponent=y)
-    return Pow.apply(x, y)
+        if isinstance(y, numbers.Integral) or x.dtype.kind == "f":
+            return PowScalar.apply(x, exponent=y)
+        return PowScalar.apply(floating(x), exponent=y)  # int tensor ** 0.5: float32
+    return Pow.apply(*_operands(x, y))
 
 
 def neg(x) -> Tensor:
@@ -216,12 +250,12 @@ def abs(x) -> Tensor:  # noqa: A001
 
 
 def exp(x) -> Tensor:
-    return Exp.apply(x)
+    return Exp.apply(floating(x))
 
 
 def log(x) -> Tensor:
-    """Natural logarithm."""
-    return Log.apply(x)
+    """Natural logarithm (of an integer tensor: float32, as in PyTorch)."""
+    return Log.apply(floating(x))
 
 
 def log1p(x) -> Tensor:
@@ -232,19 +266,19 @@ def log1p(x) -> Tensor:
     >>> log1p(x).item(), (x + 1).log().item()     # the true value is 9.9999999995e-11
     (9.999999999500001e-11, 1.000000082690371e-10)
     """
-    return Log1p.apply(x)
+    return Log1p.apply(floating(x))
 
 
 def sqrt(x) -> Tensor:
-    return Sqrt.apply(x)
+    return Sqrt.apply(floating(x))
 
 
 def sin(x) -> Tensor:
-    return Sin.apply(x)
+    return Sin.apply(floating(x))
 
 
 def cos(x) -> Tensor:
-    return Cos.apply(x)
+    return Cos.apply(floating(x))
 
 
 # -- activations ----------------------------------------------------------------------------
@@ -356,11 +390,11 @@ def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
 
 def sigmoid(x) -> Tensor:
     """1 / (1 + exp(-x)), computed without overflow."""
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(floating(x))
 
 
 def tanh(x) -> Tensor:
-    return Tanh.apply(x)
+    return Tanh.apply(floating(x))
 
 
 # -- clamp, maximum, where ------------------------------------------------------------------
@@ -395,6 +429,14 @@ class Maximum(Function):
         return (grad * share if nx else None), (grad * (1 - share) if ny else None)
 
 
+class Minimum(Maximum):
+    """Elementwise min; at ties each side gets half of the gradient (as in PyTorch)."""
+
+    def forward(self, x, y):
+        self.share = (x < y) + 0.5 * (x == y)
+        return self.xp.minimum(x, y)
+
+
 class Where(Function):
     def forward(self, cond, x, y):
         self.cond = cond
@@ -410,18 +452,24 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to ``[min, max]`` (either may be None)."""
     if min is None and max is None:
         raise ValueError("clamp: expected at least one of min and max, got neither")
-    return Clamp.apply(x, min=min, max=max)
+    dtype = result_dtype(x, *[b for b in (min, max) if b is not None])
+    return Clamp.apply(x if x.dtype == dtype else x.to(dtype=dtype), min=min, max=max)
 
 
 def maximum(x, y) -> Tensor:
-    """Elementwise maximum with broadcasting."""
-    return Maximum.apply(x, y)
+    """Elementwise maximum with broadcasting and PyTorch's type promotion."""
+    return Maximum.apply(*_operands(x, y))
 
 
 def minimum(x, y) -> Tensor:
-    """Elementwise minimum with broadcasting."""
-    ref = _first_tensor(x, y)
-    return -Maximum.apply(-as_tensor(x, like=ref), -as_tensor(y, like=ref))
+    """Elementwise minimum with broadcasting and PyTorch's type promotion.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> minimum(Tensor(np.array([3, 0], np.uint8)), Tensor(np.array([1, 2], np.uint8))).tolist()
+    [1, 0]
+    """
+    return Minimum.apply(*_operands(x, y))
 
 
 def where(condition, x, y) -> Tensor:
@@ -430,7 +478,9 @@ def where(condition, x, y) -> Tensor:
     cond = as_tensor(condition, like=ref)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    return Where.apply(cond, x, y)
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        return Where.apply(cond, *promoted(x, y, like=cond))  # two numbers: on cond's device
+    return Where.apply(cond, *_operands(x, y))
 
 
 def _first_tensor(*values) -> Tensor:

@@ -45,7 +45,9 @@ def _keep_shape(shape, axes) -> tuple:
 class Sum(Function):
     def forward(self, x, axes, keepdim):
         self.in_shape = x.shape
-        return x.sum(axis=axes, keepdims=keepdim)
+        # Bools and integers sum to int64, as in PyTorch (NumPy gives uint64 for uint8).
+        wide = np.int64 if x.dtype.kind == "b" or (x.dtype.kind in "iu" and x.itemsize < 8) else None
+        return x.sum(axis=axes, keepdims=keepdim, dtype=wide)
 
     def backward(self, grad):
         axes = self.settings["axes"]

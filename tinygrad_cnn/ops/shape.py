@@ -12,6 +12,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._promote import promoted
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -275,6 +276,8 @@ def cat(tensors, dim: int = 0) -> Tensor:
             raise ValueError(
                 f"cat: tensors[{i}] has shape {t.shape}, expected {ref.shape} in every dim but {d}"
             )
+    if any(t.dtype != ref.dtype for t in tensors):
+        tensors = promoted(*tensors)  # float32 and int64 give float32, as in PyTorch
     return Cat.apply(*tensors, dim=d)
 
 
