@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_cnn as tg
-from tinygrad_cnn import nn
+from tinygrad_cnn import Tensor, nn
 from tinygrad_cnn.nn import functional as F
 
 
@@ -180,6 +180,9 @@ def test_batchnorm_cumulative_average_and_no_tracking():
                                atol=1e-5)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         bn(tg.ones(1, 2))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):  # eval, batch statistics
+        free(tg.ones(1, 2))
+    assert nn.BatchNorm1d(2, eps=0.0).eps == 0.0  # allowed, as in PyTorch
 
 
 def test_batchnorm_gradients():
@@ -246,6 +249,37 @@ def test_pool_layers_take_pytorchs_arguments_in_pytorchs_order():
     out1, idx1 = nn.MaxPool1d(2, return_indices=True)(tg.arange(6.0).reshape(1, 1, 6))
     assert out1.tolist() == [[[1.0, 3.0, 5.0]]] and idx1.tolist() == [[[1, 3, 5]]]
     assert nn.AvgPool2d(2, divisor_override=2)(x).tolist() == [[[[6.0, 10.0], [26.0, 30.0]]]]
+
+
+@pytest.mark.parametrize("mode,np_mode", [("reflect", "reflect"), ("replicate", "edge"),
+                                           ("circular", "wrap")])
+@pytest.mark.parametrize("padding", [1, (2, 1), "same"])
+def test_conv_padding_modes_pad_the_input_as_np_pad_does(mode, np_mode, padding):
+    tg.manual_seed(0)
+    conv = nn.Conv2d(2, 3, (3, 4), padding=padding, padding_mode=mode)
+    x = tg.randn(2, 2, 6, 7)
+    # 'same' for a (3, 4) kernel: 2 rows (1, 1) and 3 columns (1 before, 2 after), as in PyTorch.
+    pads = {1: ((1, 1), (1, 1)), (2, 1): ((2, 2), (1, 1)), "same": ((1, 1), (1, 2))}[padding]
+    padded = np.pad(x.numpy(), ((0, 0), (0, 0), *pads), mode=np_mode)
+    want = F.conv2d(Tensor(padded), conv.weight, conv.bias).numpy()
+    np.testing.assert_allclose(conv(x).numpy(), want, rtol=1e-5, atol=1e-6)
+    assert f"padding_mode={mode}" in repr(conv)
+    conv1 = nn.Conv1d(2, 3, 3, padding=2, padding_mode=mode)
+    x1 = tg.randn(2, 2, 5)
+    padded1 = np.pad(x1.numpy(), ((0, 0), (0, 0), (2, 2)), mode=np_mode)
+    np.testing.assert_allclose(conv1(x1).numpy(), F.conv1d(Tensor(padded1), conv1.weight, conv1.bias).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_padding_mode_errors_and_the_device_argument():
+    with pytest.raises(ValueError, match="Conv2d: padding_mode: expected one of zeros, reflect, "
+                                         "replicate, circular, got 'mirror'"):
+        nn.Conv2d(1, 2, 3, padding_mode="mirror")
+    with pytest.raises(ValueError, match="ConvTranspose2d: padding_mode: expected one of zeros, got 'reflect'"):
+        nn.ConvTranspose2d(1, 2, 3, padding_mode="reflect")
+    for layer in (nn.Linear(2, 3, device="strict"), nn.Conv2d(1, 2, 3, device="strict"),
+                  nn.BatchNorm2d(3, device="strict")):
+        assert all(str(t.device) == "strict" for t in [*layer.parameters(), *layer.buffers()])
 
 
 def test_conv2d_matches_loop_reference():

@@ -31,10 +31,16 @@ class _ConvNd(Module):
     _transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, dilation=1, groups=1, bias=True, dtype=np.float32):
+                 output_padding=0, dilation=1, groups=1, bias=True, padding_mode="zeros",
+                 device=None, dtype=np.float32):
         super().__init__()
         n = self._ndim
         layer = type(self).__name__
+        modes = ("zeros",) if self._transposed else ("zeros", "reflect", "replicate", "circular")
+        if padding_mode not in modes:
+            raise ValueError(f"{layer}: padding_mode: expected one of {', '.join(modes)}, got "
+                             f"{padding_mode!r}")
+        self.padding_mode = padding_mode
         in_channels = check_size(layer, "in_channels", in_channels)
         out_channels = check_size(layer, "out_channels", out_channels)
         groups = check_size(layer, "groups", groups)
@@ -63,9 +69,24 @@ class _ConvNd(Module):
         weight, bias = init.default_parameters(shape, out_channels if bias else None, dtype)
         self.weight = weight
         self.register_parameter("bias", bias)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)
+
+    def _pad_input(self, x):
+        """``(x, padding)`` for the convolution: with a padding_mode other than zeros, x padded
+        by ``F.pad`` in that mode and a padding of 0 (PyTorch's way)."""
+        if self.padding_mode == "zeros" or self.padding == "valid":
+            return x, self.padding
+        if self.padding == "same":  # the extra value of an odd total goes after, as in PyTorch
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            pairs = [(t // 2, t - t // 2) for t in totals]
+        else:
+            pairs = [(p, p) for p in self.padding]
+        flat = [v for pair in reversed(pairs) for v in pair]  # F.pad: the last dim first
+        return F.pad(x, flat, self.padding_mode), (0,) * self._ndim
 
     def _arg(self, value):
         return value[0] if self._ndim == 1 and not isinstance(value, str) else value
@@ -83,6 +104,8 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 
@@ -92,26 +115,28 @@ class Conv1d(_ConvNd):
     _ndim = 1
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, dtype=np.float32):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=np.float32):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, 0, dilation,
-                         groups, bias, dtype)
+                         groups, bias, padding_mode, device, dtype)
 
     def forward(self, x):
         a = self._arg
-        return F.conv1d(x, self.weight, self.bias, a(self.stride), a(self.padding),
-                        a(self.dilation), self.groups)
+        x, padding = self._pad_input(x)
+        return F.conv1d(x, self.weight, self.bias, a(self.stride), a(padding), a(self.dilation),
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
     """2-D convolution over ``(N, C_in, H, W)``; weight ``(C_out, C_in/groups, KH, KW)``."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, dtype=np.float32):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=np.float32):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, 0, dilation,
-                         groups, bias, dtype)
+                         groups, bias, padding_mode, device, dtype)
 
     def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        x, padding = self._pad_input(x)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
 
@@ -122,9 +147,10 @@ class ConvTranspose2d(_ConvNd):
     _transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, dtype=np.float32):
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 device=None, dtype=np.float32):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding,
-                         dilation, groups, bias, dtype)
+                         dilation, groups, bias, padding_mode, device, dtype)
 
     def forward(self, x):
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,

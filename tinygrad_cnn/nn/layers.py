@@ -125,7 +125,8 @@ class Linear(Module):
     U(-1/sqrt(in), 1/sqrt(in))) and bias U(-1/sqrt(in), 1/sqrt(in)).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=np.float32):
         super().__init__()
         in_features = check_size("Linear", "in_features", in_features)
         out_features = check_size("Linear", "out_features", out_features)
@@ -133,6 +134,8 @@ class Linear(Module):
         weight, bias = init.default_parameters((out_features, in_features), out_features if bias else None, dtype)
         self.weight = weight
         self.register_parameter("bias", bias)
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)

@@ -32,11 +32,12 @@ class _BatchNorm(Module):
     _input_dims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=np.float32):
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=np.float32):
         super().__init__()
         num_features = check_size(type(self).__name__, "num_features", num_features)
-        if eps <= 0:
-            raise ValueError(f"{type(self).__name__}: eps: expected a positive number, got {eps}")
+        if not eps >= 0:
+            raise ValueError(f"{type(self).__name__}: eps: expected a number >= 0, got {eps}")
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -55,6 +56,8 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
+        if device is not None:
+            self.to(device)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -84,10 +87,10 @@ class _BatchNorm(Module):
         use_batch_stats = self.training or not self.track_running_stats
         if use_batch_stats:
             n = x.numel() // self.num_features
-            if self.training and n <= 1:
+            if n <= 1:  # in eval too without running statistics, as in PyTorch
                 raise ValueError(
-                    f"{type(self).__name__}: expected more than 1 value per channel when "
-                    f"training, got input shape {x.shape}"
+                    f"{type(self).__name__}: expected more than 1 value per channel to take "
+                    f"batch statistics from, got input shape {x.shape}"
                 )
             mean = x.mean(axes, keepdim=True)
             xc = x - mean
