@@ -144,6 +144,71 @@ def test_diamond_graph_sums_both_paths():
     assert x.grad.item() == (2 * 6 + 1) * 3
 
 
+class TestInPlaceSafety:
+    """Tensors that share memory share one version counter, in-place writes never drop a
+    gradient silently, and a leaf's .grad is its own array (all as in PyTorch)."""
+
+    @pytest.mark.parametrize("change", [
+        lambda a: a.detach().mul_(10),
+        lambda a: a[0:2].mul_(10),
+        lambda a: a.reshape(3, 1).add_(1),
+        lambda a: a.reshape(1, 3).permute(1, 0).zero_(),
+    ], ids=["detach", "slice", "reshape", "permute"])
+    def test_changing_a_view_in_place_is_caught_by_backward(self, change):
+        x, a = Tensor([1.0, 2.0, 3.0], requires_grad=True), Tensor([1.0, 2.0, 3.0])
+        y = (x * a).sum()
+        change(a)
+        with pytest.raises(RuntimeError, match="modified in place after the forward pass"):
+            y.backward()
+
+    def test_a_saved_view_sees_its_base_change(self):
+        x, a = Tensor([1.0, 2.0, 3.0], requires_grad=True), Tensor([1.0, 2.0, 3.0, 4.0])
+        y = (x * a[1:]).sum()
+        a.mul_(2)
+        with pytest.raises(RuntimeError, match="modified in place"):
+            y.backward()
+
+    def test_a_state_dict_value_changed_in_place_is_caught(self):
+        layer = tg.nn.Linear(2, 2)
+        y = layer(tg.ones(1, 2)).sum()
+        with no_grad():
+            layer.state_dict()["weight"].mul_(2)
+        with pytest.raises(RuntimeError, match="modified in place"):
+            y.backward()
+
+    def test_copies_do_not_share_the_counter(self):
+        x, a = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), Tensor([[1.0, 2.0], [3.0, 4.0]])
+        y = (x * a).sum()
+        a.T.reshape(4).mul_(5)  # reshape of a transposed view copies
+        a[[0, 1]].mul_(5)  # advanced indexing copies
+        y.backward()
+        assert x.grad.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+    @pytest.mark.parametrize("write", [
+        lambda out, v: out.__setitem__(0, v), lambda out, v: out.copy_(v.expand(3)),
+        lambda out, v: out.add_(v), lambda out, v: out.mul_(v), lambda out, v: out.div_(v),
+    ], ids=["setitem", "copy_", "add_", "mul_", "div_"])
+    def test_writing_a_value_that_requires_grad_in_place_is_refused(self, write):
+        x, out = Tensor([1.0, 2.0, 3.0], requires_grad=True), tg.zeros(3)
+        with pytest.raises(RuntimeError, match="the value written in place requires grad"):
+            write(out, (x * x).sum())
+        write(out, (x * x).sum().detach())  # the value alone is fine
+        with no_grad():
+            write(out, (x * x).sum())
+
+    def test_leaf_gradients_are_private_and_writable(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        x.sum().backward()  # the gradient of a sum is a broadcast of one number
+        x.grad.zero_()
+        assert x.grad.tolist() == [0.0, 0.0]
+        a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+        v = Tensor([1.0, 1.0])
+        (a + b).backward(v)  # Add hands one gradient to both inputs
+        a.grad.mul_(5)
+        v.mul_(7)
+        assert b.grad.tolist() == [1.0, 1.0] and a.grad.tolist() == [5.0, 5.0]
+
+
 class TestGradMode:
     def test_no_grad_context_and_decorator(self):
         x = Tensor([1.0], requires_grad=True)

@@ -278,6 +278,13 @@ def release_cached_memory() -> None:
     _recycle.release()
 
 
+def memory_owner(array):
+    """The array (or buffer object) that owns ``array``'s memory: views share their owner."""
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
 def _is_array(obj) -> bool:
     if isinstance(obj, np.ndarray) or any(isinstance(obj, t) for t in _extra_types):
         return True

@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
+from tinygrad_cnn import backend
+
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "backward", "grad"]
 
 _state = threading.local()
@@ -141,6 +143,8 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
     grads: dict[int, Tensor] = {}
     for r, g in zip(roots, root_grads):
         grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+    # Memory a leaf's new .grad must not share: the caller's gradients, and the other leaves'.
+    taken = {id(backend.memory_owner(g.data)) for g in root_grads}
     order = _topo_order(roots)
     with set_grad_enabled(create_graph):
         for t in order:
@@ -150,9 +154,10 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
             ctx = t._ctx
             if ctx is None:
                 if wanted is None and g is not None:
-                    if not create_graph:
-                        g = g.detach()
-                    t.grad = g if t.grad is None else t.grad + g
+                    if t.grad is not None:
+                        t.grad = t.grad + g  # a new tensor (recorded only with create_graph)
+                    else:
+                        t.grad = g if create_graph else _private(g, taken)
                 continue
             if g is None:
                 continue
@@ -181,6 +186,20 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
             if not retain_graph:
                 ctx.release()
     return wanted
+
+
+def _private(g, taken):
+    """``g`` detached, as a leaf's own ``.grad``: copied when its memory is read-only (a
+    broadcast), or is the caller's gradient or another leaf's (Add's backward hands one
+    gradient to both inputs), so that changing one ``.grad`` in place changes nothing else."""
+    data = g.data
+    root = backend.memory_owner(data)
+    if id(root) in taken or not getattr(data.flags, "writeable", True) or \
+            (data.size > 1 and 0 in data.strides):
+        data = data.copy()
+        root = data
+    taken.add(id(root))
+    return type(g)._wrap(data)
 
 
 def _fit(g, parent, ctx):

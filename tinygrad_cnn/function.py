@@ -48,6 +48,10 @@ class Function:
     # Tensors created by this op never require grad (comparisons, argmax, ...).
     differentiable = True
 
+    # Whether forward may return a view of an input's memory (reshape, permute, slicing):
+    # the result then shares that input's version counter.
+    may_return_view = False
+
     # What release() keeps: enough to name the op and draw it after its graph is freed.
     _KEPT_AFTER_RELEASE = frozenset({"device", "xp", "needs_input_grad", "settings", "recording"})
 
@@ -89,6 +93,8 @@ class Function:
         if isinstance(out, np.generic):
             out = np.asarray(out)  # NumPy returns scalars from 0-d ops
         result = Tensor._wrap(out, requires_grad=record)
+        if cls.may_return_view and out.base is not None:
+            _share_version(result, tensors)
         if record:
             result._ctx = ctx
             ctx._versions = tuple([t._version for t in tensors])
@@ -173,6 +179,15 @@ def _check_same_device(cls, device, t) -> None:
             f"{cls.__name__}: expected all inputs on one device, got {device.name} and "
             f"{t.device.name}; move them with .to(device) first"
         )
+
+
+def _share_version(result, tensors) -> None:
+    """Give ``result`` the version counter of the input whose memory it views, if any."""
+    root = backend.memory_owner(result.data)
+    for t in tensors:
+        if backend.memory_owner(t.data) is root:
+            result._vc = t._vc
+            return
 
 
 def _as_tensors(cls, inputs) -> tuple:

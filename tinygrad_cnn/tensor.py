@@ -76,7 +76,7 @@ class Tensor:
     [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_version", "_output_version",
+    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_vc", "_output_version",
                  "name", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
 
@@ -86,7 +86,7 @@ class Tensor:
         self.data = _to_array(data, dtype, device)
         self.grad = None
         self._ctx = None
-        self._version = 0
+        self._vc = [0]
         self.name = None
         self._requires_grad = False
         self.requires_grad = requires_grad
@@ -99,9 +99,20 @@ class Tensor:
         t._requires_grad = requires_grad
         t.grad = None
         t._ctx = None
-        t._version = 0
+        t._vc = [0]
         t.name = None
         return t
+
+    # The version counter, bumped by every in-place change. Tensors that share memory (a
+    # detach(), a view made by reshape, permute or basic indexing) share one counter, as in
+    # PyTorch, so that changing any of them in place is caught by a backward that saved another.
+    @property
+    def _version(self) -> int:
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._vc[0] = value
 
     # -- attributes -------------------------------------------------------------------------
     @property
@@ -189,8 +200,11 @@ class Tensor:
         return bool(self.item())
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (shares memory, like PyTorch)."""
-        return Tensor._wrap(self.data)
+        """The same data, cut from the graph (shares memory and the version counter, like
+        PyTorch: an in-place change of either is seen by a backward that saved the other)."""
+        t = Tensor._wrap(self.data)
+        t._vc = self._vc
+        return t
 
     def clone(self) -> Tensor:
         return ops.elementwise.clone(self)
@@ -261,12 +275,19 @@ class Tensor:
         engine.backward(self, gradient, retain_graph, create_graph)
 
     # -- in-place (only on tensors outside the graph; bump the version counter) -----------
-    def _inplace_check(self, op: str) -> None:
-        if engine.is_grad_enabled() and (self.requires_grad or self._ctx is not None):
-            raise RuntimeError(
-                f"{op}: in-place change of a tensor that requires grad (shape {self.shape}); "
-                "wrap it in `with no_grad():` or use the out-of-place op"
-            )
+    def _inplace_check(self, op: str, value=None) -> None:
+        if engine.is_grad_enabled():
+            if self.requires_grad or self._ctx is not None:
+                raise RuntimeError(
+                    f"{op}: in-place change of a tensor that requires grad (shape {self.shape}); "
+                    "wrap it in `with no_grad():` or use the out-of-place op"
+                )
+            if isinstance(value, Tensor) and value.requires_grad:
+                raise RuntimeError(
+                    f"{op}: the value written in place requires grad, but in-place writes are not "
+                    "recorded in the graph and its gradient would be lost; build the tensor out "
+                    "of place (tg.cat, tg.stack, tg.where) or write value.detach()"
+                )
         self._version += 1
 
     def zero_(self) -> Tensor:
@@ -280,7 +301,7 @@ class Tensor:
         return self
 
     def copy_(self, src) -> Tensor:
-        self._inplace_check("copy_")
+        self._inplace_check("copy_", src)
         src = as_tensor(src, like=self)
         if src.device != self.device:
             src = src.to(self.device)
@@ -288,7 +309,7 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1) -> Tensor:
-        self._inplace_check("add_")
+        self._inplace_check("add_", other)
         other = as_tensor(other, like=self).data
         self.data += other if alpha == 1 else alpha * other
         return self
@@ -297,7 +318,7 @@ class Tensor:
         return self.add_(other, alpha=-1)
 
     def mul_(self, other) -> Tensor:
-        self._inplace_check("mul_")
+        self._inplace_check("mul_", other)
         self.data *= as_tensor(other, like=self).data
         return self
 
@@ -312,7 +333,7 @@ class Tensor:
         return self.mul_(other)
 
     def __itruediv__(self, other):
-        self._inplace_check("div_")
+        self._inplace_check("div_", other)
         self.data /= as_tensor(other, like=self).data
         return self
 
@@ -320,7 +341,7 @@ class Tensor:
         return self.__itruediv__(other)
 
     def __setitem__(self, index, value) -> None:
-        self._inplace_check("__setitem__")
+        self._inplace_check("__setitem__", value)
         value = as_tensor(value, like=self).data
         self.data[ops.shape.normalize_index(index)] = value
 

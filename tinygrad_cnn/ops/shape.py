@@ -36,6 +36,8 @@ def _dim(dim: int, ndim: int, arg: str = "dim") -> int:
 
 
 class Reshape(Function):
+    may_return_view = True
+
     def forward(self, x, shape):
         self.in_shape = x.shape
         return x.reshape(shape)
@@ -101,6 +103,8 @@ def unsqueeze(x, dim: int) -> Tensor:
 
 
 class Permute(Function):
+    may_return_view = True
+
     def forward(self, x, dims):
         self.inverse = tuple(np.argsort(dims))
         return x.transpose(dims)
@@ -130,6 +134,8 @@ def transpose(x, dim0: int, dim1: int) -> Tensor:
 
 # -- broadcasting ---------------------------------------------------------------------------
 class BroadcastTo(Function):
+    may_return_view = True
+
     def forward(self, x, shape):
         self.in_shape = x.shape
         return self.xp.broadcast_to(x, shape)
@@ -208,6 +214,8 @@ def _is_advanced(index) -> bool:
 
 
 class GetItem(Function):
+    may_return_view = True
+
     def forward(self, x, index):
         self.in_shape = x.shape
         return x[index]
