@@ -186,3 +186,50 @@ def test_plain_sequence_and_dataset_subclass_batch_alike():
     for ds in (Plain(), Sub()):
         x, y = next(iter(DataLoader(ds, 2)))
         assert x.shape == (2, 2) and y.tolist() == [0, 1]
+
+
+def test_batches_are_copies_of_the_dataset():
+    x = np.arange(6, dtype=np.float32).reshape(6, 1)
+    for shuffle in (False, True):
+        for xb, _ in DataLoader(TensorDataset(x, np.arange(6)), batch_size=3, shuffle=shuffle, seed=0):
+            xb.mul_(10)
+    assert x.ravel().tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_samples_are_collated_in_their_own_structure():
+    class Lone(Dataset):  # one array per sample: one Tensor per batch, not a 1-tuple
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return np.full(2, float(i), np.float32)
+
+    class Mixed(Lone):  # Tensors inside tuples, dicts
+        def __getitem__(self, i):
+            return {"x": tg.Tensor([float(i), 1.0]), "pair": (i, np.float32(i) / 2)}
+
+    batch = next(iter(DataLoader(Lone(), batch_size=2)))
+    assert isinstance(batch, tg.Tensor) and batch.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    batch = next(iter(DataLoader(Mixed(), batch_size=2)))
+    assert batch["x"].dtype == np.float32 and batch["x"].tolist() == [[0.0, 1.0], [1.0, 1.0]]
+    assert batch["pair"][0].tolist() == [0, 1] and batch["pair"][1].tolist() == [0.0, 0.5]
+
+
+def test_unseeded_shuffle_follows_manual_seed_each_epoch():
+    loader = DataLoader(TensorDataset(np.arange(20)), batch_size=20, shuffle=True)
+    tg.manual_seed(0)
+    first, other = ([y.tolist() for (y,) in loader] for _ in range(2))
+    tg.manual_seed(0)  # as torch.manual_seed before an epoch: that epoch's order again
+    again = [y.tolist() for (y,) in loader]
+    assert first == again and first != other
+
+
+def test_tensor_copies_its_data():
+    a = np.array([1.0, 2.0], dtype=np.float32)
+    t, u = tg.tensor(a), tg.Tensor(a)
+    a[0] = 99.0
+    assert t.tolist() == [1.0, 2.0] and u.tolist() == [99.0, 2.0]  # Tensor(array) keeps it
+    src = tg.Tensor([1.0, 2.0])
+    copy = tg.tensor(src)
+    src.add_(1)
+    assert copy.tolist() == [1.0, 2.0]

@@ -53,8 +53,22 @@ def _make(array, dtype, device, requires_grad) -> Tensor:
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
-    """PyTorch's ``torch.tensor``: a new Tensor from data."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    """PyTorch's ``torch.tensor``: a new Tensor with a copy of ``data`` (a list, a number, an
+    array or a Tensor), unlike ``Tensor(array)``, which keeps the array it is given.
+
+    >>> import numpy as np
+    >>> a = np.array([1.0, 2.0], dtype=np.float32)
+    >>> t = tensor(a)
+    >>> a[0] = 99.0
+    >>> t.tolist()
+    [1.0, 2.0]
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    t = Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    if backend._is_array(data) and backend.memory_owner(t.data) is backend.memory_owner(data):
+        t.data = t.data.copy()
+    return t
 
 
 def zeros(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:

@@ -7,12 +7,14 @@ array; :class:`~tinygrad_cnn.data.DataLoader` uses it to avoid a Python loop per
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset"]
+__all__ = ["Dataset", "TensorDataset", "collate"]
 
 
 class Dataset:
@@ -24,17 +26,33 @@ class Dataset:
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
 
-    def get_batch(self, indices) -> tuple:
-        """Samples ``indices`` (a slice or integers) stacked along a new first axis.
+    def get_batch(self, indices):
+        """Samples ``indices`` (a slice or integers) stacked along a new first axis, in the
+        samples' own structure: tuples (and lists) of fields give a tuple of batches, dicts a
+        dict, a lone array (or number, or Tensor) one batch array, as PyTorch collates.
 
         The default loops over ``__getitem__``; array-backed datasets override it for speed.
         """
         if isinstance(indices, slice):
             indices = range(len(self))[indices]
-        samples = [self[int(i)] for i in indices]
-        if not isinstance(samples[0], (tuple, list)):
-            return (np.stack([np.asarray(s) for s in samples]),)
-        return tuple(np.stack([np.asarray(s[k]) for s in samples]) for k in range(len(samples[0])))
+        return collate([self[int(i)] for i in indices])
+
+
+def collate(samples):
+    """``samples`` (of one structure) stacked field by field into host arrays.
+
+    >>> batch = collate([{"x": np.zeros(2), "y": 1}, {"x": np.ones(2), "y": 0}])
+    >>> batch["x"].shape, batch["y"].tolist()
+    ((2, 2), [1, 0])
+    """
+    first = samples[0]
+    if isinstance(first, Mapping):
+        return {key: collate([s[key] for s in samples]) for key in first}
+    if isinstance(first, (tuple, list)):
+        return tuple(collate(list(field)) for field in zip(*samples))
+    if isinstance(first, Tensor):
+        return np.stack([backend.to_numpy(s.data) for s in samples])
+    return np.stack([np.asarray(s) for s in samples])
 
 
 class TensorDataset(Dataset):

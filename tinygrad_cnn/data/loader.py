@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -20,10 +21,13 @@ class DataLoader:
 
     Batches come from the dataset's ``get_batch`` (array-backed datasets index one whole
     batch at a time, never sample by sample; any object with ``__len__`` and
-    ``__getitem__`` works too). With ``shuffle=True`` the order of epoch ``e`` is a permutation
-    drawn from ``default_rng([seed, e])``: the same seed gives the same batches, and a resumed
-    run continues with the right order after ``set_epoch(e)``. Without a ``seed`` one is drawn
-    from :func:`tinygrad_cnn.manual_seed`'s generator.
+    ``__getitem__`` works too), in the samples' structure: a tuple of Tensors for tuple
+    samples, a dict for dict samples, one Tensor for lone arrays. A batch is always a copy:
+    changing it in place leaves the dataset alone. With ``shuffle=True`` and a ``seed``, the
+    order of epoch ``e`` is a permutation drawn from ``default_rng([seed, e])``: the same seed
+    gives the same batches, and a resumed run continues with the right order after
+    ``set_epoch(e)``. Without a ``seed``, each pass over the data draws its order from
+    :func:`tinygrad_cnn.manual_seed`'s generator, as PyTorch's loader draws from its own.
 
     >>> import numpy as np
     >>> from tinygrad_cnn.data import TensorDataset
@@ -37,8 +41,6 @@ class DataLoader:
         self.dataset, self.batch_size = dataset, check_size("DataLoader", "batch_size", batch_size)
         self.shuffle, self.drop_last = shuffle, drop_last
         self.device = None if device is None else backend.get_device(device)
-        if seed is None and shuffle:
-            seed = int(default_generator().integers(2**62))
         self.seed = seed
         self.epoch = 0
 
@@ -52,9 +54,11 @@ class DataLoader:
 
     def _order(self):
         n = len(self.dataset)
-        if self.shuffle:
-            return np.random.default_rng([self.seed, self.epoch]).permutation(n)
-        return None
+        if not self.shuffle:
+            return None
+        if self.seed is None:
+            return np.random.default_rng(int(default_generator().integers(2**62))).permutation(n)
+        return np.random.default_rng([self.seed, self.epoch]).permutation(n)
 
     def __iter__(self):
         n, bs = len(self.dataset), self.batch_size
@@ -67,11 +71,19 @@ class DataLoader:
             if self.drop_last and stop - start < bs:
                 break
             idx = slice(start, stop) if order is None else order[start:stop]
-            arrays = get_batch(idx)
-            yield tuple(self._tensor(a) for a in arrays)
+            yield self._tensors(get_batch(idx))
 
-    def _tensor(self, array) -> Tensor:
-        array = np.ascontiguousarray(array)
+    def _tensors(self, batch):
+        """A batch's arrays as Tensors (on ``device``), keeping its tuple or dict structure."""
+        if isinstance(batch, Mapping):
+            return {key: self._tensors(value) for key, value in batch.items()}
+        if isinstance(batch, (tuple, list)):
+            return tuple(self._tensors(value) for value in batch)
+        array = batch.data if isinstance(batch, Tensor) else batch
+        # A copy (contiguous) unless indexing already made one: a slice of the dataset's arrays
+        # is a view of them, and a training loop may change its batch in place.
+        if backend.memory_owner(array) is not array or not array.flags.c_contiguous:
+            array = np.array(array, order="C")
         if self.device is not None:
             array = backend.to_device(array, self.device)
         return Tensor._wrap(array)
