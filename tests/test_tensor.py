@@ -262,6 +262,39 @@ class TestOperators:
         assert exponent.grad.tolist() == [0.0, pytest.approx(4 * np.log(2)), 0.0, 0.0]  # not nan
         assert base.grad.tolist() == [0.0, 4.0, 0.0, float("inf")]  # 0 where the exponent is 0
 
+    def test_an_index_mixing_ints_and_arrays_places_dims_as_pytorch(self):
+        a = np.arange(60.0).reshape(3, 4, 5)
+        x = Tensor(a, requires_grad=True)
+        got = x[1, :, [0, 2, 4]]  # PyTorch: the int first, then the list: (4, 3); NumPy: (3, 4)
+        np.testing.assert_array_equal(got.numpy(), a[1][:, [0, 2, 4]])
+        assert x[np.int64(1), :, [0, 2]].shape == (4, 2) and x[1, None, :, [0, 2]].shape == (1, 4, 2)
+        assert x[[0, 1], :, 1].shape == (2, 4) and x[1, [0, 2], [1, 3]].shape == (2,)
+        (got * Tensor(np.arange(12.0).reshape(4, 3))).sum().backward()
+        want = np.zeros_like(a)
+        want[1][:, [0, 2, 4]] = np.arange(12.0).reshape(4, 3)
+        np.testing.assert_array_equal(x.grad.numpy(), want)
+        t = tg.zeros(3, 4, 5)
+        t[1, :, [0, 2, 4]] = Tensor(np.full((4, 3), 7.0, np.float32))
+        assert t.numpy()[1][:, [0, 2, 4]].tolist() == [[7.0] * 3] * 4 and t.numpy().sum() == 84.0
+
+    def test_expand_refuses_minus_one_in_a_new_dim(self):
+        x = Tensor([[1.0], [2.0]])
+        assert x.expand(3, -1, 4).shape == (3, 2, 4)
+        with pytest.raises(ValueError, match=r"expand: -1 keeps an existing dim; shape \(-1, 2, 3\)"):
+            x.expand(-1, 2, 3)
+
+    def test_assigned_gradients_must_match_the_tensor(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(ValueError, match=r"grad: expected a tensor of shape \(2,\), dtype float32"):
+            x.grad = Tensor([[1.0, 1.0], [1.0, 1.0]])
+        with pytest.raises(ValueError, match="got shape \\(2,\\), dtype float64"):
+            x.grad = Tensor(np.ones(2))
+        with pytest.raises(TypeError, match="grad: expected a Tensor or None, got ndarray"):
+            x.grad = np.ones(2, np.float32)
+        x.grad = tg.ones(2)
+        (x * x).sum().backward()
+        assert x.grad.tolist() == [3.0, 5.0]
+
     def test_indexing(self):
         a = np.arange(24.0).reshape(2, 3, 4)
         t = Tensor(a)

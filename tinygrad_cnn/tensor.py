@@ -76,7 +76,7 @@ class Tensor:
     [[2.0, 4.0], [6.0, 8.0]]
     """
 
-    __slots__ = ("data", "_requires_grad", "grad", "_ctx", "_vc", "_output_version",
+    __slots__ = ("data", "_requires_grad", "_grad", "_ctx", "_vc", "_output_version",
                  "name", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
 
@@ -84,7 +84,7 @@ class Tensor:
         dtype = None if dtype is None else _parse_dtype(dtype)
         device = None if device is None else backend.get_device(device)
         self.data = _to_array(data, dtype, device)
-        self.grad = None
+        self._grad = None
         self._ctx = None
         self._vc = [0]
         self.name = None
@@ -97,11 +97,30 @@ class Tensor:
         t = cls.__new__(cls)
         t.data = array
         t._requires_grad = requires_grad
-        t.grad = None
+        t._grad = None
         t._ctx = None
         t._vc = [0]
         t.name = None
         return t
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (None until then): a Tensor of this
+        tensor's shape, dtype and device; assigning anything else raises, as in PyTorch."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape or value.dtype != self.dtype or value.device != self.device:
+                raise ValueError(
+                    f"grad: expected a tensor of shape {self.shape}, dtype {self.dtype} on "
+                    f"{self.device} (this tensor's), got shape {value.shape}, dtype "
+                    f"{value.dtype} on {value.device}"
+                )
+        self._grad = value
 
     # The version counter, bumped by every in-place change. Tensors that share memory (a
     # detach(), a view made by reshape, permute or basic indexing) share one counter, as in
@@ -343,7 +362,9 @@ class Tensor:
     def __setitem__(self, index, value) -> None:
         self._inplace_check("__setitem__", value)
         value = as_tensor(value, like=self).data
-        self.data[ops.shape.normalize_index(index)] = value
+        ints, index = ops.shape.split_index(ops.shape.normalize_index(index))
+        target = self.data if ints is None else self.data[ints]  # a view: written through
+        target[index] = value
 
     # -- arithmetic (broadcasting, reflected forms) -----------------------------------------
     def __add__(self, other):

@@ -7,6 +7,7 @@ broadcast, scatter an index), itself written as one of these ops.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -176,6 +177,11 @@ def expand(x, *shape) -> Tensor:
     """PyTorch's ``expand``: broadcast to ``shape``, where -1 keeps a dim."""
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: shape {shape} has fewer dims than the tensor's {x.shape}")
+    if -1 in shape[:lead]:
+        raise ValueError(f"expand: -1 keeps an existing dim; shape {shape} puts it in one of the "
+                         f"{lead} new leading dims of a tensor of shape {x.shape}")
     full = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
     return broadcast_to(x, full)
 
@@ -198,7 +204,34 @@ def normalize_index(index):
     return _index_part(index)
 
 
+def split_index(index):
+    """PyTorch applies the integers of an index before its arrays, where NumPy counts them as
+    arrays too: ``x[1, :, [0, 2]]`` of a (3, 4, 5) x is (4, 2) in PyTorch and (2, 4) in NumPy.
+    Returns ``(ints, rest)``: a basic index taking the integers and the index left for its
+    result (same meaning as PyTorch's), or ``(None, index)`` when nothing needs splitting.
+    ``index`` is normalized."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not _is_advanced(parts) or not any(type(p) is int for p in parts):
+        return None, index
+    ints, rest = [], []
+    for p in parts:
+        if type(p) is int:
+            ints.append(p)
+        elif p is None:
+            rest.append(p)
+        elif p is Ellipsis:
+            ints.append(p)
+            rest.append(p)
+        else:  # a slice or an array: it keeps its dims for the second step (bool masks: ndim)
+            mask = getattr(getattr(p, "dtype", None), "kind", "") == "b"
+            ints.extend([slice(None)] * (p.ndim if mask else 1))
+            rest.append(p)
+    return tuple(ints), tuple(rest)
+
+
 def _index_part(i):
+    if isinstance(i, numbers.Integral) and not isinstance(i, (bool, np.bool_)):
+        return int(i)  # NumPy integers index as Python ints, as in PyTorch
     if isinstance(i, Tensor):
         if i.dtype.kind not in "biu":
             raise IndexError(f"index: tensors used as indices must be integer or bool, got {i.dtype}")
@@ -240,8 +273,18 @@ class IndexAdd(Function):
 
 
 def getitem(x, index) -> Tensor:
-    """NumPy-style indexing: ints, slices, None, Ellipsis, integer and bool arrays."""
+    """Indexing with ints, slices, None, Ellipsis, integer and bool arrays, as in PyTorch
+    (which places the dims of an index mixing ints and arrays as if the ints came first, see
+    :func:`split_index`; otherwise as NumPy).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.zeros(3, 4, 5)[1, :, [0, 2, 4]].shape
+    (4, 3)
+    """
     index = normalize_index(index)
+    ints, index = split_index(index)
+    if ints is not None:
+        x = GetItem.apply(x, index=ints)
     if _is_advanced(index):
         parts = index if isinstance(index, tuple) else (index,)
         moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) else p
