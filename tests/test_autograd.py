@@ -242,6 +242,25 @@ class TestGradMode:
         assert seen["main"] is True
 
 
+def test_grad_mode_decorators_cover_generators_and_set_grad_enabled():
+    @no_grad()
+    def items():
+        yield tg.is_grad_enabled()
+        yield tg.is_grad_enabled()
+        return "done"
+
+    it = items()
+    assert next(it) is False and tg.is_grad_enabled() is True and next(it) is False
+    with pytest.raises(StopIteration, match="done"):
+        next(it)
+
+    @tg.set_grad_enabled(False)
+    def inside():
+        return tg.is_grad_enabled()
+
+    assert tg.is_grad_enabled() is True and inside() is False and tg.is_grad_enabled() is True
+
+
 class TestMemory:
     def test_graph_is_freed_by_reference_counting_alone(self):
         """No reference cycles: with the cycle collector off, intermediates die with the loss."""

@@ -282,6 +282,36 @@ def test_padding_mode_errors_and_the_device_argument():
         assert all(str(t.device) == "strict" for t in [*layer.parameters(), *layer.buffers()])
 
 
+def test_module_names_state_and_modes_as_in_pytorch():
+    layer = nn.Linear(2, 3)
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        layer.register_buffer("weight", tg.zeros(3, 2))
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        layer.register_parameter("forward", None)
+    for bad in ("", "a.b"):
+        with pytest.raises(KeyError, match="expected a non-empty name without dots"):
+            layer.add_module(bad, nn.ReLU())
+    result = layer.load_state_dict({"weight": tg.zeros(3, 2)}, strict=False)
+    assert result.missing_keys == ["bias"] and result.unexpected_keys == []
+    with pytest.raises(ValueError, match="train: mode: expected a bool, got 'x'"):
+        layer.train("x")
+    (layer(tg.ones(1, 2)).sum()).backward()
+    grad = layer.weight.grad
+    layer.zero_grad(set_to_none=False)  # in place: the same tensor, now zeros
+    assert layer.weight.grad is grad and grad.tolist() == [[0.0, 0.0]] * 3
+
+
+def test_multi_line_extra_repr_is_indented():
+    class Two(nn.Module):
+        def extra_repr(self):
+            return "k=1\nj=2"
+
+    outer = Two()
+    outer.child = nn.ReLU()
+    assert repr(Two()) == "Two(\n  k=1\n  j=2\n)"
+    assert repr(outer) == "Two(\n  k=1\n  j=2\n  (child): ReLU()\n)"
+
+
 def test_conv2d_matches_loop_reference():
     tg.manual_seed(1)
     conv = nn.Conv2d(2, 3, 3, padding=1)

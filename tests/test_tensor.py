@@ -295,6 +295,9 @@ class TestOperators:
         (x * x).sum().backward()
         assert x.grad.tolist() == [3.0, 5.0]
 
+    def test_comparing_with_none(self):
+        assert (Tensor([1.0]) == None) is False and (Tensor([1.0]) != None) is True  # noqa: E711
+
     def test_indexing(self):
         a = np.arange(24.0).reshape(2, 3, 4)
         t = Tensor(a)

@@ -28,8 +28,44 @@ def is_grad_enabled() -> bool:
     return getattr(_state, "enabled", True)
 
 
+def _decorate(make_mode, fn):
+    """``fn`` run inside a fresh ``make_mode()`` context; a generator function runs inside it
+    each time it resumes (not while its caller runs between two items), as in PyTorch."""
+    import functools  # noqa: PLC0415
+    import inspect  # noqa: PLC0415
+
+    if not inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with make_mode():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        resume, value = gen.send, None
+        while True:
+            try:
+                with make_mode():
+                    item = resume(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                resume, value = gen.send, (yield item)
+            except GeneratorExit:
+                with make_mode():
+                    gen.close()
+                raise
+            except BaseException as exc:  # thrown in by the caller: into the generator
+                resume, value = gen.throw, exc
+
+    return generator
+
+
 class set_grad_enabled:
-    """Context manager (and function) that switches graph recording on or off.
+    """Switch graph recording on or off: as a function call, a context manager or a decorator.
 
     >>> from tinygrad_cnn import Tensor
     >>> x = Tensor([1.0], requires_grad=True)
@@ -40,13 +76,18 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool) -> None:
         self.prev = is_grad_enabled()
-        _state.enabled = bool(mode)
+        self.mode = bool(mode)
+        _state.enabled = self.mode
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         _state.enabled = self.prev
+
+    def __call__(self, fn):
+        _state.enabled = self.prev  # as a decorator, the switch applies only inside fn
+        return _decorate(lambda: set_grad_enabled(self.mode), fn)
 
 
 class _GradMode:
@@ -60,14 +101,7 @@ class _GradMode:
         _state.enabled = self.prev
 
     def __call__(self, fn):
-        import functools  # noqa: PLC0415
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with type(self)():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return _decorate(type(self), fn)
 
 
 class no_grad(_GradMode):

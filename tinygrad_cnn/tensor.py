@@ -411,9 +411,13 @@ class Tensor:
 
     # Comparisons give bool tensors outside the graph.
     def __eq__(self, other):  # type: ignore[override]
+        if other is None:
+            return False  # as in PyTorch: a tensor is never None
         return ops.elementwise.compare(self, other, "eq")
 
     def __ne__(self, other):  # type: ignore[override]
+        if other is None:
+            return True
         return ops.elementwise.compare(self, other, "ne")
 
     def __lt__(self, other):

@@ -24,7 +24,7 @@ Sequential(
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -87,6 +87,10 @@ def check_size(layer: str, arg: str, value, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{layer}: {arg}: expected an int >= {minimum}, got {value}")
     return int(value)
+
+
+# What load_state_dict returns, as in PyTorch.
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Module:
@@ -152,8 +156,21 @@ class Module:
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._buffers)
                       | set(self._modules))
 
+    def _check_name(self, kind: str, name, registry: str) -> None:
+        """A new member's name: a non-empty string without dots, not some other attribute."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: {kind} name: expected a str, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{type(self).__name__}: {kind} name: expected a non-empty name without "
+                           f"dots, got {name!r}")
+        others = [r for r in ("_parameters", "_buffers", "_modules") if r != registry]
+        if any(name in getattr(self, r) for r in others) or (
+                name in self.__dict__ or hasattr(type(self), name)):
+            raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or ``None``, a declared-but-absent one such as ``bias=False``)."""
+        self._check_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"parameter {name!r}: expected a Parameter or None, got {type(param).__name__}")
         self.__dict__.pop(name, None)
@@ -161,6 +178,7 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add non-trainable state saved in ``state_dict`` (unless ``persistent=False``)."""
+        self._check_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"{type(self).__name__}: buffer {name!r}: expected a Tensor or None, got "
                             f"{type(tensor).__name__}")
@@ -172,6 +190,7 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        self._check_name("module", name, "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"module {name!r}: expected a Module, got {type(module).__name__}")
         self._modules[name] = module
@@ -292,7 +311,8 @@ class Module:
         Values are copied in place, so optimisers keep pointing at the same parameters; they
         are cast to each target's dtype and moved to its device. With ``strict=True`` missing
         or unexpected keys raise a ``KeyError`` that lists them; a shape mismatch always
-        raises, naming the key and both shapes. Returns ``(missing_keys, unexpected_keys)``.
+        raises, naming the key and both shapes. Returns the named tuple
+        ``(missing_keys, unexpected_keys)``, as PyTorch does.
         """
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
@@ -323,11 +343,13 @@ class Module:
             target = own[key]
             target.data[...] = backend.to_device(value, target.device).astype(target.dtype, copy=False)
             target._version += 1
-        return missing, unexpected
+        return IncompatibleKeys(missing, unexpected)
 
     # -- modes and devices ------------------------------------------------------------------
     def train(self, mode: bool = True):
         """Switch this module and all descendants to training mode (``eval()``: ``mode=False``)."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"{type(self).__name__}.train: mode: expected a bool, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -403,19 +425,22 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         extra = self.extra_repr()
-        if not lines:
+        if not lines and "\n" not in extra:
             return f"{type(self).__name__}({extra})"
-        head = f"{type(self).__name__}(" + (f"\n  {extra}" if extra else "")
-        return head + "\n" + "\n".join(lines) + "\n)"
+        extra_lines = [f"  {line}" for line in extra.split("\n")] if extra else []
+        return f"{type(self).__name__}(\n" + "\n".join(extra_lines + lines) + "\n)"
 
 
 def zero_grad_(p: Tensor, set_to_none: bool = True) -> None:
     """Forget one tensor's gradient (``Module.zero_grad`` and the optimisers use it)."""
     if p.grad is None:
         return
+    g = p.grad
     if set_to_none:
         p.grad = None
-    else:
-        # A fresh zero array: the old one may be shared with another gradient.
-        p.grad = Tensor._wrap(p.device.xp.zeros_like(p.grad.data))
+    elif g.requires_grad or not getattr(g.data.flags, "writeable", True):
+        p.grad = Tensor._wrap(p.device.xp.zeros_like(g.data))  # a graph's, or read-only
+    else:  # in place, as in PyTorch (backward gives every leaf a .grad of its own)
+        g.data[...] = 0
+        g._version += 1
 
