@@ -295,6 +295,9 @@ class TestOperators:
         (x * x).sum().backward()
         assert x.grad.tolist() == [3.0, 5.0]
 
+    def test_an_empty_list_index_selects_nothing(self):
+        assert tg.zeros(3, 2)[[]].shape == (0, 2)
+
     def test_comparing_with_none(self):
         assert (Tensor([1.0]) == None) is False and (Tensor([1.0]) != None) is True  # noqa: E711
 

@@ -237,7 +237,7 @@ def _index_part(i):
             raise IndexError(f"index: tensors used as indices must be integer or bool, got {i.dtype}")
         return i.data
     if isinstance(i, list):
-        return np.asarray(i)
+        return np.asarray(i) if i else np.zeros(0, np.int64)  # [] selects nothing, as in PyTorch
     return i
 
 
