@@ -207,6 +207,13 @@ class TestInPlaceSafety:
         a.grad.mul_(5)
         v.mul_(7)
         assert b.grad.tolist() == [1.0, 1.0] and a.grad.tolist() == [5.0, 5.0]
+        a.grad = b.grad = None
+        s = a + b
+        (s * s).sum().backward(create_graph=True)  # both get 2 (a + b), kept in the graph
+        assert a.grad.requires_grad and a.grad.data is not b.grad.data
+        with no_grad():
+            a.grad.mul_(0.5)
+        assert b.grad.tolist() == [8.0, 12.0] and a.grad.tolist() == [4.0, 6.0]
 
 
 class TestGradMode:

@@ -233,3 +233,15 @@ def test_tensor_copies_its_data():
     copy = tg.tensor(src)
     src.add_(1)
     assert copy.tolist() == [1.0, 2.0]
+
+
+def test_a_custom_get_batch_may_return_lists_of_numbers():
+    class Lists:
+        def __len__(self):
+            return 2
+
+        def get_batch(self, indices):
+            return [0.0, 1.0], [0, 1]
+
+    x, y = next(iter(DataLoader(Lists(), 2)))
+    assert x.tolist() == [0.0, 1.0] and y.tolist() == [0, 1]

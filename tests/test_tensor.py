@@ -39,6 +39,10 @@ PROMOTIONS = [
     ("clamp of int to a float", lambda: tg.clamp(_t([1, 2], np.int64), min=1.5), np.float32),
     ("where of int and float", lambda: tg.where(_t([True, False], bool), _t([1, 2], np.int64), 0.5), np.float32),
     ("where of two floats", lambda: tg.where(_t([True, False], bool), 1.0, 0.5), np.float32),
+    ("where of float32 and 0", lambda: tg.where(_t([True, False], bool), _t([1.5, 2.5], np.float32), 0),
+     np.float32),
+    ("where of float16 and 0.0", lambda: tg.where(_t([True, False], bool), _t([1.5, 2.5], np.float16), 0.0),
+     np.float16),
     ("cat of float32 and int64", lambda: tg.cat([_t([1.5], np.float32), _t([1], np.int64)]), np.float32),
     ("sum of uint8", lambda: _t([200, 100], np.uint8).sum(), np.int64),
     ("sum of bool", lambda: _t([True, True], bool).sum(), np.int64),
@@ -249,6 +253,9 @@ class TestOperators:
     def test_squeeze_takes_a_tuple_of_dims_and_0d_tensors_take_dim_0_or_minus_1(self):
         x = tg.zeros(1, 2, 1)
         assert x.squeeze((0, 2)).shape == (2,) and x.squeeze((0, 1)).shape == (2, 1)
+        assert x.squeeze(np.int64(0)).shape == (2, 1)
+        with pytest.raises(ValueError, match=r"squeeze: dim: a dimension appears twice in \(0, 0\)"):
+            x.squeeze((0, 0))
         assert x.squeeze(-1).shape == (1, 2) and x.squeeze(1).shape == (1, 2, 1)
         assert Tensor(1.0).squeeze(0).shape == () and Tensor(1.0).squeeze(-1).shape == ()
         assert Tensor(2.0).sum(-1).item() == 2.0
@@ -273,9 +280,10 @@ class TestOperators:
         want = np.zeros_like(a)
         want[1][:, [0, 2, 4]] = np.arange(12.0).reshape(4, 3)
         np.testing.assert_array_equal(x.grad.numpy(), want)
-        t = tg.zeros(3, 4, 5)
-        t[1, :, [0, 2, 4]] = Tensor(np.full((4, 3), 7.0, np.float32))
-        assert t.numpy()[1][:, [0, 2, 4]].tolist() == [[7.0] * 3] * 4 and t.numpy().sum() == 84.0
+        for device in ("cpu", "strict"):  # the index's arrays go to the tensor's device
+            t = tg.zeros(3, 4, 5, device=device)
+            t[1, :, [0, 2, 4]] = Tensor(np.full((4, 3), 7.0, np.float32), device=device)
+            assert t.numpy()[1][:, [0, 2, 4]].tolist() == [[7.0] * 3] * 4 and t.numpy().sum() == 84.0
 
     def test_expand_refuses_minus_one_in_a_new_dim(self):
         x = Tensor([[1.0], [2.0]])

@@ -285,6 +285,14 @@ def memory_owner(array):
     return array
 
 
+def writable_alone(array) -> bool:
+    """Whether writing into ``array`` changes only its own values: not read-only, and not a
+    broadcast (a stride of 0 makes many elements one memory cell)."""
+    if not getattr(array.flags, "writeable", True):
+        return False
+    return array.size <= 1 or 0 not in array.strides
+
+
 def _is_array(obj) -> bool:
     if isinstance(obj, np.ndarray) or any(isinstance(obj, t) for t in _extra_types):
         return True

@@ -188,10 +188,10 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
             ctx = t._ctx
             if ctx is None:
                 if wanted is None and g is not None:
-                    if t.grad is not None:
-                        t.grad = t.grad + g  # a new tensor (recorded only with create_graph)
+                    if t._grad is not None:  # (the engine's gradients need no setter checks)
+                        t._grad = t._grad + g  # a new tensor (recorded only with create_graph)
                     else:
-                        t.grad = g if create_graph else _private(g, taken)
+                        t._grad = _private(g, taken, create_graph)
                 continue
             if g is None:
                 continue
@@ -222,18 +222,19 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
     return wanted
 
 
-def _private(g, taken):
-    """``g`` detached, as a leaf's own ``.grad``: copied when its memory is read-only (a
-    broadcast), or is the caller's gradient or another leaf's (Add's backward hands one
-    gradient to both inputs), so that changing one ``.grad`` in place changes nothing else."""
-    data = g.data
-    root = backend.memory_owner(data)
-    if id(root) in taken or not getattr(data.flags, "writeable", True) or \
-            (data.size > 1 and 0 in data.strides):
-        data = data.copy()
-        root = data
+def _private(g, taken, create_graph):
+    """``g`` as a leaf's own ``.grad`` (detached, unless ``create_graph``): copied when its
+    memory is read-only or a broadcast, or is the caller's gradient or another leaf's (Add's
+    backward hands one gradient to both inputs), so that changing one ``.grad`` in place
+    changes nothing else. With ``create_graph`` the copy is a recorded ``clone()``."""
+    root = backend.memory_owner(g.data)
+    if id(root) in taken or not backend.writable_alone(g.data):
+        g = g.clone() if create_graph else type(g)._wrap(g.data.copy())
+        root = g.data
+    elif not create_graph:
+        g = type(g)._wrap(g.data)
     taken.add(id(root))
-    return type(g)._wrap(data)
+    return g
 
 
 def _fit(g, parent, ctx):

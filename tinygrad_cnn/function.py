@@ -97,9 +97,9 @@ class Function:
             _share_version(result, tensors)
         if record:
             result._ctx = ctx
-            ctx._versions = tuple([t._version for t in tensors])
+            ctx._versions = tuple([t._vc[0] for t in tensors])
             ctx._output = weakref.ref(result)
-            result._output_version = result._version
+            result._output_version = result._vc[0]
         if engine._hooks:
             engine.notify_created(ctx, result)
         return result

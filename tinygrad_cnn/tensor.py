@@ -364,7 +364,7 @@ class Tensor:
         value = as_tensor(value, like=self).data
         ints, index = ops.shape.split_index(ops.shape.normalize_index(index))
         target = self.data if ints is None else self.data[ints]  # a view: written through
-        target[index] = value
+        target[ops.shape.index_on(index, self.device)] = value
 
     # -- arithmetic (broadcasting, reflected forms) -----------------------------------------
     def __add__(self, other):

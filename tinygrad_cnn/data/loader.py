@@ -77,13 +77,16 @@ class DataLoader:
         """A batch's arrays as Tensors (on ``device``), keeping its tuple or dict structure."""
         if isinstance(batch, Mapping):
             return {key: self._tensors(value) for key, value in batch.items()}
-        if isinstance(batch, (tuple, list)):
-            return tuple(self._tensors(value) for value in batch)
+        if isinstance(batch, tuple) or (isinstance(batch, list) and batch and (
+                isinstance(batch[0], (tuple, list, Mapping, Tensor)) or backend._is_array(batch[0]))):
+            return tuple(self._tensors(value) for value in batch)  # fields, not one list of numbers
         array = batch.data if isinstance(batch, Tensor) else batch
+        if not backend._is_array(array):
+            array = np.asarray(array)  # a list of numbers from a custom get_batch
         # A copy (contiguous) unless indexing already made one: a slice of the dataset's arrays
         # is a view of them, and a training loop may change its batch in place.
-        if backend.memory_owner(array) is not array or not array.flags.c_contiguous:
-            array = np.array(array, order="C")
+        elif backend.memory_owner(array) is not array or not array.flags.c_contiguous:
+            array = array.copy(order="C")
         if self.device is not None:
             array = backend.to_device(array, self.device)
         return Tensor._wrap(array)

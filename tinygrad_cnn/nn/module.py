@@ -172,8 +172,8 @@ class Module:
         """Add a parameter (or ``None``, a declared-but-absent one such as ``bias=False``)."""
         self._check_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"parameter {name!r}: expected a Parameter or None, got {type(param).__name__}")
-        self.__dict__.pop(name, None)
+            raise TypeError(f"{type(self).__name__}: parameter {name!r}: expected a Parameter or None, "
+                            f"got {type(param).__name__}")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -182,7 +182,6 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"{type(self).__name__}: buffer {name!r}: expected a Tensor or None, got "
                             f"{type(tensor).__name__}")
-        self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent.discard(name)
@@ -192,7 +191,8 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         self._check_name("module", name, "_modules")
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"module {name!r}: expected a Module, got {type(module).__name__}")
+            raise TypeError(f"{type(self).__name__}: module {name!r}: expected a Module, got "
+                            f"{type(module).__name__}")
         self._modules[name] = module
 
     # -- calling ----------------------------------------------------------------------------
@@ -438,7 +438,7 @@ def zero_grad_(p: Tensor, set_to_none: bool = True) -> None:
     g = p.grad
     if set_to_none:
         p.grad = None
-    elif g.requires_grad or not getattr(g.data.flags, "writeable", True):
+    elif g.requires_grad or not backend.writable_alone(g.data):
         p.grad = Tensor._wrap(p.device.xp.zeros_like(g.data))  # a graph's, or read-only
     else:  # in place, as in PyTorch (backward gives every leaf a .grad of its own)
         g.data[...] = 0

@@ -478,9 +478,8 @@ def where(condition, x, y) -> Tensor:
     cond = as_tensor(condition, like=ref)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        return Where.apply(cond, *promoted(x, y, like=cond))  # two numbers: on cond's device
-    return Where.apply(cond, *_operands(x, y))
+    # Always through promoted(): apply() would type a number by its first Tensor, the condition.
+    return Where.apply(cond, *promoted(x, y, like=cond))
 
 
 def _first_tensor(*values) -> Tensor:
@@ -501,7 +500,7 @@ class Cast(Function):
 
 
 class ToDevice(Function):
-    may_return_view = True  # to the device it is on already: the same array
+    may_return_view = True  # a move between two host devices may keep the memory
 
     def forward(self, x, device):
         return backend.to_device(x, device)

@@ -90,7 +90,10 @@ def squeeze(x, dim=None) -> Tensor:
     if dim is None:
         dims = range(x.ndim)
     else:
-        dims = {_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+        listed = [_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, numbers.Integral) else dim)]
+        if len(set(listed)) != len(listed):
+            raise ValueError(f"squeeze: dim: a dimension appears twice in {dim}")
+        dims = set(listed)
     drop = {d for d in dims if x.ndim and x.shape[d] == 1}
     if not drop:
         return x
@@ -281,16 +284,19 @@ def getitem(x, index) -> Tensor:
     >>> tg.zeros(3, 4, 5)[1, :, [0, 2, 4]].shape
     (4, 3)
     """
-    index = normalize_index(index)
-    ints, index = split_index(index)
+    ints, index = split_index(normalize_index(index))
     if ints is not None:
         x = GetItem.apply(x, index=ints)
-    if _is_advanced(index):
-        parts = index if isinstance(index, tuple) else (index,)
-        moved = tuple(backend.to_device(p, x.device) if isinstance(p, np.ndarray) else p
-                      for p in parts)
-        index = moved if isinstance(index, tuple) else moved[0]
-    return GetItem.apply(x, index=index)
+    return GetItem.apply(x, index=index_on(index, x.device))
+
+
+def index_on(index, device):
+    """``index`` with its NumPy arrays moved to ``device`` (CuPy indexes with CuPy arrays)."""
+    if not _is_advanced(index):
+        return index
+    parts = index if isinstance(index, tuple) else (index,)
+    moved = tuple(backend.to_device(p, device) if isinstance(p, np.ndarray) else p for p in parts)
+    return moved if isinstance(index, tuple) else moved[0]
 
 
 # -- joining and padding --------------------------------------------------------------------
