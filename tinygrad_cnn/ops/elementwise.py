@@ -82,11 +82,13 @@ class Pow(Function):
         x, y = self.saved_tensors
         nx, ny = self.needs_input_grad
         gx = gy = None
-        if nx:
-            gx = grad * where(y == 0, 0.0, y * x ** (y - 1))
-        if ny:
-            flat = Tensor._wrap((x.data == 0) & (y.data >= 0))  # x**y is flat in y there
-            gy = grad * self.saved_output * where(flat, 1.0, x).log()
+        # The branches where() drops hold inf and nan at a zero base: NumPy need not warn.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if nx:
+                gx = grad * where(y == 0, 0.0, y * x ** (y - 1))
+            if ny:
+                flat = Tensor._wrap((x.data == 0) & (y.data >= 0))  # x**y is flat in y there
+                gy = grad * self.saved_output * where(flat, 1.0, x).log()
         return gx, gy
 
 
