@@ -268,6 +268,44 @@ def test_grad_mode_decorators_cover_generators_and_set_grad_enabled():
     assert tg.is_grad_enabled() is True and inside() is False and tg.is_grad_enabled() is True
 
 
+class TestTensorHooks:
+    def test_register_hook_sees_and_replaces_the_gradient_until_removed(self):
+        seen = []
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: seen.append(g.tolist()))
+        handle = x.register_hook(lambda g: g * 10)
+        (y * y).sum().backward()
+        assert seen == [[4.0, 8.0]] and x.grad.tolist() == [80.0, 160.0]
+        handle.remove()
+        x.grad = None
+        (x * 2).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0]
+        with pytest.raises(RuntimeError, match="register_hook: the tensor \\(shape \\(2,\\)\\) does not require grad"):
+            Tensor([1.0, 2.0]).register_hook(print)
+        with pytest.raises(RuntimeError, match="a hook returned a gradient of shape \\(3,\\)"):
+            z = Tensor([1.0, 2.0], requires_grad=True)
+            z.register_hook(lambda g: tg.zeros(3))
+            z.sum().backward()
+
+    def test_retain_grad_keeps_a_non_leaf_gradient_and_accumulates_it(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        y.retain_grad()  # once is enough
+        z = (y * y).sum()
+        z.backward(retain_graph=True)
+        assert y.grad.tolist() == [6.0, 12.0] and not y.grad.requires_grad
+        z.backward()
+        assert y.grad.tolist() == [12.0, 24.0] and x.grad.tolist() == [36.0, 72.0]  # as PyTorch
+        w = x * 2
+        w.retain_grad()
+        ref = weakref.ref(w)
+        del w
+        gc.collect()
+        assert ref() is None  # the hook does not keep its tensor alive
+
+
 class TestMemory:
     def test_graph_is_freed_by_reference_counting_alone(self):
         """No reference cycles: with the cycle collector off, intermediates die with the loss."""

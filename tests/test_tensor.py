@@ -306,6 +306,21 @@ class TestOperators:
     def test_an_empty_list_index_selects_nothing(self):
         assert tg.zeros(3, 2)[[]].shape == (0, 2)
 
+    def test_split_and_chunk_as_in_pytorch(self):
+        x = Tensor(np.arange(10.0).reshape(5, 2), requires_grad=True)
+        assert [p.shape for p in x.split(2)] == [(2, 2), (2, 2), (1, 2)]
+        assert [p.shape for p in tg.split(x, [1, 4])] == [(1, 2), (4, 2)]
+        assert [p.shape for p in x.chunk(2, dim=1)] == [(5, 1), (5, 1)]
+        assert [p.tolist() for p in tg.arange(5).chunk(3)] == [[0, 1], [2, 3], [4]]
+        assert [p.shape for p in tg.arange(0).chunk(2)] == [(0,), (0,)]
+        a, b = x.split([1, 4])
+        (a.sum() * 2 + b.sum() * 3).backward()
+        assert x.grad.tolist() == [[2.0, 2.0]] + [[3.0, 3.0]] * 4
+        with pytest.raises(ValueError, match=r"split: sections \[1, 3\] must be sizes >= 0 summing to dim 0's size 5"):
+            x.split([1, 3])
+        with pytest.raises(ValueError, match="chunk: chunks: expected a positive int, got 0"):
+            x.chunk(0)
+
     def test_comparing_with_none(self):
         assert (Tensor([1.0]) == None) is False and (Tensor([1.0]) != None) is True  # noqa: E711
 

@@ -124,6 +124,48 @@ class enable_grad(_GradMode):
     mode = True
 
 
+# Tensor hooks (register_hook, retain_grad), by id(tensor): (weak reference, [fn, ...]).
+# Empty unless a hook was registered: the backward walk then pays one dict lookup per tensor.
+_tensor_hooks: dict = {}
+
+
+class HookHandle:
+    """Returned by ``Tensor.register_hook``; ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, key: int, fn) -> None:
+        self._key, self._fn = key, fn
+
+    def remove(self) -> None:
+        entry = _tensor_hooks.get(self._key)
+        if entry is not None and self._fn in entry[1]:
+            entry[1].remove(self._fn)
+            if not entry[1]:
+                del _tensor_hooks[self._key]
+
+
+def register_tensor_hook(tensor, fn) -> HookHandle:
+    """Call ``fn(grad)`` with ``tensor``'s gradient each time the backward walk computes it,
+    before it is used; a Tensor returned by ``fn`` replaces the gradient."""
+    import weakref  # noqa: PLC0415
+
+    key = id(tensor)
+    if key not in _tensor_hooks:
+        _tensor_hooks[key] = (weakref.ref(tensor, lambda _ref: _tensor_hooks.pop(key, None)), [])
+    _tensor_hooks[key][1].append(fn)
+    return HookHandle(key, fn)
+
+
+def _run_tensor_hooks(t, g):
+    for fn in list(_tensor_hooks[id(t)][1]):
+        out = fn(g)
+        if out is not None:
+            if out.shape != g.shape:
+                raise RuntimeError(f"a hook returned a gradient of shape {out.shape} for a tensor "
+                                   f"of shape {t.shape}")
+            g = out
+    return g
+
+
 def in_backward() -> bool:
     """Whether this thread is running some op's backward right now."""
     return getattr(_state, "in_backward", 0) > 0
@@ -183,6 +225,8 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
     with set_grad_enabled(create_graph):
         for t in order:
             g = grads.pop(id(t), None)
+            if g is not None and _tensor_hooks and id(t) in _tensor_hooks:
+                g = _run_tensor_hooks(t, g)
             if wanted is not None and id(t) in wanted:
                 wanted[id(t)] = g  # complete: every consumer of t came earlier in the order
             ctx = t._ctx

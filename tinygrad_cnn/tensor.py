@@ -9,6 +9,7 @@ them, so every method is differentiable exactly when its op is.
 from __future__ import annotations
 
 import numbers
+import weakref
 
 import numpy as np
 
@@ -217,6 +218,49 @@ class Tensor:
         if self.data.size != 1:
             raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.item())
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` whenever a backward pass computes this tensor's gradient, before
+        it is used; a Tensor the hook returns replaces the gradient. Returns a handle whose
+        ``remove()`` unregisters it.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * x).sum().backward()
+        >>> x.grad.tolist()
+        [20.0, 40.0]
+        """
+        if not self.requires_grad:
+            raise RuntimeError(f"register_hook: the tensor (shape {self.shape}) does not require grad")
+        return engine.register_tensor_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` during ``backward()`` (leaves keep
+        theirs anyway), as in PyTorch.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> y.retain_grad()
+        >>> (y * y).sum().backward()
+        >>> y.grad.tolist()
+        [6.0, 12.0]
+        """
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad: the tensor (shape {self.shape}) does not require grad")
+        hooks = engine._tensor_hooks.get(id(self), (None, []))[1]
+        if self._ctx is None or any(getattr(fn, "retains", False) for fn in hooks):
+            return  # a leaf, or retained already
+
+        target = weakref.ref(self)  # the hook must not keep the tensor alive
+
+        def keep(grad):
+            t = target()
+            if t is not None:  # detached, unless the backward builds a graph (create_graph)
+                g = grad if engine.is_grad_enabled() else grad.detach()
+                t._grad = g if t._grad is None else t._grad + g
+
+        keep.retains = True
+        engine.register_tensor_hook(self, keep)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, like
@@ -528,6 +572,12 @@ class Tensor:
 
     def unsqueeze(self, dim):
         return ops.shape.unsqueeze(self, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        return ops.shape.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return ops.shape.chunk(self, chunks, dim)
 
     def expand(self, *shape):
         return ops.shape.expand(self, *shape)

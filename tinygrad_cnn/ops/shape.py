@@ -18,7 +18,8 @@ from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
     "reshape", "flatten", "permute", "transpose", "squeeze", "unsqueeze", "expand",
-    "broadcast_to", "sum_to", "getitem", "cat", "stack", "pad", "normalize_index",
+    "broadcast_to", "sum_to", "getitem", "cat", "stack", "split", "chunk", "pad",
+    "normalize_index",
 ]
 
 
@@ -336,6 +337,49 @@ def cat(tensors, dim: int = 0) -> Tensor:
     if any(t.dtype != ref.dtype for t in tensors):
         tensors = promoted(*tensors)  # float32 and int64 give float32, as in PyTorch
     return Cat.apply(*tensors, dim=d)
+
+
+def split(x, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of ``x`` along ``dim``: of ``split_size`` each (the last may be smaller), or of
+    the given section sizes, as in PyTorch. Views through indexing, so gradients flow back.
+
+    >>> import tinygrad_cnn as tg
+    >>> [p.tolist() for p in tg.arange(5).split(2)], [p.shape for p in tg.zeros(5, 2).split([1, 4])]
+    ([[0, 1], [2, 3], [4]], [(1, 2), (4, 2)])
+    """
+    d = _dim(dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size: expected a positive int, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size or n == 0 else [])
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise ValueError(f"split: sections {sizes} must be sizes >= 0 summing to dim {d}'s "
+                             f"size {n}")
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(getitem(x, (slice(None),) * d + (slice(start, start + size),)))
+        start += size
+    return tuple(pieces)
+
+
+def chunk(x, chunks: int, dim: int = 0) -> tuple:
+    """``x`` in ``chunks`` pieces along ``dim``, each of ceil(size / chunks) (PyTorch's rule,
+    so there may be fewer pieces).
+
+    >>> import tinygrad_cnn as tg
+    >>> [p.tolist() for p in tg.arange(5).chunk(3)]
+    [[0, 1], [2, 3], [4]]
+    """
+    if isinstance(chunks, bool) or not isinstance(chunks, numbers.Integral) or chunks <= 0:
+        raise ValueError(f"chunk: chunks: expected a positive int, got {chunks!r}")
+    n = x.shape[_dim(dim, x.ndim)]
+    if n == 0:  # PyTorch: that many empty pieces
+        return split(x, [0] * int(chunks), dim)
+    return split(x, -(-n // int(chunks)), dim)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
