@@ -245,3 +245,25 @@ def test_a_custom_get_batch_may_return_lists_of_numbers():
 
     x, y = next(iter(DataLoader(Lists(), 2)))
     assert x.tolist() == [0.0, 1.0] and y.tolist() == [0, 1]
+
+
+def test_subset_and_random_split():
+    from tinygrad_cnn.data import Subset, random_split
+
+    ds = TensorDataset(np.arange(20, dtype=np.float32).reshape(10, 2), np.arange(10))
+    sub = Subset(ds, [7, 2, 5])
+    assert len(sub) == 3 and int(sub[1][1]) == 2
+    x, y = next(iter(DataLoader(sub, batch_size=3)))
+    assert y.tolist() == [7, 2, 5] and x.tolist()[0] == [14.0, 15.0]
+    with pytest.raises(IndexError, match=r"Subset: indices: expected values in \[-10, 9\]"):
+        Subset(ds, [10])
+    # PyTorch's rounding: floor each fraction, the rest one each to the first subsets.
+    assert [len(s) for s in random_split(ds, [0.5, 0.3, 0.2], generator=0)] == [5, 3, 2]
+    assert [len(s) for s in random_split(TensorDataset(np.arange(5)), [0.3, 0.3, 0.4])] == [2, 1, 2]
+    parts = random_split(ds, [7, 3], generator=1)
+    seen = sorted(int(p[i][1]) for p in parts for i in range(len(p)))
+    assert seen == list(range(10))  # a partition
+    again = random_split(ds, [7, 3], generator=1)
+    assert [int(again[1][i][1]) for i in range(3)] == [int(parts[1][i][1]) for i in range(3)]
+    with pytest.raises(ValueError, match="adding up to the dataset's size 10"):
+        random_split(ds, [4, 4])

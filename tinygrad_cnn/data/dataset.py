@@ -14,7 +14,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "collate"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "collate"]
 
 
 class Dataset:
@@ -84,3 +84,66 @@ class TensorDataset(Dataset):
 
     def get_batch(self, indices) -> tuple:
         return tuple(a[indices] for a in self.arrays)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order (PyTorch's ``Subset``).
+
+    >>> ds = Subset(TensorDataset(np.arange(10)), [7, 2])
+    >>> len(ds), int(ds[0][0])
+    (2, 7)
+    """
+
+    def __init__(self, dataset, indices) -> None:
+        self.dataset, self.indices = dataset, np.asarray(indices, dtype=np.int64).reshape(-1)
+        n = len(dataset)
+        if self.indices.size and (self.indices.min() < -n or self.indices.max() >= n):
+            raise IndexError(f"Subset: indices: expected values in [{-n}, {n - 1}] for a dataset "
+                             f"of {n} samples, got [{self.indices.min()}, {self.indices.max()}]")
+
+    def __getitem__(self, index):
+        return self.dataset[int(self.indices[index])]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def get_batch(self, indices):
+        inner = self.indices[indices]
+        get_batch = getattr(self.dataset, "get_batch", None)
+        if get_batch is not None:  # the dataset's own fast path
+            return get_batch(inner)
+        return collate([self.dataset[int(i)] for i in inner])
+
+
+def random_split(dataset, lengths, generator=None) -> list:
+    """``dataset`` split at random into :class:`Subset` s of the given ``lengths``: counts
+    that add up to its size, or fractions that add up to 1 (the counts are rounded down and
+    the samples left over go one each to the first subsets, as in PyTorch). ``generator``: a
+    NumPy Generator or an int seed; by default :func:`tinygrad_cnn.manual_seed`'s generator.
+
+    >>> train, val = random_split(TensorDataset(np.arange(10)), [0.8, 0.2], generator=0)
+    >>> len(train), len(val), sorted(int(train[i][0]) for i in range(8)) != list(range(8))
+    (8, 2, True)
+    """
+    from tinygrad_cnn.creation import default_generator  # noqa: PLC0415
+
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(isinstance(v, float) for v in lengths) and abs(sum(lengths) - 1) < 1e-9:
+        if any(v < 0 for v in lengths):
+            raise ValueError(f"random_split: lengths: fractions must be >= 0, got {lengths}")
+        counts = [int(np.floor(n * v)) for v in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if any(isinstance(v, float) for v in lengths) or any(v < 0 for v in lengths) or sum(lengths) != n:
+        raise ValueError(f"random_split: lengths: expected counts >= 0 adding up to the dataset's "
+                         f"size {n}, or fractions adding up to 1, got {lengths}")
+    if generator is None:
+        generator = default_generator()
+    elif not isinstance(generator, np.random.Generator):
+        generator = np.random.default_rng(generator)
+    order = generator.permutation(n)
+    starts = np.cumsum([0, *lengths])
+    return [Subset(dataset, order[a:b]) for a, b in zip(starts[:-1], starts[1:])]
+
