@@ -301,6 +301,26 @@ def test_module_names_state_and_modes_as_in_pytorch():
     assert layer.weight.grad is grad and grad.tolist() == [[0.0, 0.0]] * 3
 
 
+def test_module_dict_and_sequential_editing():
+    heads = nn.ModuleDict({"a": nn.Linear(2, 3)})
+    heads["b"] = nn.Linear(3, 1)
+    assert list(heads) == ["a", "b"] and "b" in heads and len(heads) == 2
+    assert list(heads.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    assert isinstance(heads.pop("b"), nn.Linear) and list(heads.keys()) == ["a"]
+    with pytest.raises(KeyError, match="ModuleDict has no module 'zz'; it has \\['a'\\]"):
+        heads["zz"]
+    seq = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    seq.insert(1, nn.Tanh())
+    assert [type(m).__name__ for m in seq] == ["Linear", "Tanh", "ReLU", "Linear"]
+    assert list(seq.state_dict()) == ["0.weight", "0.bias", "3.weight", "3.bias"]  # renumbered
+    assert isinstance(seq.pop(0), nn.Linear) and isinstance(seq[0], nn.Tanh)
+    del seq[0:2]
+    seq.extend([nn.Sigmoid()])
+    assert [type(m).__name__ for m in seq] == ["Linear", "Sigmoid"]
+    with pytest.raises(IndexError, match="index 5 is out of range for a Sequential of length 2"):
+        del seq[5]
+
+
 def test_multi_line_extra_repr_is_indented():
     class Two(nn.Module):
         def extra_repr(self):

@@ -23,6 +23,7 @@ from tinygrad_cnn.nn.layers import (
     LogSoftmax,
     MaxPool1d,
     MaxPool2d,
+    ModuleDict,
     ModuleList,
     MSELoss,
     NLLLoss,
@@ -37,7 +38,7 @@ from tinygrad_cnn.nn.norm import BatchNorm1d, BatchNorm2d
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "RemovableHandle",
-    "Sequential", "ModuleList", "Identity", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d",
+    "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d",
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "ReLU",
     "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout",
     "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss",

@@ -23,7 +23,7 @@ from tinygrad_cnn.nn.module import Module, check_size
 from tinygrad_cnn.ops.loss import _check_reduction
 
 __all__ = [
-    "Sequential", "ModuleList", "Identity", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid",
+    "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid",
     "Tanh", "Softmax", "LogSoftmax", "Dropout", "MaxPool1d", "MaxPool2d", "AvgPool1d",
     "AvgPool2d", "AdaptiveAvgPool2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
     "BCEWithLogitsLoss",
@@ -65,6 +65,103 @@ class Sequential(Module):
     def append(self, module: Module):
         self.add_module(str(len(self)), module)
         return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module):
+        """Put ``module`` at position ``index``; the modules are renumbered 0, 1, ... as in
+        PyTorch (names given through an OrderedDict are replaced)."""
+        items = list(self._modules.values())
+        n = len(items)
+        if not -n <= index <= n:
+            raise IndexError(f"index {index} is out of range for inserting into a Sequential of length {n}")
+        items.insert(index, module)
+        self._renumber(items)
+        return self
+
+    def __delitem__(self, idx) -> None:
+        items = list(self._modules.values())
+        if isinstance(idx, slice):
+            del items[idx]
+        else:
+            items.pop(self._position(idx))
+        self._renumber(items)
+
+    def pop(self, idx: int = -1) -> Module:
+        module = self[idx]
+        del self[idx]
+        return module
+
+    def _position(self, idx: int) -> int:
+        n = len(self._modules)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range for a Sequential of length {n}")
+        return idx % n
+
+    def _renumber(self, modules) -> None:
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+
+class ModuleDict(Module):
+    """Modules by name, registered (a plain dict hides their parameters), in insertion order.
+
+    >>> heads = ModuleDict({"digits": Linear(4, 10), "parity": Linear(4, 2)})
+    >>> list(heads), heads["parity"].out_features, "digits" in heads
+    (['digits', 'parity'], 2, True)
+    """
+
+    def __init__(self, modules=None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict has no module {key!r}; it has {list(self._modules)}")
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # noqa: B018  (the KeyError that names the keys)
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def update(self, modules) -> None:
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for key, module in pairs:
+            self[key] = module
+
+    def pop(self, key: str) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        self._modules.clear()
 
 
 class ModuleList(Module):
