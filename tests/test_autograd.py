@@ -298,6 +298,12 @@ class TestTensorHooks:
         assert y.grad.tolist() == [6.0, 12.0] and not y.grad.requires_grad
         z.backward()
         assert y.grad.tolist() == [12.0, 24.0] and x.grad.tolist() == [36.0, 72.0]  # as PyTorch
+        v = x + 0.0  # Add passes its gradient on unchanged: the kept one must be a copy
+        v.retain_grad()
+        x.grad = None
+        v.sum().backward()
+        x.grad.mul_(5)
+        assert v.grad.tolist() == [1.0, 1.0]
         w = x * 2
         w.retain_grad()
         ref = weakref.ref(w)

@@ -255,9 +255,9 @@ class Tensor:
 
         def keep(grad):
             t = target()
-            if t is not None:  # detached, unless the backward builds a graph (create_graph)
-                g = grad if engine.is_grad_enabled() else grad.detach()
-                t._grad = g if t._grad is None else t._grad + g
+            if t is not None:  # a copy of its own (the walk passes grad on), recorded only
+                g = grad.clone() if engine.is_grad_enabled() else Tensor._wrap(grad.data.copy())
+                t._grad = g if t._grad is None else t._grad + g  # with create_graph
 
         keep.retains = True
         engine.register_tensor_hook(self, keep)
