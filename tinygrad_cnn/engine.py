@@ -124,39 +124,48 @@ class enable_grad(_GradMode):
     mode = True
 
 
-# Tensor hooks (register_hook, retain_grad), by id(tensor): (weak reference, [fn, ...]).
+# Tensor hooks (register_hook, retain_grad), by id(tensor): (weak reference, {handle id: fn}).
 # Empty unless a hook was registered: the backward walk then pays one dict lookup per tensor.
 _tensor_hooks: dict = {}
 
 
-class HookHandle:
-    """Returned by ``Tensor.register_hook``; ``handle.remove()`` unregisters the hook."""
+class RemovableHandle:
+    """Returned by ``register_hook``, ``register_forward_hook`` and
+    ``register_forward_pre_hook``; ``handle.remove()`` unregisters the hook."""
 
-    def __init__(self, key: int, fn) -> None:
-        self._key, self._fn = key, fn
+    _next_id = 0
+
+    def __init__(self, hooks: dict) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
 
     def remove(self) -> None:
-        entry = _tensor_hooks.get(self._key)
-        if entry is not None and self._fn in entry[1]:
-            entry[1].remove(self._fn)
-            if not entry[1]:
-                del _tensor_hooks[self._key]
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
 
 
-def register_tensor_hook(tensor, fn) -> HookHandle:
+def register_tensor_hook(tensor, fn) -> RemovableHandle:
     """Call ``fn(grad)`` with ``tensor``'s gradient each time the backward walk computes it,
     before it is used; a Tensor returned by ``fn`` replaces the gradient."""
     import weakref  # noqa: PLC0415
 
     key = id(tensor)
     if key not in _tensor_hooks:
-        _tensor_hooks[key] = (weakref.ref(tensor, lambda _ref: _tensor_hooks.pop(key, None)), [])
-    _tensor_hooks[key][1].append(fn)
-    return HookHandle(key, fn)
+        _tensor_hooks[key] = (weakref.ref(tensor, lambda _ref: _tensor_hooks.pop(key, None)), {})
+    hooks = _tensor_hooks[key][1]
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
 
 
 def _run_tensor_hooks(t, g):
-    for fn in list(_tensor_hooks[id(t)][1]):
+    for fn in list(_tensor_hooks[id(t)][1].values()):
         out = fn(g)
         if out is not None:
             if out.shape != g.shape:

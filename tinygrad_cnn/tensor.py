@@ -247,8 +247,8 @@ class Tensor:
         """
         if not self.requires_grad:
             raise RuntimeError(f"retain_grad: the tensor (shape {self.shape}) does not require grad")
-        hooks = engine._tensor_hooks.get(id(self), (None, []))[1]
-        if self._ctx is None or any(getattr(fn, "retains", False) for fn in hooks):
+        hooks = engine._tensor_hooks.get(id(self), (None, {}))[1]
+        if self._ctx is None or any(getattr(fn, "retains", False) for fn in hooks.values()):
             return  # a leaf, or retained already
 
         target = weakref.ref(self)  # the hook must not keep the tensor alive
@@ -590,19 +590,15 @@ class Tensor:
 
 
 def as_tensor(value, like: Tensor) -> Tensor:
-    """``value`` as a Tensor on ``like``'s device; Python scalars take ``like``'s dtype."""
+    """``value`` as a Tensor on ``like``'s device; a Python number takes the dtype PyTorch's
+    promotion gives it beside ``like`` (``ops._promote``: ``like``'s own dtype unless the
+    number is of a higher category, as a float beside an integer tensor)."""
     if isinstance(value, Tensor):
         return value
-    if type(value) is float and like.dtype.kind == "f":  # the common case: x * 0.5
+    if type(value) in (float, int) and like.dtype.kind == "f":  # the common case: x * 0.5
         return Tensor._wrap(like.device.xp.asarray(value, dtype=like.dtype))
     if isinstance(value, numbers.Number):
-        kind = like.dtype.kind
-        if kind == "f" or isinstance(value, bool):
-            dtype = like.dtype
-        elif isinstance(value, numbers.Integral):
-            dtype = like.dtype if kind in "iu" else np.int64
-        else:
-            dtype = np.float32  # a float scalar with an integer tensor, as PyTorch promotes
+        dtype = ops._promote.result_dtype(like, value)
         return Tensor._wrap(like.device.xp.asarray(value, dtype=dtype))
     if backend._is_array(value):
         return Tensor._wrap(value)

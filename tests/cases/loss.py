@@ -44,6 +44,9 @@ CASES = [
            _logits_and_labels,
            lambda x, t: ref.cross_entropy(x, t, np.array([1.0, 2.0, 0.5, 1.5]), reduction="none",
                                           label_smoothing=0.2)),
+    OpCase("cross_entropy_probabilities",  # the target gets a gradient too
+           lambda x, p: F.cross_entropy(x, p, label_smoothing=0.1), _bce_inputs,
+           lambda x, p: -((p * 0.9 + 0.1 / 4) * ref.log_softmax(x, 1)).sum() / 3),
     OpCase("nll_loss_sum", lambda x, t: F.nll_loss(F.log_softmax(x, 1), t, reduction="sum"),
            _logits_and_labels, lambda x, t: ref.cross_entropy(x, t, reduction="sum")),
     OpCase("mse_loss", lambda x, y: F.mse_loss(x, y), _normal((3, 4), (3, 4)),

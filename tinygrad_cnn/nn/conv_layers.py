@@ -15,6 +15,7 @@ from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, check_size
 from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, positive
+from tinygrad_cnn.ops.conv import padding_pairs
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -80,11 +81,8 @@ class _ConvNd(Module):
         by ``F.pad`` in that mode and a padding of 0 (PyTorch's way)."""
         if self.padding_mode == "zeros" or self.padding == "valid":
             return x, self.padding
-        if self.padding == "same":  # the extra value of an odd total goes after, as in PyTorch
-            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            pairs = [(t // 2, t - t // 2) for t in totals]
-        else:
-            pairs = [(p, p) for p in self.padding]
+        pairs = padding_pairs(type(self).__name__, self.padding, self._ndim, self.kernel_size,
+                              self.dilation, self.stride)
         flat = [v for pair in reversed(pairs) for v in pair]  # F.pad: the last dim first
         return F.pad(x, flat, self.padding_mode), (0,) * self._ndim
 

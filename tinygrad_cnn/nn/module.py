@@ -29,6 +29,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.engine import RemovableHandle
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["Module", "Parameter", "RemovableHandle", "check_size"]
@@ -52,26 +53,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``handle.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def check_size(layer: str, arg: str, value, minimum: int = 1) -> int:

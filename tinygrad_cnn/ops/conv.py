@@ -278,7 +278,8 @@ def _same_pads(op, kernel, dilation, stride):
     return pads
 
 
-def _parse_padding(op, padding, nd, kernel, dilation, stride):
+def padding_pairs(op, padding, nd, kernel, dilation, stride) -> list:
+    """``padding`` (an int, a tuple, 'valid' or 'same') as ``nd`` (before, after) pairs."""
     if isinstance(padding, str):
         if padding == "valid":
             return [(0, 0)] * nd
@@ -316,7 +317,7 @@ def _conv(op, nd, x, w, b, stride, padding, dilation, groups):
     stride = positive(ntuple(stride, nd, "stride", op), "stride", op)
     dilation = positive(ntuple(dilation, nd, "dilation", op), "dilation", op)
     positive(kernel, "weight's kernel size", op)
-    pads = _parse_padding(op, padding, nd, kernel, dilation, stride)
+    pads = padding_pairs(op, padding, nd, kernel, dilation, stride)
     spatial = x.shape[-nd:]
     dims = ("length",) if nd == 1 else ("height", "width")
     out_hw = tuple(out_size(op, dim, n, k, s, lo, hi, d)
