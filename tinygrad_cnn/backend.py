@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from tinygrad_cnn import _parallel, _recycle
+from tinygrad_cnn import _recycle
 
 __all__ = [
     "Device",
@@ -266,9 +266,8 @@ def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
 def release_cached_memory() -> None:
     """Give up the host buffers the ops keep for reuse in the calling thread: scratch arrays
     and the memory of results no longer in use (at most 256 MiB each), and arrays of zeros
-    (up to 8, of at most 32 MiB each), and the scratch buffers of the worker threads that
-    large convolutions share their work with. Results still in use are untouched. The pools
-    fill up again as ops run.
+    (up to 8, of at most 32 MiB each). Results still in use are untouched. The pools fill up
+    again as ops run.
 
     >>> import tinygrad_cnn as tg
     >>> y = tg.randn(64, 6, 28, 28).relu()    # its memory comes from the results pool
@@ -277,7 +276,6 @@ def release_cached_memory() -> None:
     (64, 6, 28, 28)
     """
     _recycle.release()
-    _parallel.release_workers()
 
 
 def memory_owner(array):

@@ -10,7 +10,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from tinygrad_cnn import _parallel
 from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
 from tinygrad_cnn.tensor import Tensor
 
@@ -252,7 +251,13 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     once). The output is a transposed view of the product, an (O, N, OH, OW) array, or
     (O, OH, OW, N) for samples-last patches: NumPy's elementwise ops follow that memory order,
     and the next layer's im2col and the weight gradient read it as it lies.
+
+    Patches needed only once (inference, frozen weights, a transposed convolution's full
+    correlation) are made a cache-sized chunk at a time where :func:`rows_line_up` allows
+    (:func:`correlate_by_rows`).
     """
+    if not keep_cols and rows_line_up(xp, x.shape, stride, out_hw):
+        return correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias), None
     n = x.shape[0]
     o = wmat.shape[0]
     (oh, ow), (kept, last) = out_hw, patches_of(xp, x, pads, kernel, stride, dilation, out_hw)
@@ -356,18 +361,7 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
         wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1)], axis=2)
         wmats = wmats.astype(dtype, copy=False)  # the product's type, as in correlate
     out = new_array(np, (groups, o // groups, n * length), dtype)
-
-    def samples(first, last):  # the output columns of samples first:last
-        def run():
-            for start, count, patches in _row_patches(x[first:last], kernel, dilation, pads,
-                                                      out_hw[0], groups, ones_row=bias is not None):
-                begin = first * length + start
-                np.matmul(wmats, patches, out=out[:, :, begin:begin + count])
-        return run
-
-    # Each core its own samples (see _parallel), when there is enough work to share.
-    macs = wmat.size * n * length
-    parts = min(n, _parallel.workers()) if macs >= _parallel.MIN_SPLIT_MACS else 1
-    bounds = [n * i // parts for i in range(parts + 1)]
-    _parallel.run_split([samples(a, b) for a, b in zip(bounds, bounds[1:])])
+    for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
+                                              ones_row=bias is not None):
+        np.matmul(wmats, patches, out=out[:, :, start:start + count])
     return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3)
