@@ -103,3 +103,20 @@ def test_report_summary_with_fake_rounds():
             "blas": {"numpy": "2", "library": "openblas", "coretype": "Haswell", "threads": 2}}
     text = report.markdown({"meta": meta, "summary": summary})
     assert "LeNet-5 training step" in text and "| NO |" in text
+
+
+def test_conv_forward_rounds_on_both_sides_of_the_bound_are_reported_as_noise():
+    report = _load("report")
+
+    def run(conv_s):
+        return {"results": {"matmul": {"gflops": 100.0},
+                            "conv_fwd": {"times": [conv_s] * 3, "flop": 2.4e9, "check": [1.0]}}}
+
+    # 2.4 GFLOP in 30 ms is 80 GFLOP/s (0.8 of the peak), in 60 ms 40 (0.4)
+    raw = {"rounds": {"ours": [run(0.03), run(0.06), run(0.06)]}, "memory": {}, "overhead": None}
+    summary = report.summarise(raw, ["ours"])
+    conv = summary["workloads"]["conv_fwd"]["ours"]
+    assert conv["round_fractions"] == pytest.approx([0.8, 0.4, 0.4])
+    (target,) = summary["targets"]
+    assert target["key"] == "conv_fwd_peak" and target["value"] == pytest.approx(0.4)
+    assert not target["met"] and target["noisy"] and target["round_range"] == pytest.approx([0.4, 0.8])
