@@ -71,9 +71,9 @@ def test_both_patch_orders_match_loop_reference_and_gradcheck(cfg, order, monkey
     assert tg.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
 
 
-# Stride 1 with an output as wide as the input, when the patches are needed once (inference,
-# frozen weights, the input gradient's full correlation): each kernel cell's patch row is one
-# run of a vertically padded copy, a chunk of samples at a time (_conv_utils.correlate_by_rows).
+# Stride 1 with an output as wide as the input, when the weight needs no gradient (inference,
+# frozen weights): conv2d reads each kernel cell's patch row as one run of a vertically padded
+# copy, a chunk of samples at a time (_conv_utils.correlate_by_rows).
 ROW_RUN_CONFIGS = [
     ((5, 3, 6, 7), (4, 3, 3, 3), {"padding": 1}),
     ((5, 2, 5, 6), (3, 2, 2, 4), {"padding": "same", "dilation": (2, 1)}),  # uneven pads
@@ -87,19 +87,19 @@ ROW_RUN_CONFIGS = [
 @pytest.mark.parametrize("per_chunk", [0.4, 1, 2, 5])  # samples; under 1: bands of rows
 @pytest.mark.parametrize("cfg", ROW_RUN_CONFIGS, ids=[_config_id(c) for c in ROW_RUN_CONFIGS])
 def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
-    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+    from tinygrad_cnn.ops import _conv_utils, conv  # noqa: PLC0415
 
     xs, ws, kw = cfg
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
     calls = []
-    real = _conv_utils.correlate_by_rows
+    real = conv.correlate_by_rows
 
     def spy(*args):
         calls.append(args[0].shape)
         return real(*args)
 
-    monkeypatch.setattr(_conv_utils, "correlate_by_rows", spy)
+    monkeypatch.setattr(conv, "correlate_by_rows", spy)
     want = ref.conv2d(x, w, b, **kw)
     patch_bytes = xs[1] * ws[2] * ws[3] * want.shape[2] * want.shape[3] * 8  # one sample's
     monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", int(per_chunk * patch_bytes))
@@ -114,41 +114,10 @@ def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_ch
     assert len(calls) > 1
 
 
-# Layers with no more output than input channels: the input gradient is a full correlation
-# (ConvTranspose2d), of a geometry that again keeps the width.
-INPUT_GRADIENT_ROW_CONFIGS = [
-    ((3, 4, 6, 7), (2, 4, 3, 3), {"padding": 1}),
-    ((3, 4, 5, 6), (3, 4, 2, 4), {"padding": "same", "dilation": (2, 1)}),  # uneven pads
-    ((3, 4, 5, 5), (2, 2, 3, 3), {"groups": 2, "padding": (0, 1)}),
-    ((3, 3, 2, 2), (3, 3, 5, 5), {"padding": 2}),
-]
-
-
-@pytest.mark.parametrize("cfg", INPUT_GRADIENT_ROW_CONFIGS,
-                         ids=[_config_id(c) for c in INPUT_GRADIENT_ROW_CONFIGS])
-def test_input_gradient_takes_the_row_run_path_and_gradchecks(cfg, monkeypatch):
-    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
-
-    xs, ws, kw = cfg
-    rng = np.random.default_rng(19)
-    x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    calls = []
-    real = _conv_utils.correlate_by_rows
-    monkeypatch.setattr(_conv_utils, "correlate_by_rows",
-                        lambda *a: calls.append(a[0].shape) or real(*a))
-    args = (Tensor(x, requires_grad=True), Tensor(w, requires_grad=True), Tensor(b, requires_grad=True))
-    y = F.conv2d(*args, **kw)
-    assert calls == []  # the training forward keeps whole-batch patches
-    y.backward(Tensor(rng.standard_normal(y.shape)))
-    assert calls == [y.shape]  # the input gradient's full correlation reads the cotangent
-    assert tg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
-    assert tg.gradgradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), args)
-
-
 def test_training_forward_keeps_the_whole_batch_patches_for_the_weight_gradient(monkeypatch):
-    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+    from tinygrad_cnn.ops import conv  # noqa: PLC0415
 
-    monkeypatch.setattr(_conv_utils, "correlate_by_rows", None)  # must not be called
+    monkeypatch.setattr(conv, "correlate_by_rows", None)  # must not be called
     rng = np.random.default_rng(9)
     x, w = Tensor(rng.standard_normal((2, 3, 5, 5))), Tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
     y = F.conv2d(x, w, padding=1)

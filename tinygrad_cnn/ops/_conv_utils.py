@@ -251,13 +251,7 @@ def correlate(xp, x, wmat, kernel, stride, dilation, pads, out_hw, groups, keep_
     once). The output is a transposed view of the product, an (O, N, OH, OW) array, or
     (O, OH, OW, N) for samples-last patches: NumPy's elementwise ops follow that memory order,
     and the next layer's im2col and the weight gradient read it as it lies.
-
-    Patches needed only once (inference, frozen weights, a transposed convolution's full
-    correlation) are made a cache-sized chunk at a time where :func:`rows_line_up` allows
-    (:func:`correlate_by_rows`).
     """
-    if not keep_cols and rows_line_up(xp, x.shape, stride, out_hw):
-        return correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias), None
     n = x.shape[0]
     o = wmat.shape[0]
     (oh, ow), (kept, last) = out_hw, patches_of(xp, x, pads, kernel, stride, dilation, out_hw)

@@ -6,9 +6,9 @@ window view of the padded input, one contiguous copy (C*KH*KW, N*OH*OW), and one
 product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result, or of an
 (O, OH, OW, N) result for small inputs, whose patches put the samples innermost
 (``_conv_utils.samples_last``).
-Correlations that need their patches only once (inference, frozen weights, the input
-gradient's full correlation) of stride-1 geometries that keep the width make them from long
-row runs, a cache-sized chunk of samples at a time (``_conv_utils.correlate_by_rows``).
+Forwards that need their patches only once (inference, or frozen weights) of stride-1
+convolutions that keep the width make them from long row runs, a cache-sized chunk of
+samples at a time (``_conv_utils.correlate_by_rows``).
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
@@ -31,12 +31,14 @@ from tinygrad_cnn.ops._conv_utils import (
     check_groups,
     check_input,
     correlate,
+    correlate_by_rows,
     from4d,
     non_negative,
     ntuple,
     out_size,
     patches_of,
     positive,
+    rows_line_up,
     samples_last,
     scratch_like_patches,
     to4d,
@@ -72,6 +74,11 @@ class Conv2d(Function):
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
+        self.patches = None
+        if not keep and rows_line_up(self.xp, x.shape, geom.stride, out_hw):
+            # Patches needed once, a cache-sized chunk at a time (see correlate_by_rows).
+            return correlate_by_rows(x, wmat, w.shape[2:], geom.dilation, geom.pads, out_hw,
+                                     geom.groups, b)
         out, self.patches = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
                                       geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
         return out
