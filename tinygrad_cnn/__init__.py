@@ -23,8 +23,8 @@ from tinygrad_cnn.ops.elementwise import (
 from tinygrad_cnn.ops.linalg import matmul
 from tinygrad_cnn.ops.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from tinygrad_cnn.ops.shape import (
-    broadcast_to, cat, chunk, flatten, pad, permute, reshape, split, squeeze, stack, transpose,
-    unsqueeze,
+    broadcast_to, cat, chunk, flatten, gather, pad, permute, reshape, scatter, scatter_add, split,
+    squeeze, stack, transpose, unsqueeze,
 )
 from tinygrad_cnn import nn
 from tinygrad_cnn.doctor import diagnose
@@ -47,8 +47,8 @@ __all__ = [
     "rand", "randn", "randint", "manual_seed",
     "abs", "clamp", "cos", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "where", "matmul", "argmax", "argmin", "logsumexp", "max", "mean", "min", "sum",
-    "std", "var", "broadcast_to", "cat", "chunk", "flatten", "pad", "permute", "reshape", "split",
-    "squeeze", "stack",
+    "std", "var", "broadcast_to", "cat", "chunk", "flatten", "gather", "pad", "permute", "reshape",
+    "scatter", "scatter_add", "split", "squeeze", "stack",
     "transpose", "unsqueeze",
     "float16", "float32", "float64", "int32", "int64", "bool_",
     "load", "save",

@@ -377,6 +377,20 @@ class Tensor:
         self.data += other if alpha == 1 else alpha * other
         return self
 
+    def scatter_(self, dim, index, src) -> Tensor:
+        """In-place :meth:`scatter` (not recorded: refused inside a graph, as ``add_``)."""
+        self._inplace_check("scatter_", src)
+        at = ops.shape.positions_along("scatter_", self, dim, index)
+        self.data[at] = ops.shape.scatter_source("scatter_", self, index, src).data
+        return self
+
+    def scatter_add_(self, dim, index, src) -> Tensor:
+        """In-place :meth:`scatter_add` (not recorded: refused inside a graph, as ``add_``)."""
+        self._inplace_check("scatter_add_", src)
+        at = ops.shape.positions_along("scatter_add_", self, dim, index)
+        backend.scatter_add(self.data, at, ops.shape.scatter_source("scatter_add_", self, index, src).data)
+        return self
+
     def sub_(self, other) -> Tensor:
         return self.add_(other, alpha=-1)
 
@@ -581,6 +595,15 @@ class Tensor:
 
     def expand(self, *shape):
         return ops.shape.expand(self, *shape)
+
+    def gather(self, dim, index):
+        return ops.shape.gather(self, dim, index)
+
+    def scatter(self, dim, index, src):
+        return ops.shape.scatter(self, dim, index, src)
+
+    def scatter_add(self, dim, index, src):
+        return ops.shape.scatter_add(self, dim, index, src)
 
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)

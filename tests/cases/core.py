@@ -34,6 +34,29 @@ def _distinct(*shapes):
     return make
 
 
+# Index arrays for gather/scatter: repeats (their gradients add up), an index smaller than
+# the input in the other dims, positions unique where scatter writes (so no value is lost).
+_GATHER_ROWS = np.array([[0, 1, 1], [3, 2, 0], [1, 1, 1]])
+_GATHER_3D = np.array([[[2], [0], [1]], [[1], [1], [0]]])
+_SCATTER_ROWS = np.array([[0, 0], [3, 1], [2, 2]])
+_SCATTER_COLUMNS = np.array([[0, 3, 1], [2, 1, 0]])
+
+
+def _index(x, positions):
+    return tg.tensor(positions, device=x.device)
+
+
+def _scatter_reference(x, dim, index, src, add):
+    out = x.copy()
+    grids = list(np.indices(index.shape))
+    grids[dim] = index
+    if add:
+        np.add.at(out, tuple(grids), src[tuple(slice(0, n) for n in index.shape)])
+    else:
+        out[tuple(grids)] = src[tuple(slice(0, n) for n in index.shape)]
+    return out
+
+
 def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
@@ -95,6 +118,16 @@ CASES = [
     OpCase("getitem_int_array", lambda x: x[[0, 2, 0]], _normal((3, 4)),
            lambda x: x[[0, 2, 0]]),
     OpCase("getitem_bool_mask", lambda x: x[x > 0], _normal((3, 4)), lambda x: x[x > 0]),
+    OpCase("gather_repeats", lambda x: x.gather(1, _index(x, _GATHER_ROWS)), _normal((3, 4)),
+           lambda x: np.take_along_axis(x, _GATHER_ROWS, 1)),
+    OpCase("gather_dim0_smaller_index", lambda x: tg.gather(x, 0, _index(x, _GATHER_3D)),
+           _normal((3, 4, 2)), lambda x: np.take_along_axis(x[:, :3, :1], _GATHER_3D, 0)),
+    OpCase("scatter_add_repeats_larger_src",
+           lambda x, s: x.scatter_add(1, _index(x, _SCATTER_ROWS), s), _normal((3, 4), (3, 3)),
+           lambda x, s: _scatter_reference(x, 1, _SCATTER_ROWS, s, add=True)),
+    OpCase("scatter_dim0", lambda x, s: x.scatter(0, _index(x, _SCATTER_COLUMNS), s),
+           _normal((4, 3), (2, 3)),
+           lambda x, s: _scatter_reference(x, 0, _SCATTER_COLUMNS, s, add=False)),
     OpCase("cat", lambda x, y: tg.cat([x, y], dim=1), _normal((2, 3), (2, 2)),
            lambda x, y: np.concatenate([x, y], 1)),
     OpCase("stack", lambda x, y: tg.stack([x, y], dim=-1), _normal((2, 3), (2, 3)),

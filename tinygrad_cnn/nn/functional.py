@@ -1,8 +1,8 @@
 """The functional API (``import tinygrad_cnn.nn.functional as F``), PyTorch's names and signatures.
 
 Convolutions live in :mod:`tinygrad_cnn.ops.conv`, pooling in :mod:`tinygrad_cnn.ops.pool`,
-softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear`` and ``dropout`` are
-composites defined here.
+softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear``, the dropouts and
+``one_hot`` are composites defined here.
 
 >>> import numpy as np
 >>> import tinygrad_cnn as tg
@@ -51,7 +51,7 @@ __all__ = [
     "conv_output_size",
     "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
-    "linear", "dropout", "pad",
+    "linear", "dropout", "dropout2d", "one_hot", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
 ]
 
@@ -108,3 +108,63 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     keep = default_generator().random(input.shape) >= p
     mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
     return input * Tensor._wrap(backend.to_device(mask, input.device))
+
+
+def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:  # noqa: A002
+    """Zero whole channels of an (N, C, H, W) input, each with probability ``p``, and scale the
+    rest by 1/(1 - p) (training only): neighbouring pixels of a feature map are strongly
+    correlated, so dropping single pixels regularises a conv layer little.
+
+    The mask is drawn as in :func:`dropout`. Only 4-D input is taken: PyTorch reads a 3-D one
+    as (N, C, L) for now and plans to read it as an unbatched (C, H, W), so here it is an
+    error (use ``unsqueeze(0)`` for one image).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.manual_seed(0)
+    >>> y = dropout2d(tg.ones(2, 8, 3, 3), 0.5)
+    >>> sorted(set(y.tolist()[0][0][0])) in ([0.0], [2.0])   # a channel is all kept or all dropped
+    True
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout2d: p: expected a probability in [0, 1], got {p!r}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout2d: input: expected a Tensor, got {type(input).__name__}")
+    if input.ndim != 4:
+        raise ValueError(f"dropout2d: input: expected a 4-D tensor (N, C, H, W), got shape "
+                         f"{input.shape} (for one (C, H, W) image use input.unsqueeze(0))")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    n, c = input.shape[:2]
+    keep = default_generator().random((n, c, 1, 1)) >= p
+    mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
+    return input * Tensor._wrap(backend.to_device(mask, input.device))
+
+
+def one_hot(tensor, num_classes: int = -1) -> Tensor:
+    """Class labels as one-hot rows: an int64 tensor of shape ``(*tensor.shape, num_classes)``
+    with a 1 in each label's column. ``num_classes=-1`` takes the largest label + 1.
+
+    >>> import tinygrad_cnn as tg
+    >>> one_hot(tg.tensor([0, 2]), 4).tolist()
+    [[1, 0, 0, 0], [0, 0, 1, 0]]
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"one_hot: tensor: expected an integer Tensor, got {type(tensor).__name__}")
+    if tensor.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: tensor: expected integer class labels, got dtype {tensor.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < -1:
+        raise ValueError(f"one_hot: num_classes: expected a non-negative int or -1, got {num_classes!r}")
+    labels = tensor.data.astype("int64", copy=False)
+    if labels.size:
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or (num_classes != -1 and hi >= num_classes):
+            raise ValueError(f"one_hot: tensor: class labels must be in [0, "
+                             f"{'any' if num_classes == -1 else num_classes - 1}], got values in [{lo}, {hi}]")
+        if num_classes == -1:
+            num_classes = hi + 1
+    elif num_classes == -1:
+        raise ValueError("one_hot: num_classes: cannot be inferred (-1) from an empty tensor")
+    xp = tensor.device.xp
+    return Tensor._wrap((labels[..., None] == xp.arange(num_classes)).astype("int64"))

@@ -19,7 +19,7 @@ from tinygrad_cnn.tensor import Tensor
 __all__ = [
     "reshape", "flatten", "permute", "transpose", "squeeze", "unsqueeze", "expand",
     "broadcast_to", "sum_to", "getitem", "cat", "stack", "split", "chunk", "pad",
-    "normalize_index",
+    "normalize_index", "gather", "scatter", "scatter_add",
 ]
 
 
@@ -454,3 +454,131 @@ def _pad_positions(mode: str, n: int, lo: int, hi: int, dim: int) -> np.ndarray:
         return at % n
     at = np.abs(at)  # reflect: about 0 on the left, about n - 1 on the right
     return np.where(at > n - 1, 2 * (n - 1) - at, at)
+
+
+# -- gathering and scattering along a dim ---------------------------------------------------
+def positions_along(op: str, x: Tensor, dim, index) -> tuple:
+    """The advanced index that reaches ``x`` at ``index`` along ``dim`` and at the same place
+    along every other dim (``x[i][index[i][j]]`` for dim 1 of a 2-D ``x``), after PyTorch's
+    checks: ``index`` an integer Tensor on ``x``'s device with ``x``'s number of dims, no
+    larger than ``x`` in the other dims, its values in [0, size of ``dim``)."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}: index: expected an integer Tensor, got {type(index).__name__}")
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index: expected an integer dtype, got {index.dtype}")
+    if index.device != x.device:
+        raise ValueError(f"{op}: index: expected a tensor on {x.device} (the input's device), "
+                         f"got one on {index.device}")
+    d = _dim(dim, x.ndim)
+    if index.ndim != x.ndim:
+        raise ValueError(f"{op}: index: expected {x.ndim} dims (as the input, shape {x.shape}), "
+                         f"got shape {index.shape}")
+    for a, (n, m) in enumerate(zip(index.shape, x.shape)):
+        if a != d and n > m:
+            raise ValueError(f"{op}: index: expected at most the input's size {m} in dim {a} "
+                             f"(input {x.shape}, index {index.shape})")
+    at = index.data.astype(np.int64, copy=False)
+    size = x.shape[d] if x.ndim else 1
+    if at.size and bool(((at < 0) | (at >= size)).any()):
+        raise IndexError(f"{op}: index: values must be in [0, {size - 1}] (dim {d} of the input, "
+                         f"shape {x.shape}), got values in [{int(at.min())}, {int(at.max())}]")
+    if x.ndim == 0:
+        return ()
+    xp = x.device.xp
+    grids = []
+    for a, n in enumerate(index.shape):
+        if a == d:
+            grids.append(at)
+        else:
+            grids.append(xp.arange(n).reshape((n,) + (1,) * (index.ndim - a - 1)))
+    return tuple(grids)
+
+
+def gather(x, dim, index) -> Tensor:
+    """``out[i][j] = x[i][index[i][j]]`` (for ``dim=1``; likewise in any dim and number of
+    dims), PyTorch's ``torch.gather``: the output has ``index``'s shape. A getitem, so every
+    order of gradient works (repeated indices add their gradients).
+
+    >>> import tinygrad_cnn as tg
+    >>> scores = tg.tensor([[0.125, 0.75, 0.125], [0.5, 0.25, 0.25]])
+    >>> gather(scores, 1, tg.tensor([[1], [0]])).tolist()   # each row's score of its label
+    [[0.75], [0.5]]
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"gather: input: expected a Tensor, got {type(x).__name__}")
+    return GetItem.apply(x, index=positions_along("gather", x, dim, index))
+
+
+def scatter_source(op: str, x: Tensor, index, src) -> Tensor:
+    """``src`` (checked) cut to ``index``'s shape: PyTorch reads only that corner of a larger
+    one. A number becomes a constant of ``index``'s shape. Check ``index`` first
+    (:func:`positions_along`)."""
+    if isinstance(src, numbers.Number):  # bools too: a mask's True or False
+        return Tensor._wrap(x.device.xp.full(index.shape, src, dtype=x.dtype))
+    if not isinstance(src, Tensor):
+        raise TypeError(f"{op}: src: expected a Tensor or a number, got {type(src).__name__}")
+    if src.dtype != x.dtype:
+        raise TypeError(f"{op}: src: expected the input's dtype {x.dtype}, got {src.dtype}")
+    if src.device != x.device:
+        raise ValueError(f"{op}: src: expected a tensor on {x.device} (the input's device), got "
+                         f"one on {src.device}")
+    if src.ndim != index.ndim or any(n > m for n, m in zip(index.shape, src.shape)):
+        raise ValueError(f"{op}: src: expected {index.ndim} dims, each at least index's size "
+                         f"(index {index.shape}), got shape {src.shape}")
+    if src.shape == index.shape:
+        return src
+    return GetItem.apply(src, index=tuple(slice(0, n) for n in index.shape))
+
+
+class Scatter(Function):
+    """``x`` with ``src`` written at the advanced ``index`` (where positions repeat, one of
+    the values written there stays, as in PyTorch)."""
+
+    def forward(self, x, src, index):
+        out = x.copy()
+        out[index] = src
+        return out
+
+    def backward(self, grad):
+        index = self.settings["index"]
+        need_x, need_src = self.needs_input_grad
+        dx = None
+        if need_x:  # the written positions no longer depend on x
+            kept = self.xp.ones(grad.shape, dtype=grad.dtype)
+            kept[index] = 0
+            dx = grad * Tensor._wrap(kept)
+        return dx, grad[index] if need_src else None
+
+
+def scatter(x, dim, index, src) -> Tensor:
+    """A copy of ``x`` with ``out[i][index[i][j]] = src[i][j]`` (for ``dim=1``; likewise in
+    any dim), PyTorch's ``Tensor.scatter``; ``src`` may be a number. Where ``index`` repeats a
+    position, one of the values written there stays (which is unspecified, as in PyTorch).
+
+    >>> import tinygrad_cnn as tg
+    >>> labels = tg.tensor([[2], [0]])
+    >>> scatter(tg.zeros(2, 3), 1, labels, 1.0).tolist()    # one-hot rows
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"scatter: input: expected a Tensor, got {type(x).__name__}")
+    at = positions_along("scatter", x, dim, index)
+    return Scatter.apply(x, scatter_source("scatter", x, index, src), index=at)
+
+
+def scatter_add(x, dim, index, src) -> Tensor:
+    """``x`` plus ``src`` added at ``out[i][index[i][j]]`` (for ``dim=1``; likewise in any dim),
+    PyTorch's ``Tensor.scatter_add``: values sent to the same position add up. Differentiable
+    in ``x`` and ``src`` to every order.
+
+    >>> import tinygrad_cnn as tg
+    >>> counts = scatter_add(tg.zeros(3), 0, tg.tensor([0, 2, 2]), tg.ones(3))
+    >>> counts.tolist()
+    [1.0, 0.0, 2.0]
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"scatter_add: input: expected a Tensor, got {type(x).__name__}")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src: expected a Tensor, got {type(src).__name__}")
+    at = positions_along("scatter_add", x, dim, index)
+    return x + IndexAdd.apply(scatter_source("scatter_add", x, index, src), shape=x.shape, index=at)
