@@ -267,3 +267,151 @@ def test_subset_and_random_split():
     assert [int(again[1][i][1]) for i in range(3)] == [int(parts[1][i][1]) for i in range(3)]
     with pytest.raises(ValueError, match="adding up to the dataset's size 10"):
         random_split(ds, [4, 4])
+
+
+class _Mixed(Dataset):
+    """Samples of every kind the loader converts or leaves alone; it records the indices asked for."""
+
+    def __init__(self, n=5):
+        self.n, self.asked = n, []
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        self.asked.append(i)
+        return (np.full(2, i, np.float32), np.int64(i), i, "s", [i, 2.5], {"a": np.float32(i) / 2})
+
+    def get_batch(self, indices):
+        raise AssertionError("collate_fn and batch_size=None fetch samples one by one")
+
+
+def test_collate_fn_gets_the_samples_and_its_result_is_yielded_as_is():
+    ds = _Mixed()
+    seen = []
+
+    def collate_fn(samples):
+        seen.append(samples)
+        return [s[2] for s in samples]
+
+    loader = DataLoader(ds, batch_size=2, collate_fn=collate_fn)
+    assert list(loader) == [[0, 1], [2, 3], [4]] and len(loader) == 3
+    assert [type(i) for i in ds.asked] == [int] * 5  # plain ints, as PyTorch's samplers give
+    assert isinstance(seen[0], list) and seen[0][1][0].tolist() == [1.0, 1.0]
+    assert list(DataLoader(ds, batch_size=2, drop_last=True, collate_fn=collate_fn)) == [[0, 1], [2, 3]]
+    # Shuffled with a seed: the same order as the default batches.
+    plain = TensorDataset(np.arange(7))
+    ours = list(DataLoader(plain, 3, shuffle=True, seed=4, collate_fn=lambda s: [int(x) for (x,) in s]))
+    assert ours == [y.tolist() for (y,) in DataLoader(plain, 3, shuffle=True, seed=4)]
+
+
+def test_generator_drives_the_shuffle_order():
+    ds = TensorDataset(np.arange(30))
+    loader = DataLoader(ds, batch_size=30, shuffle=True, generator=np.random.default_rng(7))
+    e0, e1 = (next(iter(loader))[0].tolist() for _ in range(2))
+    assert sorted(e0) == list(range(30)) and e0 != e1 and e0 != list(range(30))
+    again = DataLoader(ds, batch_size=30, shuffle=True, generator=np.random.default_rng(7))
+    again.set_epoch(5)  # set_epoch only chooses seed= orders
+    assert [next(iter(again))[0].tolist() for _ in range(2)] == [e0, e1]
+    # The library's own generator is a NumPy Generator, and works as one.
+    tg.manual_seed(3)
+    a = next(iter(DataLoader(ds, batch_size=30, shuffle=True, generator=tg.creation.default_generator())))[0].tolist()
+    assert a == np.random.default_rng(3).permutation(30).tolist()
+    # Without shuffle the order stays sequential and the generator is not drawn from.
+    gen = np.random.default_rng(0)
+    state = gen.bit_generator.state
+    assert next(iter(DataLoader(ds, batch_size=30, generator=gen)))[0].tolist() == list(range(30))
+    assert gen.bit_generator.state == state
+
+
+def test_batch_size_none_yields_converted_samples(device):
+    ds = _Mixed(3)
+    loader = DataLoader(ds, batch_size=None, device=device)
+    assert len(loader) == 3
+    samples = list(loader)
+    x, label, i, s, pair, d = samples[1]
+    assert isinstance(x, tg.Tensor) and x.tolist() == [1.0, 1.0] and x.dtype == np.float32
+    assert x.device == tg.get_device(device)
+    assert isinstance(label, tg.Tensor) and label.shape == () and label.item() == 1
+    assert (i, s, pair[0], pair[1]) == (1, "s", 1, 2.5) and type(i) is int and type(pair) is list
+    assert isinstance(d["a"], tg.Tensor) and d["a"].item() == 0.5
+    # Each sample is a copy: changing it leaves the dataset alone.
+    arrays = TensorDataset(np.arange(4, dtype=np.float32).reshape(2, 2))
+    for (row,) in DataLoader(arrays, batch_size=None):
+        row.mul_(10)
+    assert arrays.arrays[0].tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    # Shuffled, and passed one by one to a collate_fn.
+    order = [int(v) for (v,) in DataLoader(TensorDataset(np.arange(20)), batch_size=None, shuffle=True, seed=1)]
+    assert sorted(order) == list(range(20)) and order != list(range(20))
+    assert list(DataLoader(_Mixed(3), batch_size=None, collate_fn=lambda s: s[2])) == [0, 1, 2]
+
+
+def test_batch_size_none_keeps_named_tuples_and_tensor_samples_are_copied():
+    from collections import namedtuple
+
+    Pair = namedtuple("Pair", "x y")
+    t = tg.Tensor([1.0, 2.0])
+    sample = next(iter(DataLoader([Pair(t, 3)], batch_size=None)))
+    assert type(sample) is Pair and sample.y == 3
+    sample.x.add_(1)
+    assert t.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"collate_fn": 3}, TypeError, r"DataLoader: collate_fn: expected a callable taking a list of samples, got int 3"),
+    ({"generator": 0}, TypeError,
+     r"DataLoader: generator: expected a numpy.random.Generator .*got int 0; for an int seed, pass seed=0"),
+    ({"generator": np.random.RandomState(0)}, TypeError, r"DataLoader: generator: .*got RandomState"),
+    ({"generator": np.random.default_rng(0), "seed": 1}, ValueError,
+     r"DataLoader: seed and generator: expected at most one, got seed=1"),
+    ({"collate_fn": list, "device": "cpu"}, ValueError, r"DataLoader: device: collate_fn's result is yielded as it is"),
+    ({"batch_size": None, "drop_last": True}, ValueError,
+     r"DataLoader: drop_last: batch_size=None .*expected drop_last=False, got True"),
+    ({"batch_size": 0}, ValueError, r"DataLoader: batch_size: expected an int >= 1, got 0"),
+    ({"batch_size": -2}, ValueError, r"DataLoader: batch_size: expected an int >= 1, got -2"),
+    ({"batch_size": True}, TypeError, r"DataLoader: batch_size: expected an int, got bool True"),
+])
+def test_loader_arguments_are_checked_where_the_loader_is_built(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        DataLoader(TensorDataset(np.arange(4)), **kwargs)
+
+
+def test_collate_fn_and_batch_size_none_match_pytorch():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader as TorchLoader
+
+    def describe(value):  # a comparable picture of a (possibly nested) yielded value
+        if isinstance(value, dict):
+            return {k: describe(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [describe(v) for v in value]  # PyTorch turns tuples into lists here
+        if isinstance(value, (tg.Tensor, torch.Tensor)):
+            return ("tensor", tuple(value.shape), value.tolist())
+        return (type(value).__name__, value)
+
+    for kwargs in ({"batch_size": 2}, {"batch_size": 2, "drop_last": True}, {"batch_size": None}):
+        for collate_fn in (lambda s: [x[2] for x in s] if isinstance(s, list) else s[2], None):
+            if collate_fn is None and kwargs["batch_size"] is not None:
+                continue  # the batched default path is compared elsewhere
+            ours_ds, theirs_ds = _Mixed(), _Mixed()
+            ours = list(DataLoader(ours_ds, collate_fn=collate_fn, **kwargs))
+            theirs = list(TorchLoader(theirs_ds, collate_fn=collate_fn, **kwargs))
+            assert describe(ours) == describe(theirs), (kwargs, collate_fn)
+            assert ours_ds.asked == theirs_ds.asked
+            assert len(DataLoader(_Mixed(), **kwargs)) == len(TorchLoader(_Mixed(), **kwargs))
+    # Both shuffle samples when batching is off, and both refuse drop_last then.
+    for loader in (DataLoader, TorchLoader):
+        order = [int(v) for v in loader(range(20), batch_size=None, shuffle=True)]
+        assert sorted(order) == list(range(20)) and order != list(range(20))
+        with pytest.raises(ValueError):
+            loader(range(4), batch_size=None, drop_last=True)
+        for bad in (0, -1, True):
+            with pytest.raises((TypeError, ValueError)):
+                loader(range(4), batch_size=bad)
+    # A generator: a fresh one seeded alike repeats the orders of successive passes, in both.
+    for loader, make in ((DataLoader, np.random.default_rng), (TorchLoader, torch.Generator().manual_seed)):
+        orders = [[list(map(int, b)) for b in loader(range(9), batch_size=9, shuffle=True, generator=make(2))]
+                  for _ in range(2)]
+        assert orders[0] == orders[1]
+        passes = loader(range(9), batch_size=9, shuffle=True, generator=make(2))
+        assert [list(map(int, next(iter(passes)))) for _ in range(2)][1] != orders[0][0]
