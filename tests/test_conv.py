@@ -385,3 +385,57 @@ def test_convolution_doc_page_runs_and_prints_what_it_says():
                                                 or (want and lines[i - 1].startswith("# "))):
                 want.append(line[2:].strip())
         assert printed == want, code
+
+
+# -- unfold / fold ------------------------------------------------------------------------
+def test_a_convolution_is_a_weight_product_with_the_unfolded_input():
+    rng = np.random.default_rng(21)
+    x, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2))
+    kw = dict(padding=(1, 0), stride=(2, 1), dilation=(1, 2))
+    out = F.conv2d(Tensor(x), Tensor(w), **kw)
+    cols = F.unfold(Tensor(x), w.shape[2:], **kw)
+    np.testing.assert_allclose((Tensor(w).reshape(4, -1) @ cols).reshape(out.shape).numpy(),
+                               out.numpy(), atol=1e-12)
+
+
+def test_fold_of_unfold_counts_the_blocks_covering_each_pixel():
+    x = Tensor(np.random.default_rng(22).standard_normal((1, 2, 4, 4)))
+    covered = F.fold(F.unfold(tg.ones(1, 2, 4, 4, dtype="float64"), 3, padding=1), (4, 4), 3, padding=1)
+    np.testing.assert_allclose(F.fold(F.unfold(x, 3, padding=1), (4, 4), 3, padding=1).numpy(),
+                               x.numpy() * covered.numpy())
+    assert covered.numpy()[0, 0].tolist() == [[4, 6, 6, 4], [6, 9, 9, 6], [6, 9, 9, 6], [4, 6, 6, 4]]
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=(2, 3), padding=1, stride=(2, 1)),
+                                dict(kernel_size=3, dilation=2, padding=2), dict(kernel_size=1)])
+def test_unfold_and_fold_match_pytorch(kw):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((2, 3, 5, 6))
+    cols = torch.nn.functional.unfold(torch.tensor(x), **kw).numpy()
+    np.testing.assert_array_equal(F.unfold(Tensor(x), **kw).numpy(), cols)
+    c = rng.standard_normal(cols.shape)
+    np.testing.assert_allclose(F.fold(Tensor(c), (5, 6), **kw).numpy(),
+                               torch.nn.functional.fold(torch.tensor(c), (5, 6), **kw).numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.unfold(tg.ones(2, 3), 2), ValueError,
+     r"unfold: input: expected a 3-D \(C, H, W\) or 4-D \(N, C, H, W\) tensor, got shape \(2, 3\)"),
+    (lambda: F.unfold(np.ones((1, 1, 3, 3)), 2), TypeError, r"unfold: input: expected a Tensor, got ndarray"),
+    (lambda: F.unfold(tg.ones(1, 1, 3, 3), 4), ValueError, r"unfold: output height would be .* <= 0"),
+    (lambda: F.unfold(tg.ones(1, 1, 3, 3), 2, stride=0), ValueError,
+     r"unfold: stride: expected positive values, got \(0, 0\)"),
+    (lambda: F.unfold(tg.ones(1, 1, 3, 3), 2, padding=-1), ValueError,
+     r"unfold: padding: expected non-negative values, got \(-1, -1\)"),
+    (lambda: F.fold(tg.ones(1, 17, 15), (4, 5), (2, 3), padding=1, stride=(2, 1)), ValueError,
+     r"fold: input: expected dim 1 to be divisible by the kernel's 2\*3 cells, got 17"),
+    (lambda: F.fold(tg.ones(1, 18, 14), (4, 5), (2, 3), padding=1, stride=(2, 1)), ValueError,
+     r"fold: input: expected 3\*5 = 15 blocks in its last dim .*got 14"),
+    (lambda: F.fold(tg.ones(18), (4, 5), 2), ValueError, r"fold: input: expected a 2-D .* got shape \(18,\)"),
+    (lambda: F.fold(tg.ones(1, 4, 4), (3, "3"), 2), TypeError,
+     r"fold: output_size: expected an int or a tuple of 2 ints, got \(3, '3'\)"),
+])
+def test_unfold_and_fold_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -1,5 +1,8 @@
-"""Op-case rows for convolution: conv1d/2d, transposed convolutions, true convolution."""
+"""Op-case rows for convolution: conv1d/2d, transposed convolutions, true convolution,
+unfold and fold."""
 
+
+import numpy as np
 
 import tinygrad_cnn.nn.functional as F
 
@@ -15,7 +18,52 @@ def _conv1d_ref(x, w, b, **kw):
     return ref.conv2d(x[:, :, None], w[:, :, None], b, **kw)[:, :, 0]
 
 
+def _unfold_ref(x, kernel, dilation, padding, stride):
+    """Loops over blocks and block cells: column l of row (c, a, b) is cell (a, b) of block l."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = kernel, dilation, padding, stride
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    n, c, h, w = xp.shape
+    oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((n, c * kh * kw, oh * ow))
+    for ch in range(c):
+        for a in range(kh):
+            for b in range(kw):
+                for i in range(oh):
+                    for j in range(ow):
+                        out[:, (ch * kh + a) * kw + b, i * ow + j] = xp[:, ch, i * sh + a * dh, j * sw + b * dw]
+    return out
+
+
+def _fold_ref(cols, size, kernel, dilation, padding, stride):
+    """The adjoint of _unfold_ref: each column's values added back where they were read."""
+    (kh, kw), (ph, pw) = kernel, padding
+    n, rows, _ = cols.shape
+    c = rows // (kh * kw)
+    ones = np.zeros((1, c, size[0], size[1]))
+    out = np.zeros((n, c, size[0] + 2 * ph, size[1] + 2 * pw))
+    (dh, dw), (sh, sw) = dilation, stride
+    oh = (size[0] + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (size[1] + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    assert _unfold_ref(ones, kernel, dilation, padding, stride).shape[2] == oh * ow
+    for ch in range(c):
+        for a in range(kh):
+            for b in range(kw):
+                for i in range(oh):
+                    for j in range(ow):
+                        out[:, ch, i * sh + a * dh, j * sw + b * dw] += cols[:, (ch * kh + a) * kw + b, i * ow + j]
+    return out[:, :, ph:ph + size[0], pw:pw + size[1]]
+
+
+_BLOCKS = dict(kernel=(2, 3), dilation=(1, 2), padding=(1, 2), stride=(2, 1))
+_TORCH_NAMES = dict(kernel_size=(2, 3), dilation=(1, 2), padding=(1, 2), stride=(2, 1))
+
 CASES = [
+    OpCase("unfold", lambda x: F.unfold(x, **_TORCH_NAMES), _normal((2, 2, 4, 5)),
+           lambda x: _unfold_ref(x, **_BLOCKS)),
+    OpCase("unfold_unbatched", lambda x: F.unfold(x, 2), _normal((2, 3, 3)),
+           lambda x: _unfold_ref(x[None], (2, 2), (1, 1), (0, 0), (1, 1))[0]),
+    OpCase("fold", lambda c: F.fold(c, (4, 5), **_TORCH_NAMES), _normal((2, 12, 15)),
+           lambda c: _fold_ref(c, (4, 5), **_BLOCKS)),
     OpCase("conv2d", lambda x, w, b: F.conv2d(x, w, b, padding=1),
            _normal((2, 2, 4, 4), (3, 2, 3, 3), (3,)),
            lambda x, w, b: ref.conv2d(x, w, b, padding=1)),

@@ -1,6 +1,7 @@
 """The functional API (``import tinygrad_cnn.nn.functional as F``), PyTorch's names and signatures.
 
-Convolutions live in :mod:`tinygrad_cnn.ops.conv`, pooling in :mod:`tinygrad_cnn.ops.pool`,
+Convolutions live in :mod:`tinygrad_cnn.ops.conv` (``unfold``/``fold`` in
+:mod:`tinygrad_cnn.ops.unfold`), pooling in :mod:`tinygrad_cnn.ops.pool`,
 softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear``, the dropouts and
 ``one_hot`` are composites defined here.
 
@@ -44,11 +45,12 @@ from tinygrad_cnn.ops.pool import (
     max_unpool2d,
 )
 from tinygrad_cnn.ops.shape import pad
+from tinygrad_cnn.ops.unfold import fold, unfold
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "true_conv2d", "convolve2d",
-    "conv_output_size",
+    "conv_output_size", "unfold", "fold",
     "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
     "linear", "dropout", "dropout2d", "one_hot", "pad",
