@@ -51,8 +51,8 @@ def _positions(xp, channels, kernel, dilation, stride, blocks) -> tuple:
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:  # noqa: A002
     """The sliding blocks of ``input`` (N, C, H, W), or (C, H, W), as columns:
-    (N, C*KH*KW, L), rows ordered (channel, kernel row, kernel column), the L = OH*OW blocks
-    in row-major order, PyTorch's ``F.unfold``.
+    ``(N, C*KH*KW, L)``, rows ordered (channel, kernel row, kernel column), the ``L = OH*OW``
+    blocks in row-major order, PyTorch's ``F.unfold``.
 
     >>> import tinygrad_cnn as tg
     >>> x = tg.arange(9.0).reshape(1, 1, 3, 3)
@@ -75,8 +75,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:  # no
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:  # noqa: A002
-    """Add columns (N, C*KH*KW, L), or (C*KH*KW, L), back into the blocks of an
-    (N, C, *output_size) image, where overlapping blocks add up: PyTorch's ``F.fold``, the
+    """Add columns ``(N, C*KH*KW, L)``, or ``(C*KH*KW, L)``, back into the blocks of an
+    ``(N, C, *output_size)`` image, where overlapping blocks add up: PyTorch's ``F.fold``, the
     adjoint of :func:`unfold` (``fold(unfold(x))`` is ``x`` times how many blocks cover
     each pixel).
 
