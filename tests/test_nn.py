@@ -392,3 +392,18 @@ def test_optimizer_step_between_forward_and_backward_is_refused_through_linear()
     opt.step()
     with pytest.raises(RuntimeError, match="Linear: an input needed for its gradient .* modified in place"):
         loss.backward()
+
+
+def test_dropout2d_unfold_and_fold_layers_wrap_their_functions():
+    x = tg.randn(2, 4, 5, 5)
+    layer = nn.Dropout2d(0.5)
+    tg.manual_seed(7)
+    dropped = layer(x).numpy()
+    tg.manual_seed(7)
+    np.testing.assert_array_equal(dropped, F.dropout2d(x, 0.5).numpy())
+    assert layer.eval()(x) is x
+    cols = nn.Unfold((2, 3), padding=1, stride=2)(x)
+    np.testing.assert_array_equal(cols.numpy(), F.unfold(x, (2, 3), padding=1, stride=2).numpy())
+    back = nn.Fold((5, 5), (2, 3), padding=1, stride=2)(cols)
+    np.testing.assert_array_equal(back.numpy(), F.fold(cols, (5, 5), (2, 3), padding=1, stride=2).numpy())
+    assert list(nn.Unfold(2).parameters()) == [] and back.shape == x.shape

@@ -16,7 +16,9 @@ from tinygrad_cnn.nn.layers import (
     BCEWithLogitsLoss,
     CrossEntropyLoss,
     Dropout,
+    Dropout2d,
     Flatten,
+    Fold,
     Identity,
     LeakyReLU,
     Linear,
@@ -34,6 +36,7 @@ from tinygrad_cnn.nn.layers import (
     Sigmoid,
     Softmax,
     Tanh,
+    Unfold,
 )
 from tinygrad_cnn.nn.module import Module, Parameter, RemovableHandle
 from tinygrad_cnn.nn.norm import BatchNorm1d, BatchNorm2d
@@ -43,6 +46,7 @@ __all__ = [
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear",
     "Conv1d", "Conv2d", "ConvTranspose2d",
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "ReLU",
-    "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout",
+    "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "Flatten", "Dropout", "Dropout2d",
+    "Unfold", "Fold",
     "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "NLLLoss", "MSELoss", "BCEWithLogitsLoss",
 ]

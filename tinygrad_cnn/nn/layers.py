@@ -623,6 +623,69 @@ class Dropout(Module):
         return f"p={self.p}, inplace=False"
 
 
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) input with probability ``p`` in training, scaling
+    the rest by 1/(1-p) (:func:`~tinygrad_cnn.nn.functional.dropout2d`); the identity in eval
+    mode.
+
+    >>> import tinygrad_cnn as tg
+    >>> Dropout2d(0.3)
+    Dropout2d(p=0.3, inplace=False)
+    >>> Dropout2d(0.3).eval()(tg.ones(1, 2, 2, 2)).tolist()
+    [[[[1.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]]]
+    """
+
+    def forward(self, x):
+        return F.dropout2d(x, p=self.p, training=self.training)
+
+
+class Unfold(Module):
+    """:func:`~tinygrad_cnn.nn.functional.unfold` as a layer: the sliding blocks of its
+    input as columns (im2col).
+
+    >>> import tinygrad_cnn as tg
+    >>> Unfold(kernel_size=(2, 3), padding=1)
+    Unfold(kernel_size=(2, 3), dilation=1, padding=1, stride=1)
+    >>> Unfold(2)(tg.ones(4, 3, 5, 5)).shape      # 3*2*2 rows, 4*4 blocks
+    (4, 12, 16)
+    """
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride
+
+    def forward(self, x):
+        return F.unfold(x, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Module):
+    """:func:`~tinygrad_cnn.nn.functional.fold` as a layer: columns added back into the
+    blocks of an image of ``output_size`` (col2im).
+
+    >>> import tinygrad_cnn as tg
+    >>> Fold((3, 3), 2)
+    Fold(output_size=(3, 3), kernel_size=2, dilation=1, padding=0, stride=1)
+    >>> Fold((3, 3), 2)(tg.ones(1, 4, 4)).shape
+    (1, 1, 3, 3)
+    """
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.output_size, self.kernel_size = output_size, kernel_size
+        self.dilation, self.padding, self.stride = dilation, padding, stride
+
+    def forward(self, x):
+        return F.fold(x, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
+
+
 # -- pooling ------------------------------------------------------------------------------
 class _Pool(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False) -> None:
