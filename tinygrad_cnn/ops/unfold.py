@@ -19,6 +19,13 @@ from tinygrad_cnn.tensor import Tensor
 __all__ = ["unfold", "fold"]
 
 
+def _check_input(op, input, expected, ndims) -> None:  # noqa: A002
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
+    if input.ndim not in ndims:
+        raise ValueError(f"{op}: input: expected {expected} tensor, got shape {input.shape}")
+
+
 def _geometry(op, kernel_size, dilation, padding, stride):
     kernel = positive(ntuple(kernel_size, 2, "kernel_size", op), "kernel_size", op)
     dilation = positive(ntuple(dilation, 2, "dilation", op), "dilation", op)
@@ -60,11 +67,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:  # no
     [[[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]]
     """
     op = "unfold"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: input: expected a 3-D (C, H, W) or 4-D (N, C, H, W) tensor, "
-                         f"got shape {input.shape}")
+    _check_input(op, input, "a 3-D (C, H, W) or 4-D (N, C, H, W)", (3, 4))
     kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
     blocks = _blocks(op, input.shape[-2:], kernel, dilation, padding, stride)
     ph, pw = padding
@@ -85,11 +88,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
     [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
     """
     op = "fold"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (2, 3):
-        raise ValueError(f"{op}: input: expected a 2-D (C*KH*KW, L) or 3-D (N, C*KH*KW, L) "
-                         f"tensor, got shape {input.shape}")
+    _check_input(op, input, "a 2-D (C*KH*KW, L) or 3-D (N, C*KH*KW, L)", (2, 3))
     size = positive(ntuple(output_size, 2, "output_size", op), "output_size", op)
     kernel, dilation, padding, stride = _geometry(op, kernel_size, dilation, padding, stride)
     rows, length = input.shape[-2:]
