@@ -154,3 +154,60 @@ def test_dropout2d_drops_whole_channels_and_scales_the_rest():
 def test_dropout2d_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_in_place_scatters_refuse_memory_that_is_read_only_or_shared_between_elements():
+    base = tg.zeros(1, 3)
+    with pytest.raises(RuntimeError, match=r"scatter_add_: the tensor's memory is read-only or shared"):
+        base.expand(2, 3).scatter_add_(1, tg.tensor([[0], [0]]), tg.ones(2, 1))
+    frozen = np.zeros(3, np.float32)
+    frozen.flags.writeable = False
+    with pytest.raises(RuntimeError, match=r"scatter_: the tensor's memory is read-only"):
+        tg.Tensor(frozen).scatter_(0, tg.tensor([1]), 1.0)
+    assert base.tolist() == [[0.0, 0.0, 0.0]] and frozen.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_refused_in_place_scatter_changes_nothing_not_even_the_version():
+    x = tg.ones(3)
+    w = tg.ones(3, requires_grad=True)
+    y = (x * w).sum()
+    with pytest.raises(IndexError, match=r"scatter_: index: values must be in \[0, 2\]"):
+        x.scatter_(0, tg.tensor([5]), 1.0)
+    with pytest.raises(TypeError, match=r"scatter_add_: src: expected a Tensor, got int"):
+        x.scatter_add_(0, tg.tensor([1]), 2)  # as scatter_add, and PyTorch: no number here
+    y.backward()  # x's version is unchanged, so Mul's saved input is still good
+    assert w.grad.tolist() == [1.0, 1.0, 1.0] and x.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("dim, error, message", [
+    (0.0, TypeError, r"gather: dim: expected an int, got float 0.0"),
+    ("0", TypeError, r"gather: dim: expected an int, got str '0'"),
+    (True, TypeError, r"gather: dim: expected an int, got bool True"),
+    (2, IndexError, r"gather: dim: expected a dimension in \[-2, 1\], got 2"),
+])
+def test_a_bad_dim_is_named(dim, error, message):
+    with pytest.raises(error, match=message):
+        tg.zeros(2, 3).gather(dim, tg.tensor([[1]]))
+
+
+def test_zero_dim_and_empty_operands_behave_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    cases = [
+        (lambda m, t: m.tensor(3.0).gather(0, m.tensor([0, 0]))),
+        (lambda m, t: m.tensor([1.0, 2.0]).gather(0, m.tensor(1))),
+        (lambda m, t: m.zeros(2, 3).gather(1, m.zeros(5, 0, dtype=t))),
+        (lambda m, t: m.zeros(2, 3).scatter(1, m.zeros(5, 0, dtype=t), m.ones(1, 1))),
+        (lambda m, t: m.tensor(3.0).scatter(0, m.tensor(0), 5.0)),
+        (lambda m, t: m.tensor(3.0).scatter_add(0, m.tensor([0]), m.tensor([2.0]))),
+    ]
+    for case in cases:
+        ours, theirs = case(tg, "int64"), case(torch, torch.int64)
+        assert ours.shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    scalar = tg.tensor(3.0)
+    scalar.scatter_(0, tg.tensor(0), 7.0)
+    assert scalar.shape == () and scalar.item() == 7.0
+
+
+def test_one_hot_takes_numpy_integers():
+    assert F.one_hot(tg.tensor([1]), np.int64(3)).tolist() == [[0, 1, 0]]

@@ -379,16 +379,16 @@ class Tensor:
 
     def scatter_(self, dim, index, src) -> Tensor:
         """In-place :meth:`scatter` (not recorded: refused inside a graph, as ``add_``)."""
-        self._inplace_check("scatter_", src)
-        at = ops.shape.positions_along("scatter_", self, dim, index)
-        self.data[at] = ops.shape.scatter_source("scatter_", self, index, src).data
+        target, at, values = ops.shape.in_place_scatter("scatter_", self, dim, index, src, add=False)
+        self._inplace_check("scatter_", src)  # after the checks: a refused call changes nothing
+        target[at] = values
         return self
 
     def scatter_add_(self, dim, index, src) -> Tensor:
         """In-place :meth:`scatter_add` (not recorded: refused inside a graph, as ``add_``)."""
+        target, at, values = ops.shape.in_place_scatter("scatter_add_", self, dim, index, src, add=True)
         self._inplace_check("scatter_add_", src)
-        at = ops.shape.positions_along("scatter_add_", self, dim, index)
-        backend.scatter_add(self.data, at, ops.shape.scatter_source("scatter_add_", self, index, src).data)
+        backend.scatter_add(target, at, values)
         return self
 
     def sub_(self, other) -> Tensor:

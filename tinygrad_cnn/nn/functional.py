@@ -16,6 +16,8 @@ softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear``, the dropouts
 
 from __future__ import annotations
 
+import numbers
+
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
 from tinygrad_cnn.ops.conv import (
@@ -99,15 +101,22 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     >>> dropout(tg.ones(3), 0.5, training=False).tolist()
     [1.0, 1.0, 1.0]
     """
+    return _dropout("dropout", input, p, training, lambda shape: shape)
+
+
+def _dropout(op, input, p, training, mask_shape):  # noqa: A002
+    """Inverted dropout of ``input`` with one kept-or-dropped draw per element of
+    ``mask_shape(input.shape)`` (broadcast over the rest)."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p: expected a probability in [0, 1], got {p!r}")
+        raise ValueError(f"{op}: p: expected a probability in [0, 1], got {p!r}")
     if not isinstance(input, Tensor):
-        raise TypeError(f"dropout: input: expected a Tensor, got {type(input).__name__}")
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
+    shape = mask_shape(input.shape)
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input * 0.0
-    keep = default_generator().random(input.shape) >= p
+    keep = default_generator().random(shape) >= p
     mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
     return input * Tensor._wrap(backend.to_device(mask, input.device))
 
@@ -127,21 +136,13 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     >>> sorted(set(y.tolist()[0][0][0])) in ([0.0], [2.0])   # a channel is all kept or all dropped
     True
     """
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout2d: p: expected a probability in [0, 1], got {p!r}")
-    if not isinstance(input, Tensor):
-        raise TypeError(f"dropout2d: input: expected a Tensor, got {type(input).__name__}")
-    if input.ndim != 4:
-        raise ValueError(f"dropout2d: input: expected a 4-D tensor (N, C, H, W), got shape "
-                         f"{input.shape} (for one (C, H, W) image use input.unsqueeze(0))")
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return input * 0.0
-    n, c = input.shape[:2]
-    keep = default_generator().random((n, c, 1, 1)) >= p
-    mask = (keep * (1.0 / (1.0 - p))).astype(input.dtype)
-    return input * Tensor._wrap(backend.to_device(mask, input.device))
+    def channels(shape):
+        if len(shape) != 4:
+            raise ValueError(f"dropout2d: input: expected a 4-D tensor (N, C, H, W), got shape "
+                             f"{shape} (for one (C, H, W) image use input.unsqueeze(0))")
+        return (*shape[:2], 1, 1)
+
+    return _dropout("dropout2d", input, p, training, channels)
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
@@ -156,8 +157,9 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
         raise TypeError(f"one_hot: tensor: expected an integer Tensor, got {type(tensor).__name__}")
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot: tensor: expected integer class labels, got dtype {tensor.dtype}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < -1:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < -1:
         raise ValueError(f"one_hot: num_classes: expected a non-negative int or -1, got {num_classes!r}")
+    num_classes = int(num_classes)
     labels = tensor.data.astype("int64", copy=False)
     if labels.size:
         lo, hi = int(labels.min()), int(labels.max())

@@ -28,7 +28,7 @@ from tinygrad_cnn.tensor import Tensor
 __all__ = [
     "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Identity", "Linear", "Flatten",
     "ReLU", "LeakyReLU", "Sigmoid",
-    "Tanh", "Softmax", "LogSoftmax", "Dropout", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+    "Tanh", "Softmax", "LogSoftmax", "Dropout", "Dropout2d", "Unfold", "Fold", "MaxPool1d", "MaxPool2d", "AvgPool1d",
     "AvgPool2d", "AdaptiveAvgPool2d", "CrossEntropyLoss", "NLLLoss", "MSELoss",
     "BCEWithLogitsLoss",
 ]

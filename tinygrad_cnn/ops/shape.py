@@ -457,11 +457,18 @@ def _pad_positions(mode: str, n: int, lo: int, hi: int, dim: int) -> np.ndarray:
 
 
 # -- gathering and scattering along a dim ---------------------------------------------------
+# PyTorch reads a 0-d input, index or src as 1-d of size 1; these ops do the same by
+# reshaping (which also keeps a 0-d result from being a view of a 0-d input).
+def _one_d(t):
+    return t.reshape(1) if isinstance(t, Tensor) and t.ndim == 0 else t
+
+
 def positions_along(op: str, x: Tensor, dim, index) -> tuple:
     """The advanced index that reaches ``x`` at ``index`` along ``dim`` and at the same place
     along every other dim (``x[i][index[i][j]]`` for dim 1 of a 2-D ``x``), after PyTorch's
     checks: ``index`` an integer Tensor on ``x``'s device with ``x``'s number of dims, no
-    larger than ``x`` in the other dims, its values in [0, size of ``dim``)."""
+    larger than ``x`` in the other dims (unless empty), its values in [0, size of ``dim``).
+    ``x`` and ``index`` have at least one dim (see :func:`_one_d`)."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}: index: expected an integer Tensor, got {type(index).__name__}")
     if index.dtype.kind not in "iu":
@@ -469,28 +476,24 @@ def positions_along(op: str, x: Tensor, dim, index) -> tuple:
     if index.device != x.device:
         raise ValueError(f"{op}: index: expected a tensor on {x.device} (the input's device), "
                          f"got one on {index.device}")
-    d = _dim(dim, x.ndim)
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}: dim: expected an int, got {type(dim).__name__} {dim!r}")
+    d = _dim(int(dim), x.ndim, f"{op}: dim")
     if index.ndim != x.ndim:
         raise ValueError(f"{op}: index: expected {x.ndim} dims (as the input, shape {x.shape}), "
                          f"got shape {index.shape}")
     for a, (n, m) in enumerate(zip(index.shape, x.shape)):
-        if a != d and n > m:
+        if a != d and n > m and index.numel():
             raise ValueError(f"{op}: index: expected at most the input's size {m} in dim {a} "
                              f"(input {x.shape}, index {index.shape})")
-    at = index.data.astype(np.int64, copy=False)
-    size = x.shape[d] if x.ndim else 1
-    if at.size and bool(((at < 0) | (at >= size)).any()):
-        raise IndexError(f"{op}: index: values must be in [0, {size - 1}] (dim {d} of the input, "
-                         f"shape {x.shape}), got values in [{int(at.min())}, {int(at.max())}]")
-    if x.ndim == 0:
-        return ()
+    at = index.data
+    if at.size and bool(((at < 0) | (at >= x.shape[d])).any()):
+        raise IndexError(f"{op}: index: values must be in [0, {x.shape[d] - 1}] (dim {d} of the "
+                         f"input, shape {x.shape}), got values in [{int(at.min())}, {int(at.max())}]")
     xp = x.device.xp
     grids = []
     for a, n in enumerate(index.shape):
-        if a == d:
-            grids.append(at)
-        else:
-            grids.append(xp.arange(n).reshape((n,) + (1,) * (index.ndim - a - 1)))
+        grids.append(at if a == d else xp.arange(n).reshape((n,) + (1,) * (index.ndim - a - 1)))
     return tuple(grids)
 
 
@@ -506,28 +509,42 @@ def gather(x, dim, index) -> Tensor:
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"gather: input: expected a Tensor, got {type(x).__name__}")
-    return GetItem.apply(x, index=positions_along("gather", x, dim, index))
+    out = GetItem.apply(_one_d(x), index=positions_along("gather", _one_d(x), dim, _one_d(index)))
+    return out.reshape(()) if index.ndim == 0 else out
 
 
-def scatter_source(op: str, x: Tensor, index, src) -> Tensor:
+def scatter_source(op: str, x: Tensor, index: Tensor, src, numbers_too: bool = True) -> Tensor:
     """``src`` (checked) cut to ``index``'s shape: PyTorch reads only that corner of a larger
-    one. A number becomes a constant of ``index``'s shape. Check ``index`` first
-    (:func:`positions_along`)."""
-    if isinstance(src, numbers.Number):  # bools too: a mask's True or False
+    one. With ``numbers_too``, a number becomes a constant of ``index``'s shape. Check
+    ``index`` first (:func:`positions_along`); all three have at least one dim."""
+    if numbers_too and isinstance(src, numbers.Number):  # bools too: a mask's True or False
         return Tensor._wrap(x.device.xp.full(index.shape, src, dtype=x.dtype))
     if not isinstance(src, Tensor):
-        raise TypeError(f"{op}: src: expected a Tensor or a number, got {type(src).__name__}")
+        wanted = "a Tensor or a number" if numbers_too else "a Tensor"
+        raise TypeError(f"{op}: src: expected {wanted}, got {type(src).__name__}")
     if src.dtype != x.dtype:
         raise TypeError(f"{op}: src: expected the input's dtype {x.dtype}, got {src.dtype}")
     if src.device != x.device:
         raise ValueError(f"{op}: src: expected a tensor on {x.device} (the input's device), got "
                          f"one on {src.device}")
-    if src.ndim != index.ndim or any(n > m for n, m in zip(index.shape, src.shape)):
+    if src.ndim != index.ndim or (index.numel() and any(n > m for n, m in zip(index.shape, src.shape))):
         raise ValueError(f"{op}: src: expected {index.ndim} dims, each at least index's size "
                          f"(index {index.shape}), got shape {src.shape}")
     if src.shape == index.shape:
         return src
     return GetItem.apply(src, index=tuple(slice(0, n) for n in index.shape))
+
+
+def in_place_scatter(op: str, x: Tensor, dim, index, src, add: bool) -> tuple:
+    """For ``scatter_``/``scatter_add_``: ``(array, positions, values)`` to write, after every
+    check (``x``'s memory must be its own to write: not read-only, not a broadcast)."""
+    if not backend.writable_alone(x.data):
+        raise RuntimeError(f"{op}: the tensor's memory is read-only or shared between its "
+                           f"elements (an expand or broadcast view); write into x.clone() instead")
+    target, index = _one_d(x), _one_d(index)
+    at = positions_along(op, target, dim, index)
+    values = scatter_source(op, target, index, _one_d(src), numbers_too=not add)
+    return target.data, at, values.data
 
 
 class Scatter(Function):
@@ -562,8 +579,10 @@ def scatter(x, dim, index, src) -> Tensor:
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"scatter: input: expected a Tensor, got {type(x).__name__}")
-    at = positions_along("scatter", x, dim, index)
-    return Scatter.apply(x, scatter_source("scatter", x, index, src), index=at)
+    target, index = _one_d(x), _one_d(index)
+    at = positions_along("scatter", target, dim, index)
+    out = Scatter.apply(target, scatter_source("scatter", target, index, _one_d(src)), index=at)
+    return out.reshape(()) if x.ndim == 0 else out
 
 
 def scatter_add(x, dim, index, src) -> Tensor:
@@ -578,7 +597,8 @@ def scatter_add(x, dim, index, src) -> Tensor:
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"scatter_add: input: expected a Tensor, got {type(x).__name__}")
-    if not isinstance(src, Tensor):
-        raise TypeError(f"scatter_add: src: expected a Tensor, got {type(src).__name__}")
-    at = positions_along("scatter_add", x, dim, index)
-    return x + IndexAdd.apply(scatter_source("scatter_add", x, index, src), shape=x.shape, index=at)
+    target, index = _one_d(x), _one_d(index)
+    at = positions_along("scatter_add", target, dim, index)
+    src = scatter_source("scatter_add", target, index, _one_d(src), numbers_too=False)
+    out = target + IndexAdd.apply(src, shape=target.shape, index=at)
+    return out.reshape(()) if x.ndim == 0 else out
