@@ -164,8 +164,8 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     if labels.size:
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or (num_classes != -1 and hi >= num_classes):
-            raise ValueError(f"one_hot: tensor: class labels must be in [0, "
-                             f"{'any' if num_classes == -1 else num_classes - 1}], got values in [{lo}, {hi}]")
+            allowed = "be non-negative" if num_classes == -1 else f"be in [0, {num_classes - 1}]"
+            raise ValueError(f"one_hot: tensor: class labels must {allowed}, got values in [{lo}, {hi}]")
         if num_classes == -1:
             num_classes = hi + 1
     elif num_classes == -1:
