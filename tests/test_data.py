@@ -415,3 +415,23 @@ def test_collate_fn_and_batch_size_none_match_pytorch():
         assert orders[0] == orders[1]
         passes = loader(range(9), batch_size=9, shuffle=True, generator=make(2))
         assert [list(map(int, next(iter(passes)))) for _ in range(2)][1] != orders[0][0]
+
+
+def test_namedtuple_samples_give_namedtuple_batches_as_in_pytorch():
+    from collections import namedtuple  # noqa: PLC0415
+
+    Pair = namedtuple("Pair", ["image", "label"])
+
+    class Pairs:
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return Pair(np.full((2,), float(i), np.float32), i)
+
+    batches = list(DataLoader(Pairs(), batch_size=2))
+    assert [type(b) for b in batches] == [Pair] * 3
+    assert batches[0].image.shape == (2, 2) and batches[2].label.tolist() == [4]
+    torch = pytest.importorskip("torch")
+    theirs = next(iter(torch.utils.data.DataLoader(Pairs(), batch_size=2)))
+    assert type(theirs) is Pair and tuple(theirs.image.shape) == batches[0].image.shape

@@ -49,7 +49,8 @@ def collate(samples):
     if isinstance(first, Mapping):
         return {key: collate([s[key] for s in samples]) for key in first}
     if isinstance(first, (tuple, list)):
-        return tuple(collate(list(field)) for field in zip(*samples))
+        fields = [collate(list(field)) for field in zip(*samples)]
+        return type(first)(*fields) if hasattr(first, "_fields") else tuple(fields)  # namedtuples stay
     if isinstance(first, Tensor):
         return np.stack([backend.to_numpy(s.data) for s in samples])
     return np.stack([np.asarray(s) for s in samples])

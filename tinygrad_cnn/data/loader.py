@@ -22,7 +22,8 @@ class DataLoader:
     Batches come from the dataset's ``get_batch`` (array-backed datasets index one whole
     batch at a time, never sample by sample; any object with ``__len__`` and
     ``__getitem__`` works too), in the samples' structure: a tuple of Tensors for tuple
-    samples, a dict for dict samples, one Tensor for lone arrays. A batch is always a copy:
+    samples (a namedtuple for namedtuples), a dict for dict samples, one Tensor for lone
+    arrays. A batch is always a copy:
     changing it in place leaves the dataset alone. With ``shuffle=True`` and a ``seed``, the
     order of epoch ``e`` is a permutation drawn from ``default_rng([seed, e])``: the same seed
     gives the same batches, and a resumed run continues with the right order after
@@ -138,7 +139,8 @@ class DataLoader:
             return {key: self._tensors(value) for key, value in batch.items()}
         if isinstance(batch, tuple) or (isinstance(batch, list) and batch and (
                 isinstance(batch[0], (tuple, list, Mapping, Tensor)) or backend._is_array(batch[0]))):
-            return tuple(self._tensors(value) for value in batch)  # fields, not one list of numbers
+            fields = [self._tensors(value) for value in batch]  # fields, not one list of numbers
+            return type(batch)(*fields) if hasattr(batch, "_fields") else tuple(fields)
         array = batch.data if isinstance(batch, Tensor) else batch
         if not backend._is_array(array):
             array = np.asarray(array)  # a list of numbers from a custom get_batch
