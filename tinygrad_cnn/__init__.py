@@ -26,6 +26,7 @@ from tinygrad_cnn.ops.shape import (
     broadcast_to, cat, chunk, flatten, gather, pad, permute, reshape, scatter, scatter_add, split,
     squeeze, stack, transpose, unsqueeze,
 )
+from tinygrad_cnn.ops.sorting import argsort, sort, topk
 from tinygrad_cnn import nn
 from tinygrad_cnn.doctor import diagnose
 from tinygrad_cnn.model_summary import summary
@@ -48,7 +49,7 @@ __all__ = [
     "abs", "clamp", "cos", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sin", "sqrt",
     "tanh", "where", "matmul", "argmax", "argmin", "logsumexp", "max", "mean", "min", "sum",
     "std", "var", "broadcast_to", "cat", "chunk", "flatten", "gather", "pad", "permute", "reshape",
-    "scatter", "scatter_add", "split", "squeeze", "stack",
+    "scatter", "scatter_add", "split", "squeeze", "stack", "sort", "argsort", "topk",
     "transpose", "unsqueeze",
     "float16", "float32", "float64", "int32", "int64", "bool_",
     "load", "save",

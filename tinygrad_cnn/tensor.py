@@ -605,6 +605,15 @@ class Tensor:
     def scatter_add(self, dim, index, src):
         return ops.shape.scatter_add(self, dim, index, src)
 
+    def sort(self, dim=-1, descending=False):
+        return ops.sorting.sort(self, dim, descending)
+
+    def argsort(self, dim=-1, descending=False):
+        return ops.sorting.argsort(self, dim, descending)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        return ops.sorting.topk(self, k, dim, largest, sorted)
+
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
 

@@ -4,6 +4,6 @@ Later families (convolution, pooling, losses) build on these; import direction i
 ``function/tensor <- ops <- nn``.
 """
 
-from tinygrad_cnn.ops import conv, elementwise, linalg, loss, pool, reduce, shape
+from tinygrad_cnn.ops import conv, elementwise, linalg, loss, pool, reduce, shape, sorting
 
-__all__ = ["conv", "elementwise", "linalg", "loss", "pool", "reduce", "shape"]
+__all__ = ["conv", "elementwise", "linalg", "loss", "pool", "reduce", "shape", "sorting"]
