@@ -490,11 +490,14 @@ def positions_along(op: str, x: Tensor, dim, index) -> tuple:
     if at.size and bool(((at < 0) | (at >= x.shape[d])).any()):
         raise IndexError(f"{op}: index: values must be in [0, {x.shape[d] - 1}] (dim {d} of the "
                          f"input, shape {x.shape}), got values in [{int(at.min())}, {int(at.max())}]")
-    xp = x.device.xp
-    grids = []
-    for a, n in enumerate(index.shape):
-        grids.append(at if a == d else xp.arange(n).reshape((n,) + (1,) * (index.ndim - a - 1)))
-    return tuple(grids)
+    return grid_along(x.device.xp, d, at)
+
+
+def grid_along(xp, dim: int, at) -> tuple:
+    """The advanced index of :func:`positions_along` for positions ``at`` (an array of at
+    least one dim) already known to be valid: ``at`` along ``dim``, aranges along the others."""
+    return tuple(at if a == dim else xp.arange(n).reshape((n,) + (1,) * (at.ndim - a - 1))
+                 for a, n in enumerate(at.shape))
 
 
 def gather(x, dim, index) -> Tensor:

@@ -1,9 +1,9 @@
 """Ordering along a dim: ``sort``, ``argsort`` and ``topk``, as in PyTorch.
 
-The order itself is an integer result with no gradient; the values are ``gather``-ed at it,
-so their gradient goes back to the elements picked, to every order. Sorts are stable (equal
-values keep their order, descending too), and NaN counts as larger than every number, as
-in PyTorch.
+The order itself is an integer result with no gradient; the values are picked at it with a
+getitem (a ``gather`` without its checks), so their gradient goes back to the elements
+picked, to every order. Sorts are stable (equal values keep their order, descending too),
+and NaN counts as larger than every number, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 from collections import namedtuple
 
-from tinygrad_cnn.ops.shape import _dim, gather
+from tinygrad_cnn.ops.shape import GetItem, _dim, grid_along
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["sort", "argsort", "topk"]
@@ -34,8 +34,17 @@ def _order(op, x, dim, descending):
     else:  # stable descending: sort the reversed values ascending, then reverse and map back
         n = data.shape[d]
         order = n - 1 - xp.flip(xp.argsort(xp.flip(data, axis=d), axis=d, kind="stable"), axis=d)
-    order = order.astype("int64", copy=False)
-    return d, order if x.ndim else order.reshape(())
+    return d, order.astype("int64", copy=False)
+
+
+def _picked(x, d, order) -> tuple:
+    """``(values, indices)``: ``x``'s values at ``order`` along ``d`` and the order as a
+    Tensor, 0-d for a 0-d ``x``. The values are a gather without its checks: the order is
+    valid by construction, and checking it would cost a device sync."""
+    values = GetItem.apply(x if x.ndim else x.reshape(1), index=grid_along(x.device.xp, d, order))
+    if not x.ndim:
+        return values.reshape(()), Tensor._wrap(order.reshape(()))
+    return values, Tensor._wrap(order)
 
 
 def argsort(input, dim: int = -1, descending: bool = False) -> Tensor:  # noqa: A002
@@ -45,7 +54,8 @@ def argsort(input, dim: int = -1, descending: bool = False) -> Tensor:  # noqa: 
     >>> argsort(tg.tensor([3.0, 1.0, 2.0])).tolist()
     [1, 2, 0]
     """
-    return Tensor._wrap(_order("argsort", input, dim, descending)[1])
+    order = _order("argsort", input, dim, descending)[1]
+    return Tensor._wrap(order.reshape(input.shape))
 
 
 def sort(input, dim: int = -1, descending: bool = False) -> SortResult:  # noqa: A002
@@ -59,8 +69,7 @@ def sort(input, dim: int = -1, descending: bool = False) -> SortResult:  # noqa:
     ([3.0, 2.0, 1.0], [0, 2, 1])
     """
     d, order = _order("sort", input, dim, descending)
-    indices = Tensor._wrap(order)
-    return SortResult(gather(input, d, indices), indices)
+    return SortResult(*_picked(input, d, order))
 
 
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
@@ -81,5 +90,4 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
                          f"shape {input.shape}), got {k!r}")
     if input.ndim:
         order = order[(slice(None),) * d + (slice(0, int(k)),)]
-    indices = Tensor._wrap(order)
-    return TopkResult(gather(input, d, indices), indices)
+    return TopkResult(*_picked(input, d, order))
