@@ -317,7 +317,7 @@ def test_module_dict_and_sequential_editing():
     del seq[0:2]
     seq.extend([nn.Sigmoid()])
     assert [type(m).__name__ for m in seq] == ["Linear", "Sigmoid"]
-    with pytest.raises(IndexError, match="index 5 is out of range for a Sequential of length 2"):
+    with pytest.raises(IndexError, match=r"Sequential: index: expected an int in \[-2, 2\), got 5"):
         del seq[5]
 
 
@@ -407,3 +407,11 @@ def test_dropout2d_unfold_and_fold_layers_wrap_their_functions():
     back = nn.Fold((5, 5), (2, 3), padding=1, stride=2)(cols)
     np.testing.assert_array_equal(back.numpy(), F.fold(cols, (5, 5), (2, 3), padding=1, stride=2).numpy())
     assert list(nn.Unfold(2).parameters()) == [] and back.shape == x.shape
+
+
+@pytest.mark.parametrize("make", [lambda d: nn.Linear(3, 2, device=d), lambda d: nn.Conv2d(1, 2, 3, device=d),
+                                  lambda d: nn.BatchNorm1d(3, device=d)])
+def test_layer_device_argument_takes_only_a_device(make):
+    assert make("cpu").weight.device.type == "cpu"
+    with pytest.raises(ValueError, match=r"device: expected 'cpu', 'cuda' or 'cuda:N', got 'float64'"):
+        make("float64")  # Module.to would read it as a dtype; a layer's device= must not

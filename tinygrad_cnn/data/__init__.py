@@ -8,10 +8,10 @@
 ((4, 2), (4,))
 """
 
-from tinygrad_cnn.data.dataset import Dataset, Subset, TensorDataset, random_split
+from tinygrad_cnn.data.dataset import Dataset, Subset, TensorDataset, collate, random_split
 from tinygrad_cnn.data.idx import IDXError, read_idx, write_idx
 from tinygrad_cnn.data.loader import DataLoader
 from tinygrad_cnn.data.mnist import FASHION_MNIST_CLASSES, MNIST, FashionMNIST, preprocess
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "read_idx", "write_idx", "IDXError",
-           "FashionMNIST", "MNIST", "FASHION_MNIST_CLASSES", "preprocess"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "collate", "DataLoader",
+           "read_idx", "write_idx", "IDXError", "FashionMNIST", "MNIST", "FASHION_MNIST_CLASSES", "preprocess"]

@@ -12,9 +12,18 @@ from collections.abc import Mapping
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.creation import default_generator
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "collate"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "collate", "batch_of"]
+
+
+def batch_of(dataset, indices):
+    """Samples ``indices`` of ``dataset`` as one batch: through its own ``get_batch`` (the
+    fast path of array-backed datasets), else :meth:`Dataset.get_batch`'s loop, which any
+    object with ``__len__`` and ``__getitem__`` supports."""
+    get_batch = getattr(dataset, "get_batch", None)
+    return get_batch(indices) if get_batch is not None else Dataset.get_batch(dataset, indices)
 
 
 class Dataset:
@@ -109,11 +118,7 @@ class Subset(Dataset):
         return len(self.indices)
 
     def get_batch(self, indices):
-        inner = self.indices[indices]
-        get_batch = getattr(self.dataset, "get_batch", None)
-        if get_batch is not None:  # the dataset's own fast path
-            return get_batch(inner)
-        return collate([self.dataset[int(i)] for i in inner])
+        return batch_of(self.dataset, self.indices[indices])
 
 
 def random_split(dataset, lengths, generator=None) -> list:
@@ -126,8 +131,6 @@ def random_split(dataset, lengths, generator=None) -> list:
     >>> len(train), len(val), sorted(int(train[i][0]) for i in range(8)) != list(range(8))
     (8, 2, True)
     """
-    from tinygrad_cnn.creation import default_generator  # noqa: PLC0415
-
     n = len(dataset)
     lengths = list(lengths)
     if lengths and all(isinstance(v, float) for v in lengths) and abs(sum(lengths) - 1) < 1e-9:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 
 import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
-from tinygrad_cnn.data.dataset import Dataset
+from tinygrad_cnn.data.dataset import batch_of
 from tinygrad_cnn.nn.module import check_size
 from tinygrad_cnn.tensor import Tensor
 
@@ -17,7 +16,8 @@ __all__ = ["DataLoader"]
 
 
 class DataLoader:
-    """Iterate over ``dataset`` in batches of ``batch_size``, yielding tuples of Tensors.
+    """Iterate over ``dataset`` in batches of ``batch_size``, yielding Tensors in the samples'
+    structure (a tuple of Tensors for tuple samples).
 
     Batches come from the dataset's ``get_batch`` (array-backed datasets index one whole
     batch at a time, never sample by sample; any object with ``__len__`` and
@@ -121,17 +121,15 @@ class DataLoader:
             for i in indices:
                 yield convert(self.dataset[int(i)])
             return
-        # Any object with __len__ and __getitem__ works; Dataset's get_batch is the default.
-        get_batch = getattr(self.dataset, "get_batch", None) or functools.partial(Dataset.get_batch, self.dataset)
         for start in range(0, n, bs):
             stop = min(start + bs, n)
             if self.drop_last and stop - start < bs:
                 break
             if self.collate_fn is not None:  # it expects the samples themselves, as in PyTorch
                 yield self.collate_fn([self.dataset[int(i)] for i in indices[start:stop]])
-                continue
-            idx = slice(start, stop) if order is None else order[start:stop]
-            yield self._tensors(get_batch(idx))
+            else:  # whole batches through the dataset's get_batch where it has one
+                yield self._tensors(batch_of(self.dataset, indices[start:stop] if order is not None
+                                             else slice(start, stop)))
 
     def _tensors(self, batch):
         """A batch's arrays as Tensors (on ``device``), keeping its tuple or dict structure."""

@@ -16,6 +16,7 @@ from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, check_size
 from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, positive
 from tinygrad_cnn.ops.conv import padding_pairs
+from tinygrad_cnn.ops.shape import PAD_MODES
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
 
@@ -37,7 +38,8 @@ class _ConvNd(Module):
         super().__init__()
         n = self._ndim
         layer = type(self).__name__
-        modes = ("zeros",) if self._transposed else ("zeros", "reflect", "replicate", "circular")
+        # F.pad's modes, its "constant" being the convolution's own zero padding
+        modes = ("zeros",) if self._transposed else ("zeros", *PAD_MODES[1:])
         if padding_mode not in modes:
             raise ValueError(f"{layer}: padding_mode: expected one of {', '.join(modes)}, got "
                              f"{padding_mode!r}")
@@ -70,21 +72,22 @@ class _ConvNd(Module):
         weight, bias = init.default_parameters(shape, out_channels if bias else None, dtype)
         self.weight = weight
         self.register_parameter("bias", bias)
-        if device is not None:
-            self.to(device)
+        self._place(device)
+        # With a padding_mode other than zeros, F.pad pads the input first (PyTorch's way),
+        # by these amounts, the last dim first, and the convolution itself pads nothing.
+        self._mode_pads = None
+        if padding_mode != "zeros" and self.padding != "valid":
+            pairs = padding_pairs(layer, self.padding, n, self.kernel_size, self.dilation, self.stride)
+            self._mode_pads = [v for pair in reversed(pairs) for v in pair]
 
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)
 
     def _pad_input(self, x):
-        """``(x, padding)`` for the convolution: with a padding_mode other than zeros, x padded
-        by ``F.pad`` in that mode and a padding of 0 (PyTorch's way)."""
-        if self.padding_mode == "zeros" or self.padding == "valid":
+        """``(x, padding)`` for the convolution (see ``_mode_pads``)."""
+        if self._mode_pads is None:
             return x, self.padding
-        pairs = padding_pairs(type(self).__name__, self.padding, self._ndim, self.kernel_size,
-                              self.dilation, self.stride)
-        flat = [v for pair in reversed(pairs) for v in pair]  # F.pad: the last dim first
-        return F.pad(x, flat, self.padding_mode), (0,) * self._ndim
+        return F.pad(x, self._mode_pads, self.padding_mode), (0,) * self._ndim
 
     def _arg(self, value):
         return value[0] if self._ndim == 1 and not isinstance(value, str) else value

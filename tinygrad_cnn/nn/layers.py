@@ -35,7 +35,45 @@ __all__ = [
 
 
 # -- containers ---------------------------------------------------------------------------
-class Sequential(Module):
+def _position(owner: str, idx, n: int) -> int:
+    """``idx`` (an int; negative counts from the end) as a position in [0, n) of ``owner``."""
+    try:
+        i = operator.index(idx)
+    except TypeError:
+        raise TypeError(f"{owner}: index: expected an int or a slice, got "
+                        f"{type(idx).__name__} {idx!r}") from None
+    if not -n <= i < n:
+        expected = f"an int in [{-n}, {n})" if n else "no index (the list is empty)"
+        raise IndexError(f"{owner}: index: expected {expected}, got {i}")
+    return i % n
+
+
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules named "0", "1", ... in order."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module: Module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def _renumber(self, modules) -> None:
+        """Hold ``modules`` named 0, 1, ... as PyTorch renumbers after an insert or delete."""
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after the other; ``Sequential(a, b)`` or ``Sequential(OrderedDict)``."""
 
     def __init__(self, *args) -> None:
@@ -52,28 +90,10 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
-        items = list(self._modules.values())
-        if not -len(items) <= idx < len(items):
-            raise IndexError(f"index {idx} is out of range for a Sequential of length {len(items)}")
-        return items[idx]
-
-    def append(self, module: Module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
+        return list(self._modules.values())[_position("Sequential", idx, len(self))]
 
     def insert(self, index: int, module: Module):
         """Put ``module`` at position ``index``; the modules are renumbered 0, 1, ... as in
@@ -81,7 +101,7 @@ class Sequential(Module):
         items = list(self._modules.values())
         n = len(items)
         if not -n <= index <= n:
-            raise IndexError(f"index {index} is out of range for inserting into a Sequential of length {n}")
+            raise IndexError(f"Sequential.insert: index: expected an int in [{-n}, {n}], got {index}")
         items.insert(index, module)
         self._renumber(items)
         return self
@@ -91,7 +111,7 @@ class Sequential(Module):
         if isinstance(idx, slice):
             del items[idx]
         else:
-            items.pop(self._position(idx))
+            items.pop(_position("Sequential", idx, len(items)))
         self._renumber(items)
 
     def pop(self, idx: int = -1) -> Module:
@@ -99,16 +119,22 @@ class Sequential(Module):
         del self[idx]
         return module
 
-    def _position(self, idx: int) -> int:
-        n = len(self._modules)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for a Sequential of length {n}")
-        return idx % n
 
-    def _renumber(self, modules) -> None:
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self.add_module(str(i), module)
+def _key_value_pairs(what: str, pairs) -> list:
+    """``pairs``, an iterable of ``(key, value)`` pairs (not a mapping), as a checked list;
+    ``what`` names the argument in errors."""
+    if isinstance(pairs, (str, Tensor, Module)) or not isinstance(pairs, Iterable):
+        raise TypeError(f"{what}: expected a mapping or an iterable of (key, value) pairs, "
+                        f"got {type(pairs).__name__}")
+    checked = []
+    for i, pair in enumerate(pairs):
+        if isinstance(pair, (str, Tensor, Module)) or not isinstance(pair, Iterable):
+            raise TypeError(f"{what}: element #{i}: expected a (key, value) pair, got {type(pair).__name__}")
+        pair = tuple(pair)
+        if len(pair) != 2:
+            raise ValueError(f"{what}: element #{i}: expected a (key, value) pair, got {len(pair)} items")
+        checked.append(pair)
+    return checked
 
 
 class ModuleDict(Module):
@@ -155,7 +181,9 @@ class ModuleDict(Module):
         return self._modules.items()
 
     def update(self, modules) -> None:
-        pairs = modules.items() if hasattr(modules, "items") else modules
+        """Add or replace modules from a mapping or an iterable of ``(key, module)`` pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else _key_value_pairs(
+            "ModuleDict.update: modules", modules)
         for key, module in pairs:
             self[key] = module
 
@@ -168,19 +196,15 @@ class ModuleDict(Module):
         self._modules.clear()
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered (a plain list hides them)."""
 
     def __init__(self, modules=None) -> None:
         super().__init__()
-        for m in modules or ():
-            self.append(m)
+        self.extend(modules or ())
 
-    def _key(self, idx: int) -> str:
-        n = len(self)
-        if not -n <= idx < n:
-            raise IndexError(f"index {idx} is out of range for a ModuleList of length {n}")
-        return str(idx % n)
+    def _key(self, idx) -> str:
+        return str(_position("ModuleList", idx, len(self)))
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -190,27 +214,10 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         self.add_module(self._key(idx), module)
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module: Module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for m in modules:
-            self.append(m)
-        return self
-
     def insert(self, index: int, module: Module) -> None:
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        self._renumber(items)
 
 
 def _store_member(container: Module, name: str, value) -> None:
@@ -262,16 +269,7 @@ class ParameterList(Module):
 
     def _key(self, idx) -> str:
         """The member name of position ``idx`` (negative counts from the end)."""
-        try:
-            i = operator.index(idx)
-        except TypeError:
-            raise TypeError(f"ParameterList: index: expected an int or a slice, got "
-                            f"{type(idx).__name__} {idx!r}") from None
-        n = len(self)
-        if not -n <= i < n:
-            expected = f"an int in [{-n}, {n})" if n else "no index (the list is empty)"
-            raise IndexError(f"ParameterList: index: expected {expected}, got {i}")
-        return str(i % n)
+        return str(_position("ParameterList", idx, len(self)))
 
     def __getitem__(self, idx):
         """The member at ``idx``; a slice gives a new ParameterList of the same objects."""
@@ -439,20 +437,8 @@ class ParameterDict(Module):
             # keeps parameters() and state_dict() in PyTorch's order. str() so that a non-str
             # key reaches __setitem__'s clear error instead of a failed comparison.
             pairs = sorted(parameters.items(), key=lambda pair: str(pair[0]))
-        elif isinstance(parameters, (str, Tensor)) or not isinstance(parameters, Iterable):
-            raise TypeError(f"ParameterDict.update: parameters: expected a mapping or an iterable of "
-                            f"(key, value) pairs, got {type(parameters).__name__}")
         else:
-            pairs = []
-            for i, pair in enumerate(parameters):
-                if isinstance(pair, (str, Tensor)) or not isinstance(pair, Iterable):
-                    raise TypeError(f"ParameterDict.update: parameters: element #{i}: expected a "
-                                    f"(key, value) pair, got {type(pair).__name__}")
-                pair = tuple(pair)
-                if len(pair) != 2:
-                    raise ValueError(f"ParameterDict.update: parameters: element #{i}: expected a "
-                                     f"(key, value) pair, got {len(pair)} items")
-                pairs.append(pair)
+            pairs = _key_value_pairs("ParameterDict.update: parameters", parameters)
         for key, value in pairs:
             self[key] = value
 
@@ -500,8 +486,7 @@ class Linear(Module):
         weight, bias = init.default_parameters((out_features, in_features), out_features if bias else None, dtype)
         self.weight = weight
         self.register_parameter("bias", bias)
-        if device is not None:
-            self.to(device)
+        self._place(device)
 
     def reset_parameters(self) -> None:
         init.default_init_(self.weight, self.bias)

@@ -377,6 +377,17 @@ class Module:
                 t.grad = Tensor._wrap(g.astype(arr.dtype, copy=False))
         return self
 
+    def _place(self, device) -> None:
+        """Move a new layer to its constructor's ``device=`` (None: stay on the CPU). Only a
+        device is taken here: :meth:`to` would also read ``"float64"`` as a dtype."""
+        if device is None:
+            return
+        try:
+            device = backend.get_device(device)
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(f"{type(self).__name__}: {exc}") from None
+        self.to(device)
+
     def cpu(self):
         return self.to("cpu")
 
@@ -422,6 +433,5 @@ def zero_grad_(p: Tensor, set_to_none: bool = True) -> None:
     elif g.requires_grad or not backend.writable_alone(g.data):
         p.grad = Tensor._wrap(p.device.xp.zeros_like(g.data))  # a graph's, or read-only
     else:  # in place, as in PyTorch (backward gives every leaf a .grad of its own)
-        g.data[...] = 0
-        g._version += 1
+        g.zero_()
 

@@ -56,8 +56,7 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
-        if device is not None:
-            self.to(device)
+        self._place(device)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:

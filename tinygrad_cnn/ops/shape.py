@@ -403,7 +403,7 @@ class Pad(Function):
         return grad[self.crop]
 
 
-_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
@@ -421,8 +421,8 @@ def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
     >>> pad(x, (2, 1), "circular").tolist()
     [[2.0, 3.0, 1.0, 2.0, 3.0, 1.0]]
     """
-    if mode not in _PAD_MODES:
-        raise ValueError(f"pad: mode: expected one of {', '.join(_PAD_MODES)}, got {mode!r}")
+    if mode not in PAD_MODES:
+        raise ValueError(f"pad: mode: expected one of {', '.join(PAD_MODES)}, got {mode!r}")
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: mode {mode!r} takes no value, got value={value!r}")
     pad = tuple(int(p) for p in pad)
