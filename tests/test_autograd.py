@@ -283,10 +283,25 @@ class TestTensorHooks:
         assert x.grad.tolist() == [2.0, 2.0]
         with pytest.raises(RuntimeError, match="register_hook: the tensor \\(shape \\(2,\\)\\) does not require grad"):
             Tensor([1.0, 2.0]).register_hook(print)
-        with pytest.raises(RuntimeError, match="a hook returned a gradient of shape \\(3,\\)"):
+        with pytest.raises(RuntimeError, match="register_hook: a hook must return a gradient of the "
+                                               "tensor's shape \\(2,\\), got shape \\(3,\\)"):
             z = Tensor([1.0, 2.0], requires_grad=True)
             z.register_hook(lambda g: tg.zeros(3))
             z.sum().backward()
+        with pytest.raises(TypeError, match="register_hook: a hook must return a Tensor or None, got ndarray"):
+            w = Tensor([1.0, 2.0], requires_grad=True)
+            w.register_hook(lambda g: g.numpy())
+            w.sum().backward()
+
+    def test_retain_grad_keeps_the_gradient_after_every_hook_as_pytorch_does(self):
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        y.register_hook(lambda g: g * 10)  # registered after retain_grad, still seen by it
+        (y * y).sum().backward()
+        assert y.grad.tolist() == [60.0, 120.0] and x.grad.tolist() == [180.0, 360.0]
+        y.grad.data[0] = 0.0  # its own memory: x's gradient is untouched
+        assert x.grad.tolist() == [180.0, 360.0]
 
     def test_retain_grad_keeps_a_non_leaf_gradient_and_accumulates_it(self):
         x = Tensor([1.0, 2.0], requires_grad=True)

@@ -211,3 +211,10 @@ def test_zero_dim_and_empty_operands_behave_as_in_pytorch():
 
 def test_one_hot_takes_numpy_integers():
     assert F.one_hot(tg.tensor([1]), np.int64(3)).tolist() == [[0, 1, 0]]
+
+
+def test_in_place_scatter_writes_through_a_view_with_a_new_axis():
+    base = tg.zeros(3)
+    column = base[:, None]  # a size-1 axis may have stride 0; nothing is shared through it
+    column.scatter_(0, tg.tensor([[0], [1]]), tg.ones(2, 1))
+    assert base.tolist() == [1.0, 1.0, 0.0]

@@ -290,7 +290,8 @@ def writable_alone(array) -> bool:
     broadcast (a stride of 0 makes many elements one memory cell)."""
     if not getattr(array.flags, "writeable", True):
         return False
-    return array.size <= 1 or 0 not in array.strides
+    # A stride of 0 on an axis of one element (x[:, None]) shares nothing.
+    return not any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape))
 
 
 def _is_array(obj) -> bool:

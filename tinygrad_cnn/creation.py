@@ -7,11 +7,10 @@ on every device.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.ops._promote import result_dtype
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -91,8 +90,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     (dtype('int64'), dtype('float32'), dtype('bool'))
     """
     if dtype is None:
-        dtype = np.bool_ if isinstance(fill_value, (bool, np.bool_)) else \
-            np.int64 if isinstance(fill_value, numbers.Integral) else np.float32
+        dtype = result_dtype(fill_value)  # the one promotion rule: bool, int64 or float32
     xp = backend.get_device(device).xp
     return Tensor(xp.full(_shape((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
 

@@ -10,6 +10,7 @@ training pays nothing for graph building.
 from __future__ import annotations
 
 import threading
+import weakref
 from contextlib import contextmanager
 
 from tinygrad_cnn import backend
@@ -124,9 +125,11 @@ class enable_grad(_GradMode):
     mode = True
 
 
-# Tensor hooks (register_hook, retain_grad), by id(tensor): (weak reference, {handle id: fn}).
-# Empty unless a hook was registered: the backward walk then pays one dict lookup per tensor.
+# Tensor hooks (register_hook), by id(tensor): (weak reference, {handle id: fn}), and the
+# non-leaf tensors whose gradient retain_grad() keeps (id -> weak reference). Both are empty
+# unless used: the backward walk then pays one empty-dict check per tensor.
 _tensor_hooks: dict = {}
+_retained: dict = {}
 
 
 class RemovableHandle:
@@ -150,11 +153,17 @@ class RemovableHandle:
         self.remove()
 
 
+def retain(tensor) -> None:
+    """Keep the non-leaf ``tensor``'s gradient in its ``.grad`` during backward walks, after
+    its hooks have run (as PyTorch does); the tensor is held weakly."""
+    key = id(tensor)
+    if key not in _retained:
+        _retained[key] = weakref.ref(tensor, lambda _ref: _retained.pop(key, None))
+
+
 def register_tensor_hook(tensor, fn) -> RemovableHandle:
     """Call ``fn(grad)`` with ``tensor``'s gradient each time the backward walk computes it,
     before it is used; a Tensor returned by ``fn`` replaces the gradient."""
-    import weakref  # noqa: PLC0415
-
     key = id(tensor)
     if key not in _tensor_hooks:
         _tensor_hooks[key] = (weakref.ref(tensor, lambda _ref: _tensor_hooks.pop(key, None)), {})
@@ -168,9 +177,12 @@ def _run_tensor_hooks(t, g):
     for fn in list(_tensor_hooks[id(t)][1].values()):
         out = fn(g)
         if out is not None:
+            if not isinstance(out, type(g)):
+                raise TypeError(f"register_hook: a hook must return a Tensor or None, got "
+                                f"{type(out).__name__}")
             if out.shape != g.shape:
-                raise RuntimeError(f"a hook returned a gradient of shape {out.shape} for a tensor "
-                                   f"of shape {t.shape}")
+                raise RuntimeError(f"register_hook: a hook must return a gradient of the tensor's "
+                                   f"shape {t.shape}, got shape {out.shape}")
             g = out
     return g
 
@@ -239,14 +251,12 @@ def _run(roots, root_grads, retain_graph, create_graph, wanted=None):
             if wanted is not None and id(t) in wanted:
                 wanted[id(t)] = g  # complete: every consumer of t came earlier in the order
             ctx = t._ctx
-            if ctx is None:
-                if wanted is None and g is not None:
-                    if t._grad is not None:  # (the engine's gradients need no setter checks)
-                        t._grad = t._grad + g  # a new tensor (recorded only with create_graph)
-                    else:
-                        t._grad = _private(g, taken, create_graph)
-                continue
-            if g is None:
+            if wanted is None and g is not None and (ctx is None or (_retained and id(t) in _retained)):
+                if t._grad is not None:  # (the engine's gradients need no setter checks)
+                    t._grad = t._grad + g  # a new tensor (recorded only with create_graph)
+                else:
+                    t._grad = _private(g, taken, create_graph)
+            if ctx is None or g is None:
                 continue
             _state.in_backward = getattr(_state, "in_backward", 0) + 1
             try:

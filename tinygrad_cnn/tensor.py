@@ -9,7 +9,6 @@ them, so every method is differentiable exactly when its op is.
 from __future__ import annotations
 
 import numbers
-import weakref
 
 import numpy as np
 
@@ -247,20 +246,8 @@ class Tensor:
         """
         if not self.requires_grad:
             raise RuntimeError(f"retain_grad: the tensor (shape {self.shape}) does not require grad")
-        hooks = engine._tensor_hooks.get(id(self), (None, {}))[1]
-        if self._ctx is None or any(getattr(fn, "retains", False) for fn in hooks.values()):
-            return  # a leaf, or retained already
-
-        target = weakref.ref(self)  # the hook must not keep the tensor alive
-
-        def keep(grad):
-            t = target()
-            if t is not None:  # a copy of its own (the walk passes grad on), recorded only
-                g = grad.clone() if engine.is_grad_enabled() else Tensor._wrap(grad.data.copy())
-                t._grad = g if t._grad is None else t._grad + g  # with create_graph
-
-        keep.retains = True
-        engine.register_tensor_hook(self, keep)
+        if self._ctx is not None:  # leaves keep theirs anyway
+            engine.retain(self)
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, like

@@ -73,6 +73,11 @@ CASES = [
     OpCase("pow_tensor", lambda x, y: x ** y, _positive((3, 4), (4,)), lambda x, y: x ** y),
     OpCase("pow_scalar", lambda x: x ** 3, _normal((3, 4)), lambda x: x ** 3),
     OpCase("pow_zero", lambda x: x ** 0 * x, _normal((3,)), lambda x: x),
+    # A zero base only with whole exponents > 1 and a zero exponent only with a positive base:
+    # every finite-difference step then stays finite.
+    OpCase("pow_zero_base_and_exponent", lambda x, y: x ** y,
+           lambda rng: (np.array([0.0, 0.0, 0.7, 1.3]), np.array([2.0, 3.0, 0.0, 2.5])),
+           lambda x, y: x ** y),
     OpCase("rpow", lambda x: 2.0 ** x, _normal((4,)), lambda x: 2.0 ** x),
     OpCase("neg", lambda x: -x, _normal((3, 2)), lambda x: -x),
     # unary maths
@@ -118,6 +123,8 @@ CASES = [
     OpCase("getitem_int_array", lambda x: x[[0, 2, 0]], _normal((3, 4)),
            lambda x: x[[0, 2, 0]]),
     OpCase("getitem_bool_mask", lambda x: x[x > 0], _normal((3, 4)), lambda x: x[x > 0]),
+    OpCase("getitem_ints_then_arrays", lambda x: x[1, :, [0, 2, 4]], _normal((3, 4, 5)),
+           lambda x: x[1][:, [0, 2, 4]]),  # PyTorch's placement: (4, 3), not NumPy's (3, 4)
     OpCase("gather_repeats", lambda x: x.gather(1, _index(x, _GATHER_ROWS)), _normal((3, 4)),
            lambda x: np.take_along_axis(x, _GATHER_ROWS, 1)),
     OpCase("gather_dim0_smaller_index", lambda x: tg.gather(x, 0, _index(x, _GATHER_3D)),

@@ -72,8 +72,10 @@ class Div(Function):
 
 
 class Pow(Function):
-    """``x ** y`` for two tensors. As in PyTorch, the gradient for x is 0 where y is 0, and the
-    gradient for y is 0 where x is 0 and y >= 0 (instead of the nan of 0 * inf)."""
+    """``x ** y`` for two tensors. As in PyTorch, the gradient for x is 0 where x and y are 0,
+    and the gradient for y is 0 where x is 0 and y >= 0 (instead of the nan of 0 * inf).
+    Only x = y = 0 is masked for x's gradient: where just y is 0, ``y * x**(y-1)`` is 0 by
+    itself, and its derivative in y (the second-order gradient) must stay ``x**-1``."""
 
     def forward(self, x, y):
         return x**y
@@ -85,7 +87,8 @@ class Pow(Function):
         # The branches where() drops hold inf and nan at a zero base: NumPy need not warn.
         with np.errstate(divide="ignore", invalid="ignore"):
             if nx:
-                gx = grad * where(y == 0, 0.0, y * x ** (y - 1))
+                masked = Tensor._wrap((x.data == 0) & (y.data == 0))  # 0 * 0**-1 = 0 * inf
+                gx = grad * where(masked, 0.0, y * x ** (y - 1))
             if ny:
                 flat = Tensor._wrap((x.data == 0) & (y.data >= 0))  # x**y is flat in y there
                 gy = grad * self.saved_output * where(flat, 1.0, x).log()

@@ -463,6 +463,13 @@ def _one_d(t):
     return t.reshape(1) if isinstance(t, Tensor) and t.ndim == 0 else t
 
 
+def int_dim(op: str, dim, ndim: int) -> int:
+    """``dim`` (an int, not a bool) as a non-negative axis of ``ndim`` dims, named in errors."""
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}: dim: expected an int, got {type(dim).__name__} {dim!r}")
+    return _dim(int(dim), ndim, f"{op}: dim")
+
+
 def positions_along(op: str, x: Tensor, dim, index) -> tuple:
     """The advanced index that reaches ``x`` at ``index`` along ``dim`` and at the same place
     along every other dim (``x[i][index[i][j]]`` for dim 1 of a 2-D ``x``), after PyTorch's
@@ -476,9 +483,7 @@ def positions_along(op: str, x: Tensor, dim, index) -> tuple:
     if index.device != x.device:
         raise ValueError(f"{op}: index: expected a tensor on {x.device} (the input's device), "
                          f"got one on {index.device}")
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{op}: dim: expected an int, got {type(dim).__name__} {dim!r}")
-    d = _dim(int(dim), x.ndim, f"{op}: dim")
+    d = int_dim(op, dim, x.ndim)
     if index.ndim != x.ndim:
         raise ValueError(f"{op}: index: expected {x.ndim} dims (as the input, shape {x.shape}), "
                          f"got shape {index.shape}")
@@ -512,7 +517,8 @@ def gather(x, dim, index) -> Tensor:
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"gather: input: expected a Tensor, got {type(x).__name__}")
-    out = GetItem.apply(_one_d(x), index=positions_along("gather", _one_d(x), dim, _one_d(index)))
+    x1 = _one_d(x)
+    out = GetItem.apply(x1, index=positions_along("gather", x1, dim, _one_d(index)))
     return out.reshape(()) if index.ndim == 0 else out
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 from collections import namedtuple
 
-from tinygrad_cnn.ops.shape import GetItem, _dim, grid_along
+from tinygrad_cnn.ops.shape import GetItem, _one_d, grid_along, int_dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["sort", "argsort", "topk"]
@@ -21,30 +21,33 @@ SortResult = namedtuple("sort", ["values", "indices"])
 TopkResult = namedtuple("topk", ["values", "indices"])
 
 
-def _order(op, x, dim, descending):
-    """``(axis, order)``: the int64 positions that sort ``x`` along ``dim`` (stably)."""
+def _sorted(op, x, dim, descending, k=None, values=True) -> tuple:
+    """``(values, indices)``: ``x`` ordered along ``dim`` (stably), the first ``k`` along it
+    when given (``values`` None unless asked for). A 0-d ``x`` is read as 1-d of size 1 (as
+    PyTorch does) and gives 0-d results. The values are a getitem at the order: a gather
+    without its checks, since the order is valid by construction and checking it would cost
+    a device sync."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{op}: dim: expected an int, got {type(dim).__name__} {dim!r}")
-    d = _dim(int(dim), x.ndim, f"{op}: dim")
-    xp, data = x.device.xp, x.data if x.ndim else x.data.reshape(1)
+    x1 = _one_d(x)
+    d = int_dim(op, dim, x1.ndim)
+    xp, data = x1.device.xp, x1.data
     if not descending:
         order = xp.argsort(data, axis=d, kind="stable")
     else:  # stable descending: sort the reversed values ascending, then reverse and map back
         n = data.shape[d]
         order = n - 1 - xp.flip(xp.argsort(xp.flip(data, axis=d), axis=d, kind="stable"), axis=d)
-    return d, order.astype("int64", copy=False)
-
-
-def _picked(x, d, order) -> tuple:
-    """``(values, indices)``: ``x``'s values at ``order`` along ``d`` and the order as a
-    Tensor, 0-d for a 0-d ``x``. The values are a gather without its checks: the order is
-    valid by construction, and checking it would cost a device sync."""
-    values = GetItem.apply(x if x.ndim else x.reshape(1), index=grid_along(x.device.xp, d, order))
+    order = order.astype("int64", copy=False)
+    if k is not None:
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= data.shape[d]:
+            raise ValueError(f"{op}: k: expected an int in [0, {data.shape[d]}] (the size of dim "
+                             f"{d}, input shape {x.shape}), got {k!r}")
+        if x.ndim:  # PyTorch gives a 0-d input's one value whatever k is
+            order = order[(slice(None),) * d + (slice(0, int(k)),)]
+    picked = GetItem.apply(x1, index=grid_along(xp, d, order)) if values else None
     if not x.ndim:
-        return values.reshape(()), Tensor._wrap(order.reshape(()))
-    return values, Tensor._wrap(order)
+        return (picked.reshape(()) if values else None), Tensor._wrap(order.reshape(()))
+    return picked, Tensor._wrap(order)
 
 
 def argsort(input, dim: int = -1, descending: bool = False) -> Tensor:  # noqa: A002
@@ -54,8 +57,7 @@ def argsort(input, dim: int = -1, descending: bool = False) -> Tensor:  # noqa: 
     >>> argsort(tg.tensor([3.0, 1.0, 2.0])).tolist()
     [1, 2, 0]
     """
-    order = _order("argsort", input, dim, descending)[1]
-    return Tensor._wrap(order.reshape(input.shape))
+    return _sorted("argsort", input, dim, descending, values=False)[1]
 
 
 def sort(input, dim: int = -1, descending: bool = False) -> SortResult:  # noqa: A002
@@ -68,8 +70,7 @@ def sort(input, dim: int = -1, descending: bool = False) -> SortResult:  # noqa:
     >>> values.tolist(), indices.tolist()
     ([3.0, 2.0, 1.0], [0, 2, 1])
     """
-    d, order = _order("sort", input, dim, descending)
-    return SortResult(*_picked(input, d, order))
+    return SortResult(*_sorted("sort", input, dim, descending))
 
 
 def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
@@ -83,11 +84,4 @@ def topk(input, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
     >>> topk(logits, 2).indices.tolist()
     [[1, 3]]
     """
-    d, order = _order("topk", input, dim, largest)
-    size = input.shape[d] if input.ndim else 1
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= size:
-        raise ValueError(f"topk: k: expected an int in [0, {size}] (the size of dim {d}, input "
-                         f"shape {input.shape}), got {k!r}")
-    if input.ndim:
-        order = order[(slice(None),) * d + (slice(0, int(k)),)]
-    return TopkResult(*_picked(input, d, order))
+    return TopkResult(*_sorted("topk", input, dim, largest, k))
