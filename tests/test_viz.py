@@ -299,3 +299,13 @@ def test_norm_format_is_compact():
 
     assert [_fmt_norm(v) for v in (1.0, 0.000123456, 12345.0, math.nan, math.inf)] == [
         "1", "0.000123", "1.23e+04", "nan", "inf"]
+
+
+def test_index_settings_read_as_python_indices_in_labels():
+    from tinygrad_cnn.viz_labels import format_op  # noqa: PLC0415
+
+    x = tg.randn(3, 4, requires_grad=True)
+    assert format_op(x[1:, ::2]._ctx) == "GetItem index=[1:,::2]"
+    assert format_op(x[..., None, [1, 3]]._ctx) == "GetItem index=[...,None,<array (2,)>]"
+    assert format_op(x.gather(1, tg.tensor([[0], [1], [2]]))._ctx) == "GetItem index=[<array (3, 1)>,<array (3, 1)>]"
+    assert format_op(x.max(dim=1).values._ctx) == "MaxDim dim=1"  # its argmax is plumbing

@@ -43,6 +43,10 @@ def _flat_numbers(v):
 def _fmt_value(v) -> str:
     if hasattr(v, "shape") and hasattr(v, "dtype"):
         return f"<array {tuple(v.shape)}>"
+    if isinstance(v, slice) or isinstance(v, tuple) and any(
+            hasattr(p, "shape") or isinstance(p, slice) or p is Ellipsis for p in v):  # an index
+        parts = v if isinstance(v, tuple) else (v,)
+        return "[" + ",".join(_fmt_value(p) if hasattr(p, "shape") else _fmt_index(p) for p in parts) + "]"
     nums = _flat_numbers(v) if isinstance(v, tuple) else None
     if nums:
         return _fmt_value(nums[0]) if all(x == nums[0] for x in nums) else ",".join(
@@ -51,6 +55,14 @@ def _fmt_value(v) -> str:
         return f"{v:g}"
     text = v.name if isinstance(getattr(v, "name", None), str) else str(v)  # dtypes, devices
     return text if len(text) <= 24 else text[:21] + "..."
+
+
+def _fmt_index(part) -> str:
+    """One basic part of an index as written in Python: ``1:5:2``, ``:``, ``None``, ``...``."""
+    if isinstance(part, slice):
+        text = ":".join("" if v is None else str(v) for v in (part.start, part.stop, part.step))
+        return text[:-1] if text.endswith(":") and part.step is None else text
+    return "..." if part is Ellipsis else str(part)
 
 
 def _is_default(key, value) -> bool:

@@ -132,13 +132,12 @@ class Min(Max):
 
 
 class MaxDim(Function):
-    """Max along one dim: the gradient goes to the returned index, as in PyTorch."""
+    """Max (or min) along one dim, at ``_index`` (its argmax or argmin with ``dim`` kept, found
+    once by the caller, which also returns it): the gradient goes to that index, as in PyTorch."""
 
-    how = "argmax"
-
-    def forward(self, x, dim, keepdim):
+    def forward(self, x, dim, keepdim, _index):  # "_": plumbing, not shown in graph labels
         xp = self.xp
-        idx = xp.expand_dims(getattr(x, self.how)(axis=dim), dim)
+        idx = _index
         positions = xp.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
         self.onehot = positions == idx
         out = xp.take_along_axis(x, idx, axis=dim)
@@ -151,20 +150,15 @@ class MaxDim(Function):
         return grad * Tensor._wrap(self.onehot.astype(grad.dtype))
 
 
-class MinDim(MaxDim):
-    """Min along one dim (see :class:`MaxDim`)."""
-
-    how = "argmin"
-
-
 def _extreme(op: str, x, dim, keepdim):
     if x.numel() == 0:
         raise ValueError(f"{op}: expected a non-empty tensor, got shape {x.shape}")
     if dim is None:
         return (Max if op == "max" else Min).apply(x, keepdim=keepdim)
     d = _one_dim(op, dim, x)
-    values = (MaxDim if op == "max" else MinDim).apply(x, dim=d, keepdim=keepdim)
-    return ValuesIndices(values, _indices(x, d, keepdim, "arg" + op))
+    indices = _indices(x, d, True, "arg" + op)
+    values = MaxDim.apply(x, dim=d, keepdim=keepdim, _index=indices.data)
+    return ValuesIndices(values, indices if keepdim else indices.squeeze(d))
 
 
 def max(x, dim=None, keepdim: bool = False):  # noqa: A001
