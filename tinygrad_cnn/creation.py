@@ -71,13 +71,24 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def zeros(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
-    """A tensor of zeros. ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    """A tensor of zeros of the given shape, ``zeros(2, 3)`` or ``zeros((2, 3))``; float32 by default.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.zeros(2, 3).tolist(), tg.zeros((2,), dtype=np.int64).tolist()
+    ([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [0, 0])
+    """
     xp = backend.get_device(device).xp
     return Tensor(xp.zeros(_shape(size), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones of the given shape, ``ones(2, 3)`` or ``ones((2, 3))``; float32 by default.
+
+    >>> import tinygrad_cnn as tg
+    >>> t = tg.ones(2, 2)
+    >>> t.tolist(), t.dtype
+    ([[1.0, 1.0], [1.0, 1.0]], dtype('float32'))
+    """
     xp = backend.get_device(device).xp
     return Tensor(xp.ones(_shape(size), dtype=dtype), requires_grad=requires_grad)
 
@@ -96,15 +107,37 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
 
 
 def zeros_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    """Zeros of ``x``'s shape, dtype (unless ``dtype`` is given) and device.
+
+    >>> import tinygrad_cnn as tg
+    >>> x = tg.Tensor([[1, 2], [3, 4]])
+    >>> tg.zeros_like(x).tolist(), tg.zeros_like(x).dtype, tg.zeros_like(x, dtype=np.float32).dtype
+    ([[0, 0], [0, 0]], dtype('int64'), dtype('float32'))
+    """
     return Tensor(x.device.xp.zeros(x.shape, dtype=dtype or x.dtype), requires_grad=requires_grad)
 
 
 def ones_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    """Ones of ``x``'s shape, dtype (unless ``dtype`` is given) and device.
+
+    >>> import tinygrad_cnn as tg
+    >>> x = tg.Tensor([[1, 2], [3, 4]])
+    >>> tg.ones_like(x).tolist(), tg.ones_like(x).dtype
+    ([[1, 1], [1, 1]], dtype('int64'))
+    """
     return Tensor(x.device.xp.ones(x.shape, dtype=dtype or x.dtype), requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
-    """Evenly spaced values in ``[start, end)``; integers give int64, floats float32."""
+    """Values from ``start`` up to, not including, ``end``, ``step`` apart; ``arange(n)`` counts
+    from 0. Integer arguments give int64, float ones float32.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.arange(4).tolist(), tg.arange(1, 7, 2).tolist(), tg.arange(0.0, 1.0, 0.25).tolist()
+    ([0, 1, 2, 3], [1, 3, 5], [0.0, 0.25, 0.5, 0.75])
+    >>> tg.arange(4).dtype, tg.arange(0.0, 1.0, 0.25).dtype
+    (dtype('int64'), dtype('float32'))
+    """
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -116,20 +149,51 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
 
 
 def eye(n: int, dtype=np.float32, device=None) -> Tensor:
-    """The n x n identity matrix."""
+    """The ``n`` x ``n`` identity matrix; float32 by default.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.eye(3).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
     return _make(np.eye(n), dtype, device, False)
 
 
 def rand(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
-    """Uniform samples in [0, 1)."""
+    """Samples drawn uniformly from [0, 1), of the given shape; float32 by default.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.manual_seed(0)
+    >>> [round(v, 4) for v in tg.rand(3).tolist()]
+    [0.637, 0.2698, 0.041]
+    >>> tg.rand(2, 3).shape, tg.rand(2).dtype
+    ((2, 3), dtype('float32'))
+    """
     return _make(_generator.random(_shape(size)), dtype, device, requires_grad)
 
 
 def randn(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
-    """Standard normal samples."""
+    """Samples from the standard normal distribution (mean 0, std 1), of the given shape;
+    float32 by default.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.manual_seed(0)
+    >>> [round(v, 4) for v in tg.randn(3).tolist()]
+    [0.1257, -0.1321, 0.6404]
+    >>> tg.randn(2, 3).shape
+    (2, 3)
+    """
     return _make(_generator.standard_normal(_shape(size)), dtype, device, requires_grad)
 
 
 def randint(low, high, size, dtype=np.int64, device=None) -> Tensor:
-    """Integers drawn uniformly from ``[low, high)``."""
+    """Integers drawn uniformly from ``[low, high)``; ``size`` is an int or a shape tuple
+    (required, unlike ``rand``'s varargs); int64 by default.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.manual_seed(0)
+    >>> tg.randint(0, 10, (2, 3)).tolist()
+    [[8, 6, 5], [2, 3, 0]]
+    >>> tg.randint(0, 2, 4).dtype
+    dtype('int64')
+    """
     return _make(_generator.integers(low, high, size=_shape((size,))), dtype, device, False)

@@ -104,6 +104,17 @@ def save(obj, path) -> None:
     """Write ``obj`` (nested dicts/lists/tuples of numbers, strings, arrays, Tensors) to ``path``.
 
     The file is complete or absent: it is written to a temporary file first, then renamed.
+    Objects of other types raise ``TypeError``.
+
+    >>> import os, tempfile
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "model.npz")
+    >>> tg.save({"epoch": 2, "model": nn.Linear(2, 1).state_dict()}, path)
+    >>> sorted(tg.load(path)["model"])
+    ['bias', 'weight']
+    >>> tmp.cleanup()
     """
     path = os.fspath(path)
     arrays: list = []
@@ -115,7 +126,18 @@ def save(obj, path) -> None:
 
 def load(path):
     """Read a checkpoint written by :func:`save`; arrays come back as NumPy arrays, Tensors
-    as CPU Tensors. Raises :class:`CheckpointError` for truncated, corrupted or foreign files."""
+    as CPU Tensors. Raises :class:`CheckpointError` for truncated, corrupted or foreign files.
+
+    >>> import os, tempfile
+    >>> import tinygrad_cnn as tg
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "ckpt.npz")
+    >>> tg.save({"w": tg.Tensor([1.0, 2.0]), "mean": np.zeros(2), "name": "run1"}, path)
+    >>> ckpt = tg.load(path)
+    >>> type(ckpt["w"]).__name__, ckpt["w"].tolist(), type(ckpt["mean"]).__name__, ckpt["name"]
+    ('Tensor', [1.0, 2.0], 'ndarray', 'run1')
+    >>> tmp.cleanup()
+    """
     path = os.fspath(path)
     with open(path, "rb") as f:
         raw = f.read()

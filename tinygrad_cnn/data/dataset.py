@@ -27,7 +27,19 @@ def batch_of(dataset, indices):
 
 
 class Dataset:
-    """Subclass and implement ``__getitem__(i)`` (a tuple of arrays/numbers) and ``__len__``."""
+    """Base class of datasets: subclass it and implement ``__getitem__(i)`` (a sample: a tuple,
+    dict or lone array/number) and ``__len__``; :meth:`get_batch` then comes for free.
+
+    >>> import numpy as np
+    >>> class Squares(Dataset):
+    ...     def __len__(self):
+    ...         return 4
+    ...     def __getitem__(self, i):
+    ...         return np.float32(i), i * i
+    >>> ds = Squares()
+    >>> len(ds), ds[3]
+    (4, (np.float32(3.0), 9))
+    """
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
@@ -41,6 +53,15 @@ class Dataset:
         dict, a lone array (or number, or Tensor) one batch array, as PyTorch collates.
 
         The default loops over ``__getitem__``; array-backed datasets override it for speed.
+
+        >>> class Pairs(Dataset):
+        ...     def __len__(self):
+        ...         return 3
+        ...     def __getitem__(self, i):
+        ...         return {"x": np.full(2, i), "y": i}
+        >>> batch = Pairs().get_batch([2, 0])
+        >>> batch["x"].tolist(), batch["y"].tolist()
+        ([[2, 2], [0, 0]], [2, 0])
         """
         if isinstance(indices, slice):
             indices = range(len(self))[indices]
@@ -93,6 +114,13 @@ class TensorDataset(Dataset):
         return len(self.arrays[0])
 
     def get_batch(self, indices) -> tuple:
+        """Rows ``indices`` (integers, a slice or a mask) of every array, as a tuple of arrays.
+
+        >>> ds = TensorDataset(np.arange(10).reshape(5, 2), np.array([0, 1, 0, 1, 1]))
+        >>> x, y = ds.get_batch([4, 0])
+        >>> x.tolist(), y.tolist()
+        ([[8, 9], [0, 1]], [1, 0])
+        """
         return tuple(a[indices] for a in self.arrays)
 
 
@@ -118,6 +146,13 @@ class Subset(Dataset):
         return len(self.indices)
 
     def get_batch(self, indices):
+        """Samples ``indices`` of the subset, fetched as one batch from the underlying dataset.
+
+        >>> ds = TensorDataset(np.arange(10).reshape(5, 2), np.array([0, 1, 0, 1, 1]))
+        >>> x, y = Subset(ds, [4, 2, 0]).get_batch([0, 2])
+        >>> x.tolist(), y.tolist()
+        ([[8, 9], [0, 1]], [1, 0])
+        """
         return batch_of(self.dataset, self.indices[indices])
 
 

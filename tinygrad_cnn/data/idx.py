@@ -27,7 +27,19 @@ _CODES = {np.dtype(v).newbyteorder("=").str[1:]: k for k, v in _TYPES.items()}
 
 
 class IDXError(ValueError):
-    """The file is not a valid IDX file (bad header, truncated data)."""
+    """The file is not a valid IDX file (bad header, truncated data); a ``ValueError``.
+
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "bad-idx1-ubyte")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"hello")
+    >>> read_idx(path)
+    Traceback (most recent call last):
+    ...
+    tinygrad_cnn.data.idx.IDXError: '...bad-idx1-ubyte' is not an IDX file (bad magic number 68656c6c)
+    >>> tmp.cleanup()
+    """
 
 
 def _read_bytes(path) -> bytes:
@@ -42,7 +54,18 @@ def _read_bytes(path) -> bytes:
 
 
 def read_idx(path) -> np.ndarray:
-    """The array stored in an IDX file (``.gz`` detected from the content), native byte order."""
+    """The array stored in an IDX file, in native byte order; gzip compression is detected from
+    the content, whatever the file's name. Raises :class:`IDXError` for a bad or truncated file.
+
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "labels-idx1-ubyte.gz")
+    >>> write_idx(path, np.array([7, 2, 1], dtype=np.uint8))
+    >>> labels = read_idx(path)
+    >>> labels.tolist(), labels.dtype
+    ([7, 2, 1], dtype('uint8'))
+    >>> tmp.cleanup()
+    """
     raw = _read_bytes(path)
     name = os.fspath(path)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _TYPES:
@@ -63,7 +86,21 @@ def read_idx(path) -> np.ndarray:
 
 
 def write_idx(path, array, compress: bool | None = None) -> None:
-    """Write ``array`` as IDX (gzip-compressed if ``compress``, default: path ends in .gz)."""
+    """Write ``array`` (uint8, int8, int16, int32, float32 or float64) to ``path`` as IDX,
+    gzip-compressed if ``compress`` (by default: if the path ends in ``.gz``). Atomic: the file
+    is complete or absent.
+
+    >>> import os, tempfile
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "x-idx2-short")
+    >>> write_idx(path, np.array([[1, 2], [3, 4]], dtype=np.int16))
+    >>> with open(path, "rb") as f:
+    ...     f.read(4).hex()     # two zero bytes, type code 0x0b (int16), 2 dimensions
+    '00000b02'
+    >>> read_idx(path).tolist()
+    [[1, 2], [3, 4]]
+    >>> tmp.cleanup()
+    """
     array = np.asarray(array)
     code = _CODES.get(array.dtype.str[1:])
     if code is None:

@@ -92,7 +92,17 @@ class DataLoader:
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
-        """The epoch whose order the next iteration uses (to resume a run)."""
+        """Make the next pass use epoch ``epoch``'s shuffle order (with a ``seed``), to resume a run.
+
+        >>> from tinygrad_cnn.data import TensorDataset
+        >>> loader = DataLoader(TensorDataset(np.arange(6)), batch_size=6, shuffle=True, seed=1)
+        >>> orders = [next(iter(loader))[0].tolist() for epoch in range(2)]
+        >>> orders
+        [[4, 0, 2, 1, 5, 3], [1, 4, 0, 3, 2, 5]]
+        >>> loader.set_epoch(1)
+        >>> next(iter(loader))[0].tolist() == orders[1]
+        True
+        """
         self.epoch = int(epoch)
 
     def __len__(self) -> int:

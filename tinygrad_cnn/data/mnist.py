@@ -146,6 +146,7 @@ class _MNISTLike(Dataset):
         return len(self.data)
 
     def get_batch(self, indices) -> tuple:
+        """Images ``indices`` preprocessed as one float32 batch ``(N, 1, H, W)``, and their labels."""
         return preprocess(self.data[indices], self.padding, self.mean, self.std), self.targets[indices]
 
     def __getitem__(self, index: int):
@@ -187,7 +188,26 @@ class FashionMNIST(_MNISTLike):
 
 
 class MNIST(_MNISTLike):
-    """LeCun's handwritten digits."""
+    """LeCun's handwritten digits, read from IDX files found as the module docstring says.
+
+    ``train`` picks the 60 000 training or the 10 000 test samples; a sample is a float32 image
+    ``(1, 28 + 2*padding, 28 + 2*padding)`` made by :func:`preprocess` and an int64 label. Here
+    three blank images stand in for the real files:
+
+    >>> import os, tempfile
+    >>> from tinygrad_cnn.data import write_idx
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> write_idx(os.path.join(tmp.name, "t10k-images-idx3-ubyte.gz"), np.zeros((3, 28, 28), np.uint8))
+    >>> write_idx(os.path.join(tmp.name, "t10k-labels-idx1-ubyte.gz"), np.array([7, 2, 1], np.uint8))
+    >>> ds = MNIST(root=tmp.name, train=False, download=False, padding=2)
+    >>> ds
+    MNIST(split=test, samples=3, folder='...')
+    >>> x, y = ds[0]; x.shape, int(y)
+    ((1, 32, 32), 7)
+    >>> images, labels = ds.get_batch([2, 0]); images.shape, labels.tolist()
+    ((2, 1, 32, 32), [1, 7])
+    >>> tmp.cleanup()
+    """
 
     name = "mnist"
     files = FashionMNIST.files

@@ -74,7 +74,16 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay: ``p *= 1 - lr * weight_decay`` before the Adam step
-    (the decay is not passed through Adam's normalisation, unlike L2 in ``Adam``)."""
+    (the decay is not passed through Adam's normalisation, unlike L2 in ``Adam``).
+    ``weight_decay`` defaults to 0.01, as in PyTorch.
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> (w * w).sum().backward(); opt.step()    # shrink by 1 - 0.1*0.5, then Adam's ~lr step
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.85, -1.8]
+    """
 
     _decoupled = True
 

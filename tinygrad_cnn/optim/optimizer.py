@@ -34,10 +34,24 @@ def check_hyper(opt: str, **values) -> None:
 
 
 class Optimizer:
-    """Base class: subclasses implement ``_update(p, grad, group, state)`` on raw arrays.
+    """Base class of the optimisers: subclasses implement ``_update(p, grad, group, state)``.
 
     ``params`` is an iterable of Tensors or of dicts ``{"params": [...], "lr": ...}`` (parameter
-    groups with their own hyper-parameters, as in PyTorch).
+    groups with their own hyper-parameters, as in PyTorch). ``_update`` changes ``p.data`` in
+    place from ``grad`` (a raw array), the group's hyper-parameters and ``state`` (a dict kept
+    per parameter); :meth:`step` calls it for every parameter that has a gradient.
+
+    >>> import tinygrad_cnn as tg
+    >>> class SignSGD(Optimizer):
+    ...     def __init__(self, params, lr=0.5):
+    ...         super().__init__(params, dict(lr=lr))
+    ...     def _update(self, p, grad, group, state):
+    ...         p.data -= group["lr"] * p.device.xp.sign(grad)
+    >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+    >>> w.grad = tg.Tensor([3.0, -0.25])
+    >>> SignSGD([w]).step()
+    >>> w.tolist()
+    [0.5, -1.5]
     """
 
     # Hyperparameters that must be >= 0: checked in every parameter group, so a group's own
@@ -59,6 +73,17 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict) -> None:
+        """Add a parameter group ``{"params": [...], **hyperparameters}``; missing
+        hyper-parameters take the optimiser's defaults.
+
+        >>> import tinygrad_cnn as tg
+        >>> from tinygrad_cnn import optim
+        >>> body, head = tg.ones(2, requires_grad=True), tg.ones(1, requires_grad=True)
+        >>> opt = optim.SGD([body], lr=0.1, momentum=0.9)
+        >>> opt.add_param_group({"params": [head], "lr": 0.01})
+        >>> [(g["lr"], g["momentum"]) for g in opt.param_groups]
+        [(0.1, 0.9), (0.01, 0.9)]
+        """
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
@@ -82,13 +107,40 @@ class Optimizer:
         check_hyper(type(self).__name__, **{key: group[key] for key in self._non_negative})
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the parameters' gradients (None, or fresh zero arrays)."""
+        """Forget the parameters' gradients: set them to None, or to zeros with
+        ``set_to_none=False``.
+
+        >>> import tinygrad_cnn as tg
+        >>> from tinygrad_cnn import optim
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.1)
+        >>> w.sum().backward(); opt.zero_grad(set_to_none=False); w.grad.tolist()
+        [0.0, 0.0]
+        >>> opt.zero_grad(); w.grad is None
+        True
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 zero_grad_(p, set_to_none)
 
     def step(self, closure=None):
-        """Apply one update to every parameter that has a gradient; returns ``closure()``'s loss."""
+        """Apply one update to every parameter that has a gradient (parameters whose ``grad``
+        is None are left alone).
+
+        ``closure``, if given, is called first with gradients enabled; it should recompute the
+        loss and its gradients, and ``step`` returns what it returns (else None).
+
+        >>> import tinygrad_cnn as tg
+        >>> from tinygrad_cnn import optim
+        >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> opt = optim.SGD([w], lr=0.5)
+        >>> w.grad = tg.Tensor([1.0, -1.0]); opt.step(); w.tolist()
+        [0.5, 2.5]
+        >>> def closure():
+        ...     opt.zero_grad(); loss = (w * w).sum(); loss.backward(); return loss
+        >>> opt.step(closure).item(), w.tolist()
+        (6.5, [0.0, 0.0])
+        """
         loss = None
         if closure is not None:
             with enable_grad():
@@ -107,9 +159,20 @@ class Optimizer:
 
     # -- state dicts ------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` as PyTorch.
+        """The optimiser's state as ``{"state": {index: {...}}, "param_groups": [{..., "params":
+        [indices]}]}``, as in PyTorch.
 
-        Parameters are numbered in group order; the state's arrays are shared, not copied.
+        Parameters are numbered in group order; the state's arrays are shared, not copied (use
+        :func:`tinygrad_cnn.save` to keep a snapshot).
+
+        >>> import tinygrad_cnn as tg
+        >>> from tinygrad_cnn import optim
+        >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sorted(sd["state"][0]), sd["param_groups"][0]["params"], sd["param_groups"][0]["lr"]
+        (['exp_avg', 'exp_avg_sq', 'step'], [0], 0.1)
         """
         index, groups = {}, []
         for group in self.param_groups:
@@ -125,7 +188,18 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyper-parameters and state saved by :meth:`state_dict` (arrays are copied to
-        each parameter's device and dtype)."""
+        each parameter's device and dtype). The groups and their sizes must match.
+
+        >>> import tinygrad_cnn as tg
+        >>> from tinygrad_cnn import optim
+        >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> new = optim.Adam([w], lr=0.5)
+        >>> new.load_state_dict(opt.state_dict())
+        >>> new.param_groups[0]["lr"], sorted(new.state[w]), new.state[w]["step"]
+        (0.1, ['exp_avg', 'exp_avg_sq', 'step'], 1)
+        """
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(

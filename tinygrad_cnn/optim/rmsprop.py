@@ -13,6 +13,13 @@ class RMSprop(Optimizer):
     ``v = alpha*v + (1-alpha)*g^2``; ``avg = sqrt(v) + eps`` (``centered``: also
     ``ga = alpha*ga + (1-alpha)*g`` and ``avg = sqrt(v - ga^2) + eps``); then
     ``p -= lr * g / avg``, or with momentum ``buf = momentum*buf + g/avg; p -= lr * buf``.
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward(); opt.step()    # the first step moves by lr / sqrt(1 - alpha)
+    >>> [round(v, 4) for v in w.tolist()]
+    [0.9, -1.9]
     """
 
     _non_negative = ("lr", "alpha", "eps", "weight_decay", "momentum")
