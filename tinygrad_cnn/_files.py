@@ -11,10 +11,12 @@ def write_atomically(path, write, suffix: str = "") -> None:
     over ``path`` (a rename within one folder is atomic); on any error the temporary file goes.
 
     >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "note.txt")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = os.path.join(tmp.name, "note.txt")
     >>> write_atomically(path, lambda f: f.write(b"hello"))
     >>> open(path, "rb").read(), os.listdir(os.path.dirname(path))
     (b'hello', ['note.txt'])
+    >>> tmp.cleanup()
     """
     path = os.fspath(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix,

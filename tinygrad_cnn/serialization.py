@@ -12,11 +12,13 @@ renamed over the target only when complete, so a crash never leaves half a check
 
 >>> import os, tempfile, numpy as np
 >>> import tinygrad_cnn as tg
->>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = os.path.join(tmp.name, "ckpt.npz")
 >>> tg.save({"step": 3, "w": tg.ones(2), "groups": [{"lr": 0.1, "betas": (0.9, 0.99)}]}, path)
 >>> ckpt = tg.load(path)
 >>> ckpt["step"], ckpt["w"].tolist(), ckpt["groups"][0]["betas"]
 (3, [1.0, 1.0], (0.9, 0.99))
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

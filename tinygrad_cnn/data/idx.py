@@ -4,10 +4,12 @@ An IDX file is: two zero bytes, a type code, the number of dimensions, each dime
 big-endian int32, then the values in row-major order, big-endian.
 
 >>> import os, tempfile, numpy as np
->>> path = os.path.join(tempfile.mkdtemp(), "x-idx3-ubyte.gz")
+>>> tmp = tempfile.TemporaryDirectory()
+>>> path = os.path.join(tmp.name, "x-idx3-ubyte.gz")
 >>> write_idx(path, np.arange(24, dtype=np.uint8).reshape(2, 3, 4))
 >>> read_idx(path).shape
 (2, 3, 4)
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations
