@@ -23,7 +23,16 @@ _users = 0  # threads inside detect_anomaly(): the hooks stay registered while a
 
 
 class AnomalyError(RuntimeError):
-    """A NaN or Inf appeared in an op's output or gradient."""
+    """A NaN or Inf appeared in an op's output or gradient (raised inside ``detect_anomaly()``).
+
+    >>> import tinygrad_cnn as tg
+    >>> x = tg.Tensor([1.0, float("nan")])       # e.g. a bad value in the data
+    >>> with tg.detect_anomaly():
+    ...     y = x * 2
+    Traceback (most recent call last):
+    ...
+    tinygrad_cnn.anomaly.AnomalyError: Mul produced NaN in its output (shape (2,)), created at ...
+    """
 
 
 def _user_frame() -> str:

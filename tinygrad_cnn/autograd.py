@@ -17,7 +17,23 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
-    """Raised by :func:`gradcheck` when analytical and numerical gradients disagree."""
+    """Raised by :func:`gradcheck` when analytical and numerical gradients disagree.
+
+    Here a custom op whose backward forgets the factor 2 of ``d(x*x)/dx``:
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor, Function
+    >>> class BadSquare(Function):
+    ...     def forward(self, x):
+    ...         return x * x
+    ...     def backward(self, grad):
+    ...         (x,) = self.saved_tensors
+    ...         return grad * x          # should be grad * 2 * x
+    >>> gradcheck(BadSquare.apply, Tensor(np.array([1.0, 2.0]), requires_grad=True))
+    Traceback (most recent call last):
+    ...
+    tinygrad_cnn.autograd.GradcheckError: gradcheck: gradient mismatch for inputs[0] (shape (2,)) at element (1,): ...
+    """
 
 
 def _as_tuple(x) -> tuple:

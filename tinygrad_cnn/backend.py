@@ -52,6 +52,11 @@ class Device:
 
     @property
     def name(self) -> str:
+        """The device as a string: ``"cpu"``, or ``"cuda:N"`` for GPU N (also what ``str()`` gives).
+
+        >>> get_device("cpu").name
+        'cpu'
+        """
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self) -> str:
@@ -73,7 +78,12 @@ class Device:
         return hash((self.type, self.index))
 
     def send(self, array):
-        """Return ``array`` (NumPy, CuPy, list or scalar) as an array on this device."""
+        """Return ``array`` (NumPy, CuPy, list or scalar) as an array on this device (the same
+        object when it is already there).
+
+        >>> get_device("cpu").send([1.5, 2.5])
+        array([1.5, 2.5])
+        """
         return to_device(array, self)
 
 
@@ -94,7 +104,14 @@ def register_array_type(array_type: type, device_type: str, make_device) -> None
     """Teach the backend a new array type.
 
     ``make_device(index)`` returns the :class:`Device` for ``device_type[:index]``; arrays of
-    ``array_type`` are then reported as living on ``make_device(None)``.
+    ``array_type`` are then reported as living on ``make_device(None)``; :func:`to_numpy` copies
+    them with their ``to_host()`` method when they have one. The test suite's strict device
+    registers itself this way:
+
+    >>> from tinygrad_cnn import testing
+    >>> testing.enable_strict_device()   # register_array_type(StrictArray, "strict", ...)
+    >>> device_of(testing.StrictArray(np.zeros(2))).name, get_device("strict").name
+    ('strict', 'strict')
     """
     _extra_types[array_type] = make_device
     _extra_devices[device_type] = make_device
@@ -174,7 +191,11 @@ def get_device(device=None) -> Device:
 
 
 def device_of(array) -> Device:
-    """The device an array lives on, read from its type."""
+    """The device an array lives on, read from its type.
+
+    >>> device_of(np.zeros(2))
+    device(type='cpu')
+    """
     if type(array) is np.ndarray:
         return CPU
     for array_type, make_device in _extra_types.items():
@@ -188,7 +209,11 @@ def device_of(array) -> Device:
 
 
 def to_device(array, device) -> object:
-    """Copy ``array`` to ``device`` explicitly (a no-op when it is already there)."""
+    """Copy ``array`` to ``device`` explicitly (a no-op when it is already there).
+
+    >>> to_device([1.0, 2.0], "cpu")
+    array([1., 2.])
+    """
     device = get_device(device)
     src = device_of(array) if _is_array(array) else None
     if src == device:
@@ -202,7 +227,12 @@ def to_device(array, device) -> object:
 
 
 def to_numpy(array) -> np.ndarray:
-    """A host (NumPy) copy or view of any supported array."""
+    """A host (NumPy) copy or view of any supported array.
+
+    >>> a = np.arange(3)
+    >>> to_numpy(a) is a          # a NumPy array comes back as it is
+    True
+    """
     if type(array) is np.ndarray:
         return array
     if _cupy is not None and isinstance(array, _cupy.ndarray):
@@ -226,7 +256,13 @@ def l2_norm(array) -> float:
 
 
 def scatter_add(target, index, values) -> None:
-    """``target[index] += values`` where repeated indices add up (NumPy's ``add.at``)."""
+    """``target[index] += values`` where repeated indices add up (NumPy's ``add.at``).
+
+    >>> target = np.zeros(3)
+    >>> scatter_add(target, np.array([0, 0, 2]), np.array([1.0, 2.0, 5.0]))
+    >>> target
+    array([3., 0., 5.])
+    """
     if _cupy is not None and isinstance(target, _cupy.ndarray):
         import cupyx  # noqa: PLC0415
 

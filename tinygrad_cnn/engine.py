@@ -25,7 +25,14 @@ _grad_hooks: list = []
 
 
 def is_grad_enabled() -> bool:
-    """Whether new ops are recorded in the graph (thread-local, on by default)."""
+    """Whether new ops are recorded in the graph (thread-local, on by default).
+
+    >>> is_grad_enabled()
+    True
+    >>> with no_grad():
+    ...     is_grad_enabled()
+    False
+    """
     return getattr(_state, "enabled", True)
 
 
@@ -120,7 +127,16 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Context manager and decorator that turns recording back on inside ``no_grad``."""
+    """Context manager and decorator that turns recording back on inside ``no_grad``.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1.0], requires_grad=True)
+    >>> with no_grad():
+    ...     with enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
 
     mode = True
 
@@ -134,7 +150,17 @@ _retained: dict = {}
 
 class RemovableHandle:
     """Returned by ``register_hook``, ``register_forward_hook`` and
-    ``register_forward_pre_hook``; ``handle.remove()`` unregisters the hook."""
+    ``register_forward_pre_hook``; ``handle.remove()`` unregisters the hook, and so does
+    leaving a ``with handle:`` block.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with x.register_hook(lambda g: g * 10):
+    ...     x.sum().backward()
+    >>> x.sum().backward()         # the hook is gone: 10 + 1
+    >>> x.grad.tolist()
+    [11.0, 11.0]
+    """
 
     _next_id = 0
 
@@ -144,6 +170,16 @@ class RemovableHandle:
         RemovableHandle._next_id += 1
 
     def remove(self) -> None:
+        """Unregister the hook (a no-op when it is already gone).
+
+        >>> from tinygrad_cnn import Tensor
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> handle.remove()
+        >>> x.sum().backward()
+        >>> x.grad.tolist()
+        [1.0, 1.0]
+        """
         self._hooks.pop(self.id, None)
 
     def __enter__(self):
@@ -352,7 +388,14 @@ def _check_root_grads(outputs, grad_outputs):
 
 
 def backward(tensor, gradient=None, retain_graph=False, create_graph=False) -> None:
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([2.0, 3.0], requires_grad=True)
+    >>> backward((x * x).sum())
+    >>> x.grad.tolist()
+    [4.0, 6.0]
+    """
     (g,) = _check_root_grads([tensor], [gradient])
     _run([tensor], [g], retain_graph or create_graph, create_graph)
 

@@ -43,7 +43,24 @@ __all__ = ["Function", "all_functions"]
 
 
 class Function:
-    """Base class of every op; one instance records one application in the graph."""
+    """Base class of every op; one instance records one application in the graph.
+
+    A new op subclasses it with ``forward`` (raw arrays in, one array out) and ``backward``
+    (Tensor ops), and is called through :meth:`apply`:
+
+    >>> from tinygrad_cnn import Tensor, Function
+    >>> class Cube(Function):
+    ...     def forward(self, x):
+    ...         return x ** 3
+    ...     def backward(self, grad):
+    ...         (x,) = self.saved_tensors
+    ...         return grad * 3 * x * x
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), y.grad_fn, x.grad.tolist()
+    ([1.0, 8.0], <Cube backward>, [3.0, 12.0])
+    """
 
     # Tensors created by this op never require grad (comparisons, argmax, ...).
     differentiable = True
@@ -70,7 +87,17 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **settings) -> Tensor:
-        """Run the op on Tensors (plain scalars are converted) and record it in the graph."""
+        """Run the op on Tensors (plain scalars are converted) and record it in the graph.
+
+        Keyword arguments are settings: passed on to ``forward`` and kept in ``self.settings``.
+        The result requires grad when some input does and grad mode is on.
+
+        >>> from tinygrad_cnn import Tensor
+        >>> from tinygrad_cnn.ops.elementwise import Mul
+        >>> y = Mul.apply(Tensor([1.0, 2.0], requires_grad=True), 3.0)
+        >>> y.tolist(), y.grad_fn
+        ([3.0, 6.0], <Mul backward>)
+        """
         # This is the hot path of the whole engine (once per op): keep it lean.
         tensors = inputs
         for x in inputs:
@@ -105,20 +132,58 @@ class Function:
         return result
 
     def forward(self, *arrays, **settings):
+        """Compute the result from the inputs' raw arrays (of ``self.xp``, NumPy or CuPy) and the
+        settings given to :meth:`apply` as keywords; return one array. Subclasses override it.
+
+        >>> from tinygrad_cnn import Tensor, Function
+        >>> class Scale(Function):
+        ...     def forward(self, x, *, factor):
+        ...         return x * factor
+        ...     def backward(self, grad):
+        ...         return grad * self.settings["factor"]
+        >>> Scale.apply(Tensor([1.0, 2.0]), factor=3.0).tolist()
+        [3.0, 6.0]
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def backward(self, grad: Tensor):
+        """Return one gradient per input (a Tensor, or None for no gradient) given the output's
+        gradient ``grad``, written with Tensor ops. Subclasses override it; the engine calls it.
+
+        >>> from tinygrad_cnn import Tensor
+        >>> y = Tensor([1.0, 2.0], requires_grad=True) * Tensor([3.0, 4.0])
+        >>> gx, gy = y.grad_fn.backward(Tensor([1.0, 1.0]))   # no gradient for the constant
+        >>> gx.tolist(), gy
+        ([3.0, 4.0], None)
+        """
         raise NotImplementedError(f"{type(self).__name__} has no backward()")
 
     # -- state used by backward -------------------------------------------------------------
     @property
     def name(self) -> str:
-        """The op's name as shown in errors and graphs."""
+        """The op's name as shown in errors and graphs (the class name).
+
+        >>> from tinygrad_cnn import Tensor
+        >>> (Tensor([1.0], requires_grad=True) * 2).grad_fn.name
+        'Mul'
+        """
         return type(self).__name__
 
     @property
     def saved_tensors(self) -> tuple:
-        """The inputs, checked against in-place modification since the forward pass."""
+        """The inputs, checked against in-place modification since the forward pass.
+
+        >>> from tinygrad_cnn import Tensor
+        >>> a, b = Tensor([2.0], requires_grad=True), Tensor([3.0])
+        >>> y = a * b
+        >>> [t.tolist() for t in y.grad_fn.saved_tensors]
+        [[2.0], [3.0]]
+        >>> _ = b.add_(1.0)          # a's gradient needs the old b
+        >>> y.backward()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: Mul: an input needed for its gradient (shape (1,)) was modified in place ...
+        """
         self._check_alive()
         for t, v in zip(self.inputs, self._versions):
             if t._version != v:
@@ -131,7 +196,14 @@ class Function:
 
     @property
     def saved_output(self) -> Tensor:
-        """The output of this op, checked against in-place modification."""
+        """The output of this op, checked against in-place modification (ops such as exp and
+        sigmoid compute their gradient from it).
+
+        >>> from tinygrad_cnn import Tensor
+        >>> y = Tensor([0.0], requires_grad=True).exp()
+        >>> y.grad_fn.saved_output is y
+        True
+        """
         self._check_alive()
         out = self._output()
         if out is None:  # only reachable when backward is called by hand on a dead graph
@@ -151,7 +223,19 @@ class Function:
             )
 
     def release(self) -> None:
-        """Free everything the backward pass needed (called by the engine)."""
+        """Free everything the backward pass needed (called by the engine after it used the
+        op, unless ``retain_graph=True``); a second backward through it then raises.
+
+        >>> from tinygrad_cnn import Tensor
+        >>> y = (Tensor([1.0], requires_grad=True) * 2).sum()
+        >>> y.backward()
+        >>> y.grad_fn.released
+        True
+        >>> y.backward()
+        Traceback (most recent call last):
+        ...
+        RuntimeError: Sum: trying to backward through the graph a second time, ...
+        """
         for key in [k for k in vars(self) if k not in self._KEPT_AFTER_RELEASE]:
             delattr(self, key)
         self.inputs = ()
@@ -163,7 +247,12 @@ class Function:
 
 def all_functions() -> set:
     """Every subclass of :class:`Function` defined so far, at any depth (the op registry, for
-    tools that check or time every op)."""
+    tools that check or time every op).
+
+    >>> from tinygrad_cnn.ops.elementwise import Add
+    >>> Add in all_functions()
+    True
+    """
     seen, todo = set(), [Function]
     while todo:
         for sub in todo.pop().__subclasses__():

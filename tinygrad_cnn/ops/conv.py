@@ -416,7 +416,14 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,  # noqa: A002
                      groups=1, dilation=1) -> Tensor:
-    """1-D transposed convolution: ``input`` (N, C_in, L), ``weight`` (C_in, C_out/groups, K)."""
+    """1-D transposed convolution: ``input`` (N, C_in, L), ``weight`` (C_in, C_out/groups, K).
+
+    The output has length (L - 1)*S - 2P + D*(K-1) + output_padding + 1; overlapping windows add up.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> conv_transpose1d(Tensor([[[1.0, 2.0]]]), Tensor([[[1.0, 1.0, 1.0]]]), stride=2).tolist()
+    [[[1.0, 1.0, 3.0, 2.0, 2.0]]]
+    """
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 

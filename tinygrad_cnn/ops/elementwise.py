@@ -146,12 +146,22 @@ def add(x, y) -> Tensor:
 
 
 def sub(x, y) -> Tensor:
-    """``x - y`` with broadcasting and PyTorch's type promotion."""
+    """``x - y`` with broadcasting and PyTorch's type promotion.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([3, 5]) - 1.5).tolist(), (2.0 - Tensor([1.0, 0.5])).tolist()
+    ([1.5, 3.5], [1.0, 1.5])
+    """
     return Sub.apply(*_operands(x, y))
 
 
 def mul(x, y) -> Tensor:
-    """``x * y`` with broadcasting and PyTorch's type promotion."""
+    """``x * y`` with broadcasting and PyTorch's type promotion.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (Tensor([[1.0], [2.0]]) * Tensor([10.0, 20.0])).tolist()     # (2, 1) * (2,) -> (2, 2)
+    [[10.0, 20.0], [20.0, 40.0]]
+    """
     return Mul.apply(*_operands(x, y))
 
 
@@ -183,6 +193,12 @@ def pow(x, y) -> Tensor:  # noqa: A001  (PyTorch's name)
 
 
 def neg(x) -> Tensor:
+    """``-x`` elementwise.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> (-Tensor([1.0, -2.0])).tolist()
+    [-1.0, 2.0]
+    """
     return Neg.apply(x)
 
 
@@ -251,15 +267,32 @@ class Cos(Function):
 
 
 def abs(x) -> Tensor:  # noqa: A001
+    """``|x|`` elementwise (the dtype is kept; the gradient at 0 is 0, as in PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([-1.5, 0.0, 2.0]).abs().tolist(), Tensor([-1, 2]).abs().tolist()
+    ([1.5, 0.0, 2.0], [1, 2])
+    """
     return Abs.apply(x)
 
 
 def exp(x) -> Tensor:
+    """``e ** x`` elementwise (of an integer tensor: float32, as in PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([0.0, 1.0]).exp().tolist()
+    [1.0, 2.718281...]
+    """
     return Exp.apply(floating(x))
 
 
 def log(x) -> Tensor:
-    """Natural logarithm (of an integer tensor: float32, as in PyTorch)."""
+    """Natural logarithm (of an integer tensor: float32, as in PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([1.0, 2.718281828]).log().tolist(), Tensor([1, 4]).log().dtype
+    ([0.0, 1.0], dtype('float32'))
+    """
     return Log.apply(floating(x))
 
 
@@ -275,14 +308,34 @@ def log1p(x) -> Tensor:
 
 
 def sqrt(x) -> Tensor:
+    """Square root elementwise (of an integer tensor: float32, as in PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([4.0, 9.0]).sqrt().tolist(), Tensor([4, 2]).sqrt().tolist()
+    ([2.0, 3.0], [2.0, 1.414213...])
+    """
     return Sqrt.apply(floating(x))
 
 
 def sin(x) -> Tensor:
+    """Sine of radians, elementwise (of an integer tensor: float32, as in PyTorch).
+
+    >>> import math
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([0.0, math.pi / 2]).sin().tolist()
+    [0.0, 1.0]
+    """
     return Sin.apply(floating(x))
 
 
 def cos(x) -> Tensor:
+    """Cosine of radians, elementwise (of an integer tensor: float32, as in PyTorch).
+
+    >>> import math
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([0.0, math.pi]).cos().tolist()
+    [1.0, -1.0]
+    """
     return Cos.apply(floating(x))
 
 
@@ -389,16 +442,32 @@ def relu(x) -> Tensor:
 
 
 def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, ``negative_slope * x`` otherwise."""
+    """x for x > 0, ``negative_slope * x`` otherwise.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> leaky_relu(Tensor([-2.0, 3.0]), negative_slope=0.25).tolist()
+    [-0.5, 3.0]
+    """
     return LeakyReLU.apply(x, negative_slope=float(negative_slope))
 
 
 def sigmoid(x) -> Tensor:
-    """1 / (1 + exp(-x)), computed without overflow."""
+    """1 / (1 + exp(-x)), computed without overflow (of an integer tensor: float32).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([0.0, 1000.0, -1000.0]).sigmoid().tolist()
+    [0.5, 1.0, 0.0]
+    """
     return Sigmoid.apply(floating(x))
 
 
 def tanh(x) -> Tensor:
+    """Hyperbolic tangent elementwise (of an integer tensor: float32, as in PyTorch).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([0.0, 100.0, -100.0]).tanh().tolist()
+    [0.0, 1.0, -1.0]
+    """
     return Tanh.apply(floating(x))
 
 
@@ -454,7 +523,13 @@ class Where(Function):
 
 
 def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002
-    """Limit values to ``[min, max]`` (either may be None)."""
+    """Limit values to ``[min, max]`` (either may be None); a float bound makes an integer
+    tensor float32, as in PyTorch. The gradient passes where ``min <= x <= max``.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([-2.0, 0.5, 3.0]).clamp(0.0, 1.0).tolist(), Tensor([-2.0, 0.5, 3.0]).clamp(min=0.0).tolist()
+    ([0.0, 0.5, 1.0], [0.0, 0.5, 3.0])
+    """
     if min is None and max is None:
         raise ValueError("clamp: expected at least one of min and max, got neither")
     dtype = result_dtype(x, *[b for b in (min, max) if b is not None])
@@ -462,7 +537,16 @@ def clamp(x, min=None, max=None) -> Tensor:  # noqa: A002
 
 
 def maximum(x, y) -> Tensor:
-    """Elementwise maximum with broadcasting and PyTorch's type promotion."""
+    """Elementwise maximum with broadcasting and PyTorch's type promotion; at a tie each side
+    gets half of the gradient, as in PyTorch.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x, y = Tensor([2.0, 2.0], requires_grad=True), Tensor([2.0, 1.0], requires_grad=True)
+    >>> m = maximum(x, y)
+    >>> m.sum().backward()
+    >>> m.tolist(), x.grad.tolist(), y.grad.tolist()
+    ([2.0, 2.0], [0.5, 1.0], [0.5, 0.0])
+    """
     return Maximum.apply(*_operands(x, y))
 
 
@@ -478,7 +562,14 @@ def minimum(x, y) -> Tensor:
 
 
 def where(condition, x, y) -> Tensor:
-    """``x`` where ``condition`` holds, else ``y`` (broadcasting; gradients flow to x and y)."""
+    """``x`` where ``condition`` holds, else ``y`` (broadcasting; gradients flow to x and y).
+    ``condition`` must be a bool tensor; x or y may be a Python number.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1.0, -2.0, 3.0])
+    >>> where(x > 0, x, 0.0).tolist(), where(Tensor([True, False]), Tensor([1, 2]), Tensor([10, 20])).tolist()
+    ([1.0, 0.0, 3.0], [1, 20])
+    """
     ref = _first_tensor(x, y, condition)
     cond = as_tensor(condition, like=ref)
     if cond.dtype != np.bool_:
@@ -523,16 +614,40 @@ class Clone(Function):
 
 
 def cast(x, dtype) -> Tensor:
+    """``x`` converted to ``dtype`` (floats to integers truncate toward zero, as NumPy does);
+    the gradient is cast back to x's dtype.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> y = cast(Tensor([1.7, -1.7]), "int64")
+    >>> y.tolist(), y.dtype
+    ([1, -1], dtype('int64'))
+    """
     return Cast.apply(x, dtype=np.dtype(dtype))
 
 
 def to_device(x, device) -> Tensor:
+    """``x`` copied to ``device`` (a :class:`~tinygrad_cnn.backend.Device`), differentiably;
+    ``x`` itself when it is already there.
+
+    >>> from tinygrad_cnn import Tensor, get_device
+    >>> x = Tensor([1.0, 2.0])
+    >>> to_device(x, get_device("cpu")) is x
+    True
+    """
     if x.device == device:
         return x
     return ToDevice.apply(x, device=device)
 
 
 def clone(x) -> Tensor:
+    """A copy of ``x`` in new memory, recorded in the graph (the gradient passes through).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> c = clone(x)
+    >>> c.tolist(), c.grad_fn, c.data is x.data
+    ([1.0, 2.0], <Clone backward>, False)
+    """
     return Clone.apply(x)
 
 
@@ -549,4 +664,11 @@ class Compare(Function):
 
 
 def compare(x, y, op: str) -> Tensor:
+    """Elementwise comparison ``op`` ("eq", "ne", "lt", "le", "gt", "ge") as a bool tensor that
+    never requires grad.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> compare(Tensor([1, 2, 3]), 2, "lt").tolist(), (Tensor([1, 2, 3]) >= Tensor([3, 2, 1])).tolist()
+    ([True, False, False], [False, True, True])
+    """
     return Compare.apply(x, y, op=op)

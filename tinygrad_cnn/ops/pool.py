@@ -311,7 +311,12 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
                count_include_pad=True):
-    """Mean over windows of the last dim of ``input`` (N, C, L) or (C, L)."""
+    """Mean over windows of the last dim of ``input`` (N, C, L) or (C, L).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> avg_pool1d(Tensor([[1.0, 3.0, 2.0, 6.0]]), 2).tolist()
+    [[2.0, 4.0]]
+    """
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad)
 

@@ -65,7 +65,14 @@ def sum(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 
 def mean(x, dim=None, keepdim: bool = False) -> Tensor:
-    """Arithmetic mean over ``dim`` (a composite: sum, then divide)."""
+    """Arithmetic mean over ``dim`` (all dims when None; a composite: sum, then divide). Unlike
+    ``sum``, it needs a floating-point tensor (a TypeError otherwise), as in PyTorch.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> x.mean().item(), x.mean(dim=1).tolist(), x.mean(0, keepdim=True).shape
+    (2.5, [1.5, 3.5], (1, 2))
+    """
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     if x.dtype.kind != "f":
@@ -213,7 +220,13 @@ def argmax(x, dim=None, keepdim: bool = False) -> Tensor:
 
 
 def argmin(x, dim=None, keepdim: bool = False) -> Tensor:
-    """Index of the minimum (of the flattened tensor when ``dim`` is None); not differentiable."""
+    """Index of the minimum (of the flattened tensor when ``dim`` is None); not differentiable.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([[3.0, 1.0], [0.0, 5.0]])
+    >>> x.argmin().item(), x.argmin(dim=1).tolist()
+    (2, [1, 0])
+    """
     if dim is None:
         return _flat_index(x, keepdim, "argmin")
     return _indices(x, _one_dim("argmin", dim, x), keepdim, "argmin")

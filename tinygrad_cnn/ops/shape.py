@@ -72,7 +72,12 @@ def reshape(x, *shape) -> Tensor:
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dims ``start_dim..end_dim`` into one."""
+    """Merge dims ``start_dim..end_dim`` (both included) into one.
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.zeros(2, 3, 4).flatten().shape, tg.zeros(2, 3, 4).flatten(1).shape
+    ((24,), (2, 12))
+    """
     if x.ndim == 0:
         return x.reshape(1)
     s, e = _dim(start_dim, x.ndim, "start_dim"), _dim(end_dim, x.ndim, "end_dim")
@@ -102,7 +107,12 @@ def squeeze(x, dim=None) -> Tensor:
 
 
 def unsqueeze(x, dim: int) -> Tensor:
-    """Insert a size-1 dim at ``dim``."""
+    """Insert a size-1 dim at ``dim`` (negative counts from the end of the result).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.zeros(2, 3).unsqueeze(0).shape, tg.zeros(2, 3).unsqueeze(-1).shape
+    ((1, 2, 3), (2, 3, 1))
+    """
     d = _dim(dim, x.ndim + 1)
     return x.reshape(*x.shape[:d], 1, *x.shape[d:])
 
@@ -119,7 +129,12 @@ class Permute(Function):
 
 
 def permute(x, *dims) -> Tensor:
-    """Reorder dims: ``x.permute(0, 2, 3, 1)``."""
+    """Reorder dims: dim ``i`` of the result is dim ``dims[i]`` of ``x`` (a view, no copy).
+
+    >>> import tinygrad_cnn as tg
+    >>> tg.zeros(2, 3, 4, 5).permute(0, 2, 3, 1).shape
+    (2, 4, 5, 3)
+    """
     dims = _shape_arg(dims)
     if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)) or len(dims) != x.ndim:
         raise ValueError(f"permute: expected a permutation of {x.ndim} dims, got {dims}")
@@ -130,7 +145,12 @@ def permute(x, *dims) -> Tensor:
 
 
 def transpose(x, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims."""
+    """Swap two dims.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([[1, 2, 3]]).transpose(0, 1).tolist()
+    [[1], [2], [3]]
+    """
     dims = list(range(x.ndim))
     a, b = _dim(dim0, x.ndim, "dim0"), _dim(dim1, x.ndim, "dim1")
     dims[a], dims[b] = dims[b], dims[a]
@@ -164,7 +184,13 @@ class SumTo(Function):
 
 
 def broadcast_to(x, shape) -> Tensor:
-    """``x`` repeated (without copying) to ``shape`` by NumPy's broadcasting rules."""
+    """``x`` repeated (without copying) to ``shape`` by NumPy's broadcasting rules; the
+    gradient is summed back to x's shape.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> broadcast_to(Tensor([1.0, 2.0]), (2, 2)).tolist()
+    [[1.0, 2.0], [1.0, 2.0]]
+    """
     shape = tuple(shape)
     if x.shape == shape:
         return x
@@ -178,7 +204,12 @@ def broadcast_to(x, shape) -> Tensor:
 
 
 def expand(x, *shape) -> Tensor:
-    """PyTorch's ``expand``: broadcast to ``shape``, where -1 keeps a dim."""
+    """PyTorch's ``expand``: broadcast to ``shape``, where -1 keeps a dim.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> Tensor([[1.0], [2.0]]).expand(-1, 3).tolist()
+    [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+    """
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
     if lead < 0:
@@ -191,7 +222,13 @@ def expand(x, *shape) -> Tensor:
 
 
 def sum_to(x, shape) -> Tensor:
-    """Sum ``x`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``x.shape``)."""
+    """Sum ``x`` down to ``shape`` (the inverse of broadcasting ``shape`` to ``x.shape``).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> sum_to(x, (1, 2)).tolist(), sum_to(x, (2,)).tolist()
+    ([[4.0, 6.0]], [4.0, 6.0])
+    """
     shape = tuple(shape)
     if x.shape == shape:
         return x
@@ -202,7 +239,12 @@ def sum_to(x, shape) -> Tensor:
 
 # -- indexing -------------------------------------------------------------------------------
 def normalize_index(index):
-    """Turn Tensors and lists inside an index into arrays, keep slices/ints/None/Ellipsis."""
+    """Turn Tensors and lists inside an index into arrays, keep slices/ints/None/Ellipsis.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> normalize_index((Tensor([0, 2]), slice(None), [1]))
+    (array([0, 2]), slice(None, None, None), array([1]))
+    """
     if isinstance(index, tuple):
         return tuple(_index_part(i) for i in index)
     return _index_part(index)
@@ -383,7 +425,13 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
-    """Join tensors of one shape along a new dim."""
+    """Join tensors of one shape along a new dim.
+
+    >>> from tinygrad_cnn import Tensor, stack
+    >>> a, b = Tensor([1.0, 2.0]), Tensor([3.0, 4.0])
+    >>> stack([a, b]).tolist(), stack([a, b], dim=1).tolist()
+    ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 3.0], [2.0, 4.0]])
+    """
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
