@@ -232,6 +232,15 @@ def test_layers_shapes_and_values():
     np.testing.assert_allclose(sm, np.exp(xs) / np.exp(xs).sum(1, keepdims=True), rtol=1e-5)
 
 
+def test_identity_passes_its_input_and_ignores_constructor_arguments_as_pytorch():
+    layer = nn.Identity(54, unused=0.1)
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    assert layer(x) is x
+    assert list(layer.parameters()) == [] and repr(layer) == "Identity()"
+    (layer(x) * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
 def test_softmax_layers_without_dim_follow_pytorchs_implicit_dim():
     x = tg.randn(2, 3, 4)  # 3-D: dim 0; 2-D and 4-D: dim 1
     np.testing.assert_allclose(nn.Softmax()(x).numpy(), F.softmax(x, dim=0).numpy())

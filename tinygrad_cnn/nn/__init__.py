@@ -8,13 +8,9 @@
 """
 
 from tinygrad_cnn.nn import functional, init, utils
+from tinygrad_cnn.nn.containers import ModuleDict, ModuleList, Sequential
 from tinygrad_cnn.nn.conv_layers import Conv1d, Conv2d, ConvTranspose2d
 from tinygrad_cnn.nn.layers import (
-    AdaptiveAvgPool2d,
-    AvgPool1d,
-    AvgPool2d,
-    BCEWithLogitsLoss,
-    CrossEntropyLoss,
     Dropout,
     Dropout2d,
     Flatten,
@@ -23,23 +19,17 @@ from tinygrad_cnn.nn.layers import (
     LeakyReLU,
     Linear,
     LogSoftmax,
-    MaxPool1d,
-    MaxPool2d,
-    ModuleDict,
-    ModuleList,
-    MSELoss,
-    NLLLoss,
-    ParameterDict,
-    ParameterList,
     ReLU,
-    Sequential,
     Sigmoid,
     Softmax,
     Tanh,
     Unfold,
 )
+from tinygrad_cnn.nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from tinygrad_cnn.nn.module import Module, Parameter, RemovableHandle
 from tinygrad_cnn.nn.norm import BatchNorm1d, BatchNorm2d
+from tinygrad_cnn.nn.parameter_containers import ParameterDict, ParameterList
+from tinygrad_cnn.nn.pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "RemovableHandle",
