@@ -81,6 +81,15 @@ class _ConvNd(Module):
             self._mode_pads = [v for pair in reversed(pairs) for v in pair]
 
     def reset_parameters(self) -> None:
+        """Draw the weight and bias again from PyTorch's default initialisation (see above).
+
+        >>> from tinygrad_cnn import nn
+        >>> conv = nn.Conv2d(1, 1, kernel_size=3)  # fan_in 9: values in [-1/3, 1/3]
+        >>> _ = nn.init.zeros_(conv.weight)
+        >>> conv.reset_parameters()
+        >>> bool(conv.weight.numpy().any()), bool(abs(conv.weight.numpy()).max() <= 1 / 3)
+        (True, True)
+        """
         init.default_init_(self.weight, self.bias)
 
     def _pad_input(self, x):
@@ -93,6 +102,7 @@ class _ConvNd(Module):
         return value[0] if self._ndim == 1 and not isinstance(value, str) else value
 
     def extra_repr(self) -> str:
+        """The constructor's arguments, those left at their defaults omitted (as PyTorch prints them)."""
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if any(self.padding):
@@ -111,7 +121,16 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution over ``(N, C_in, L)``; weight ``(C_out, C_in/groups, K)``."""
+    """1-D convolution over ``(N, C_in, L)``; weight ``(C_out, C_in/groups, K)``.
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> conv = nn.Conv1d(2, 4, kernel_size=3, padding=1)
+    >>> conv(tg.ones(1, 2, 5)).shape
+    (1, 4, 5)
+    >>> conv
+    Conv1d(2, 4, kernel_size=(3,), stride=(1,), padding=(1,))
+    """
 
     _ndim = 1
 
@@ -121,6 +140,7 @@ class Conv1d(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def forward(self, x):
+        """Convolve ``x`` of shape ``(N, C_in, L)``."""
         a = self._arg
         x, padding = self._pad_input(x)
         return F.conv1d(x, self.weight, self.bias, a(self.stride), a(padding), a(self.dilation),
@@ -128,7 +148,19 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over ``(N, C_in, H, W)``; weight ``(C_out, C_in/groups, KH, KW)``."""
+    """2-D convolution over ``(N, C_in, H, W)``; weight ``(C_out, C_in/groups, KH, KW)``.
+
+    ``padding`` also takes ``"same"`` or ``"valid"``; ``padding_mode`` is ``"zeros"`` or one of
+    :func:`~tinygrad_cnn.nn.functional.pad`'s modes (``"reflect"``, ...), applied first.
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> conv = nn.Conv2d(4, 8, kernel_size=3, stride=2, padding=1, groups=2, bias=False)
+    >>> conv(tg.ones(1, 4, 8, 8)).shape, conv.weight.shape
+    ((1, 8, 4, 4), (8, 2, 3, 3))
+    >>> conv
+    Conv2d(4, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), groups=2, bias=False)
+    """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
                  groups=1, bias=True, padding_mode="zeros", device=None, dtype=np.float32):
@@ -136,6 +168,7 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def forward(self, x):
+        """Convolve ``x`` of shape ``(N, C_in, H, W)``."""
         x, padding = self._pad_input(x)
         return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
@@ -143,7 +176,16 @@ class Conv2d(_ConvNd):
 
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution (the gradient of Conv2d w.r.t. its input); weight
-    ``(C_in, C_out/groups, KH, KW)``."""
+    ``(C_in, C_out/groups, KH, KW)``.
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> up = nn.ConvTranspose2d(4, 2, kernel_size=2, stride=2)
+    >>> up(tg.ones(1, 4, 3, 3)).shape, up.weight.shape
+    ((1, 2, 6, 6), (4, 2, 2, 2))
+    >>> up
+    ConvTranspose2d(4, 2, kernel_size=(2, 2), stride=(2, 2))
+    """
 
     _transposed = True
 
@@ -154,5 +196,6 @@ class ConvTranspose2d(_ConvNd):
                          dilation, groups, bias, padding_mode, device, dtype)
 
     def forward(self, x):
+        """Apply the transposed convolution to ``x`` of shape ``(N, C_in, H, W)``."""
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)

@@ -75,7 +75,22 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 class Module:
-    """Base class of every layer and model; subclasses set attributes and define ``forward``."""
+    """Base class of every layer and model; subclasses set attributes and define ``forward``.
+
+    Assigning a :class:`Parameter` or a Module to an attribute registers it (``super().__init__()``
+    must come first); calling the module runs ``forward`` between the hooks.
+
+    >>> from tinygrad_cnn import nn
+    >>> class Scale(nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = nn.Parameter(np.full(2, 3.0, dtype=np.float32))
+    ...     def forward(self, x):
+    ...         return x * self.w
+    >>> m = Scale()
+    >>> m(Tensor([1.0, -1.0])).tolist(), list(m.state_dict())
+    ([3.0, -3.0], ['w'])
+    """
 
     training: bool
 
@@ -150,7 +165,15 @@ class Module:
             raise KeyError(f"{type(self).__name__}: attribute {name!r} already exists")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add a parameter (or ``None``, a declared-but-absent one such as ``bias=False``)."""
+        """Add a parameter (or ``None``, a declared-but-absent one such as ``bias=False``).
+
+        >>> from tinygrad_cnn import nn
+        >>> m = nn.Module()
+        >>> m.register_parameter("scale", nn.Parameter(np.ones(2, dtype=np.float32)))
+        >>> m.register_parameter("shift", None)
+        >>> list(m.state_dict()), m.shift
+        (['scale'], None)
+        """
         self._check_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"{type(self).__name__}: parameter {name!r}: expected a Parameter or None, "
@@ -158,7 +181,14 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add non-trainable state saved in ``state_dict`` (unless ``persistent=False``)."""
+        """Add non-trainable state saved in ``state_dict`` (unless ``persistent=False``).
+
+        >>> m = Module()
+        >>> m.register_buffer("steps", Tensor(np.zeros(1)))
+        >>> m.register_buffer("cache", Tensor(np.zeros(1)), persistent=False)
+        >>> [name for name, _ in m.named_buffers()], list(m.state_dict())
+        (['steps', 'cache'], ['steps'])
+        """
         self._check_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"{type(self).__name__}: buffer {name!r}: expected a Tensor or None, got "
@@ -170,6 +200,14 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Add a sub-module under ``name``, as ``self.name = module`` does.
+
+        >>> from tinygrad_cnn import nn
+        >>> m = nn.Module()
+        >>> m.add_module("act", nn.ReLU())
+        >>> m.act, list(m.state_dict())
+        (ReLU(), [])
+        """
         self._check_name("module", name, "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(self).__name__}: module {name!r}: expected a Module, got "
@@ -178,6 +216,13 @@ class Module:
 
     # -- calling ----------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """Compute the output; every subclass defines it, and ``module(x)`` calls it.
+
+        >>> Module()(1.0)
+        Traceback (most recent call last):
+        ...
+        NotImplementedError: Module must implement forward()
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args, **kwargs):
@@ -200,23 +245,40 @@ class Module:
 
         A hook that returns a value replaces the output. ``handle.remove()`` unregisters it.
 
-        >>> from tinygrad_cnn import nn, Tensor
-        >>> shapes = []
-        >>> h = nn.ReLU().register_forward_hook(lambda m, i, o: shapes.append(o.shape))
+        >>> from tinygrad_cnn import nn
+        >>> relu = nn.ReLU()
+        >>> handle = relu.register_forward_hook(lambda module, inputs, out: out * 2)
+        >>> relu(Tensor([-1.0, 3.0])).tolist()
+        [0.0, 6.0]
+        >>> handle.remove(); relu(Tensor([-1.0, 3.0])).tolist()
+        [0.0, 3.0]
         """
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         return handle
 
     def register_forward_pre_hook(self, hook) -> RemovableHandle:
-        """Call ``hook(module, inputs)`` before every forward; a returned value replaces inputs."""
+        """Call ``hook(module, inputs)`` before every forward; a returned tuple or single value replaces inputs.
+
+        >>> from tinygrad_cnn import nn
+        >>> relu = nn.ReLU()
+        >>> handle = relu.register_forward_pre_hook(lambda module, inputs: -inputs[0])
+        >>> relu(Tensor([-1.0, 3.0])).tolist()
+        [1.0, 0.0]
+        """
         handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
         return handle
 
     # -- traversal --------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = ""):
-        """``(name, module)`` for this module and every descendant, each once, depth first."""
+        """``(name, module)`` for this module and every descendant, each once, depth first.
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU()))
+        >>> [name for name, _ in net.named_modules()]
+        ['', '0', '1', '1.0']
+        """
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
@@ -228,10 +290,24 @@ class Module:
             yield from child.named_modules(memo, f"{prefix}.{name}" if prefix else name)
 
     def modules(self):
+        """This module and every descendant, each once, depth first (:meth:`named_modules`).
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [type(m).__name__ for m in net.modules()]
+        ['Sequential', 'Linear', 'ReLU']
+        """
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """``(name, module)`` for the direct sub-modules only, each once.
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU()))
+        >>> [name for name, _ in net.named_children()]
+        ['0', '1']
+        """
         seen = set()
         for name, child in self._modules.items():
             if child is not None and id(child) not in seen:
@@ -239,6 +315,12 @@ class Module:
                 yield name, child
 
     def children(self):
+        """The direct sub-modules, in definition order.
+
+        >>> from tinygrad_cnn import nn
+        >>> list(nn.Sequential(nn.Linear(2, 3), nn.ReLU()).children())
+        [Linear(in_features=2, out_features=3, bias=True), ReLU()]
+        """
         for _, child in self.named_children():
             yield child
 
@@ -253,17 +335,42 @@ class Module:
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
     def named_parameters(self, prefix: str = "", recurse: bool = True):
-        """``(name, Parameter)`` pairs in definition order, shared parameters once."""
+        """``(name, Parameter)`` pairs in definition order, shared parameters once.
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> [(name, p.shape) for name, p in net.named_parameters()]
+        [('0.weight', (3, 2)), ('0.bias', (3,))]
+        """
         return self._named_members("_parameters", prefix, recurse)
 
     def parameters(self, recurse: bool = True):
+        """Every Parameter (``recurse=False``: this module's own), as an optimiser takes them.
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+        >>> sum(p.numel() for p in net.parameters())
+        13
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True):
+        """``(name, Tensor)`` pairs for the buffers, non-persistent ones included.
+
+        >>> from tinygrad_cnn import nn
+        >>> [name for name, _ in nn.Sequential(nn.BatchNorm1d(2)).named_buffers()]
+        ['0.running_mean', '0.running_var', '0.num_batches_tracked']
+        """
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True):
+        """Every buffer Tensor (``recurse=False``: this module's own).
+
+        >>> from tinygrad_cnn import nn
+        >>> [b.tolist() for b in nn.BatchNorm1d(2).buffers()]
+        [[0.0, 0.0], [1.0, 1.0], 0]
+        """
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -273,6 +380,10 @@ class Module:
 
         The values are detached Tensors sharing memory with the module (as in PyTorch);
         ``keep_vars=True`` returns the Parameter objects themselves.
+
+        >>> from tinygrad_cnn import nn
+        >>> list(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)).state_dict())
+        ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']
         """
         out = OrderedDict() if destination is None else destination
         for name, p in self._parameters.items():
@@ -294,6 +405,13 @@ class Module:
         or unexpected keys raise a ``KeyError`` that lists them; a shape mismatch always
         raises, naming the key and both shapes. Returns the named tuple
         ``(missing_keys, unexpected_keys)``, as PyTorch does.
+
+        >>> from tinygrad_cnn import nn
+        >>> lin = nn.Linear(2, 1)
+        >>> lin.load_state_dict({"weight": np.zeros((1, 2))}, strict=False)
+        IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+        >>> lin.weight.tolist(), lin.weight.dtype
+        ([[0.0, 0.0]], dtype('float32'))
         """
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
@@ -328,7 +446,15 @@ class Module:
 
     # -- modes and devices ------------------------------------------------------------------
     def train(self, mode: bool = True):
-        """Switch this module and all descendants to training mode (``eval()``: ``mode=False``)."""
+        """Switch this module and all descendants to training mode (``eval()``: ``mode=False``).
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.Dropout())
+        >>> [m.training for m in net.train(False).modules()]
+        [False, False, False]
+        >>> net.train().training, net[1].training
+        (True, True)
+        """
         if not isinstance(mode, bool):
             raise ValueError(f"{type(self).__name__}.train: mode: expected a bool, got {mode!r}")
         for m in self.modules():
@@ -336,15 +462,41 @@ class Module:
         return self
 
     def eval(self):
+        """Switch this module and all descendants to evaluation mode (``train(False)``); returns self.
+
+        In eval mode Dropout passes its input through and BatchNorm uses its running statistics.
+
+        >>> from tinygrad_cnn import nn
+        >>> drop = nn.Dropout(0.5).eval()
+        >>> drop.training, drop(Tensor([1.0, 2.0])).tolist()
+        (False, [1.0, 2.0])
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True):
+        """Set ``requires_grad`` on every parameter (``False`` freezes them); returns self.
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+        >>> _ = net[0].requires_grad_(False)
+        >>> [p.requires_grad for p in net.parameters()]
+        [False, False, True, True]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget accumulated gradients (set them to None, or zero them in place)."""
+        """Forget accumulated gradients (set them to None, or zero them in place).
+
+        >>> from tinygrad_cnn import nn
+        >>> lin = nn.Linear(2, 1)
+        >>> lin(Tensor([[1.0, 2.0]])).sum().backward()
+        >>> lin.zero_grad(set_to_none=False); lin.weight.grad.tolist()
+        [[0.0, 0.0]]
+        >>> lin.zero_grad(); lin.weight.grad is None
+        True
+        """
         for p in self.parameters():
             zero_grad_(p, set_to_none)
 
@@ -352,6 +504,13 @@ class Module:
         """Move (and/or cast floating-point) parameters and buffers in place; returns self.
 
         The Parameter objects stay the same, so an optimiser built before ``to()`` still works.
+        Integer buffers (BatchNorm's ``num_batches_tracked``) keep their dtype.
+
+        >>> from tinygrad_cnn import nn
+        >>> lin = nn.Linear(2, 1)
+        >>> w = lin.weight
+        >>> lin.to("cpu", np.float64).weight.dtype, lin.weight is w
+        (dtype('float64'), True)
         """
         if device is not None and not isinstance(device, backend.Device):
             try:
@@ -389,19 +548,57 @@ class Module:
         self.to(device)
 
     def cpu(self):
+        """Move parameters and buffers to the CPU (NumPy arrays), in place; returns self.
+
+        >>> from tinygrad_cnn import nn
+        >>> nn.Linear(2, 1).cpu().weight.device
+        device(type='cpu')
+        """
         return self.to("cpu")
 
     def cuda(self, index: int | None = None):
+        """Move parameters and buffers to a GPU (CuPy arrays), in place; returns self.
+        It needs CuPy and an NVIDIA GPU; without them it raises a ``RuntimeError`` saying what to install.
+
+        >>> import tinygrad_cnn as tg
+        >>> from tinygrad_cnn import nn
+        >>> lin = nn.Linear(2, 1)
+        >>> if tg.cuda_is_available():
+        ...     lin = lin.cuda()
+        >>> lin.weight.device.type == ("cuda" if tg.cuda_is_available() else "cpu")
+        True
+        """
         return self.to("cuda" if index is None else f"cuda:{index}")
 
     def float(self):
+        """Cast floating-point parameters and buffers to float32, in place; returns self.
+
+        >>> from tinygrad_cnn import nn
+        >>> nn.Linear(2, 1).double().float().weight.dtype
+        dtype('float32')
+        """
         return self.to(dtype=np.float32)
 
     def double(self):
+        """Cast floating-point parameters and buffers to float64, in place; integer ones stay.
+
+        >>> from tinygrad_cnn import nn
+        >>> net = nn.Sequential(nn.Linear(2, 1), nn.BatchNorm1d(1)).double()
+        >>> net[0].weight.dtype, net[1].num_batches_tracked.dtype
+        (dtype('float64'), dtype('int64'))
+        """
         return self.to(dtype=np.float64)
 
     def apply(self, fn):
-        """Call ``fn(module)`` on every descendant and then on self (for custom initialisation)."""
+        """Call ``fn(module)`` on every descendant and then on self (for custom initialisation).
+
+        >>> from tinygrad_cnn import nn
+        >>> def init(m):
+        ...     if isinstance(m, nn.Linear):
+        ...         nn.init.zeros_(m.bias)
+        >>> nn.Sequential(nn.Linear(2, 3), nn.ReLU()).apply(init)[0].bias.tolist()
+        [0.0, 0.0, 0.0]
+        """
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -409,6 +606,14 @@ class Module:
 
     # -- repr -------------------------------------------------------------------------------
     def extra_repr(self) -> str:
+        """The text inside the repr's parentheses; subclasses override it to show their settings.
+
+        >>> class Gain(Module):
+        ...     def extra_repr(self):
+        ...         return "k=2"
+        >>> Gain()
+        Gain(k=2)
+        """
         return ""
 
     def __repr__(self) -> str:
@@ -424,7 +629,14 @@ class Module:
 
 
 def zero_grad_(p: Tensor, set_to_none: bool = True) -> None:
-    """Forget one tensor's gradient (``Module.zero_grad`` and the optimisers use it)."""
+    """Forget one tensor's gradient (``Module.zero_grad`` and the optimisers use it).
+
+    >>> p = Parameter(np.ones(2, dtype=np.float32))
+    >>> (p * 2).sum().backward()
+    >>> zero_grad_(p, set_to_none=False)
+    >>> p.grad.tolist()
+    [0.0, 0.0]
+    """
     if p.grad is None:
         return
     g = p.grad

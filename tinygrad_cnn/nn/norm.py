@@ -59,18 +59,37 @@ class _BatchNorm(Module):
         self._place(device)
 
     def reset_running_stats(self) -> None:
+        """Set the running mean to 0, the running variance to 1 and the batch count to 0.
+
+        >>> from tinygrad_cnn import nn
+        >>> bn = nn.BatchNorm1d(2)
+        >>> _ = bn(Tensor([[1.0, 2.0], [3.0, 6.0]]))
+        >>> bn.reset_running_stats()
+        >>> bn.running_mean.tolist(), bn.running_var.tolist(), bn.num_batches_tracked.item()
+        ([0.0, 0.0], [1.0, 1.0], 0)
+        """
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
             self.num_batches_tracked.data[...] = 0
 
     def reset_parameters(self) -> None:
+        """Reset the running statistics and the affine weight and bias to 1 and 0.
+
+        >>> from tinygrad_cnn import nn
+        >>> bn = nn.BatchNorm1d(2)
+        >>> _ = nn.init.zeros_(bn.weight)
+        >>> bn.reset_parameters()
+        >>> bn.weight.tolist(), bn.bias.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+        """
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        """Normalise ``x`` per channel (dim 1): batch statistics in training, running ones in eval."""
         if x.ndim not in self._input_dims:
             raise ValueError(
                 f"{type(self).__name__}: expected a {' or '.join(f'{d}-D' for d in self._input_dims)}"
@@ -128,17 +147,49 @@ class _BatchNorm(Module):
         self.running_var._version += 1
 
     def extra_repr(self) -> str:
+        """The constructor's arguments, as PyTorch prints them."""
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch norm over ``(N, C)`` or ``(N, C, L)`` inputs (statistics per channel C)."""
+    """Batch norm over ``(N, C)`` or ``(N, C, L)`` inputs (statistics per channel C).
+
+    >>> from tinygrad_cnn import nn
+    >>> bn = nn.BatchNorm1d(2)
+    >>> x = Tensor([[1.0, 2.0], [3.0, 6.0]])
+    >>> bn(x).numpy().round(3)  # training: this batch's mean and (biased) variance
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> bn.running_mean, bn.running_var  # moved by momentum=0.1 towards [2, 4] and [2, 8]
+    (tensor([0.2, 0.4]), tensor([1.1, 1.7]))
+    >>> bn.eval()(x).numpy().round(2)  # eval: (x - running_mean) / sqrt(running_var + eps)
+    array([[0.76, 1.23],
+           [2.67, 4.29]], dtype=float32)
+    >>> bn
+    BatchNorm1d(2, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    """
 
     _input_dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch norm over ``(N, C, H, W)`` inputs (statistics per channel C)."""
+    """Batch norm over ``(N, C, H, W)`` inputs (statistics per channel C).
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> bn = nn.BatchNorm2d(1, momentum=None)  # None: the average over all batches seen
+    >>> x = tg.arange(8.0).reshape(2, 1, 2, 2)
+    >>> bn(x).shape, bn.running_mean
+    ((2, 1, 2, 2), tensor([3.5]))
+    >>> _ = bn(x + 2)  # batch mean 5.5
+    >>> bn.running_mean, bn.num_batches_tracked
+    (tensor([4.5]), tensor(2))
+    >>> bn.eval()(x)[0, 0].numpy().round(2)  # (x - 4.5) / sqrt(6 + eps)
+    array([[-1.84, -1.43],
+           [-1.02, -0.61]], dtype=float32)
+    >>> bn
+    BatchNorm2d(1, eps=1e-05, momentum=None, affine=True, track_running_stats=True)
+    """
 
     _input_dims = (4,)
