@@ -42,3 +42,52 @@ def test_python_blocks_on_the_page_run(page, tmp_path, monkeypatch):
     namespace = {"__name__": "__docs__"}  # later blocks on a page build on earlier ones
     for code in blocks:
         exec(compile(code, page, "exec"), namespace)
+
+
+# Methods whose behaviour is their class's own: a one-line docstring, with the class's example
+# exercising them (a layer's forward and repr, a mapping container's views, a dataset's batches).
+PROTOCOL_METHODS = {"forward", "extra_repr", "keys", "values", "items", "get_batch"}
+
+
+def _public_api():
+    """(name, object) for every public class, function, method and property of the API."""
+    import inspect
+
+    import tinygrad_cnn as tg
+    from tinygrad_cnn import autograd, data, models, nn, optim
+    from tinygrad_cnn.nn import functional, init, utils
+
+    seen = set()
+    for prefix, module in [("tinygrad_cnn", tg), ("nn", nn), ("F", functional), ("init", init),
+                           ("utils", utils), ("optim", optim), ("data", data), ("autograd", autograd),
+                           ("models", models)]:
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.ismodule(obj) or not callable(obj) or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            yield f"{prefix}.{name}", obj
+            if not inspect.isclass(obj) or not obj.__module__.startswith("tinygrad_cnn"):
+                continue
+            for klass in obj.__mro__:  # public members defined by the library's classes
+                if not klass.__module__.startswith("tinygrad_cnn"):
+                    continue
+                for attr, value in vars(klass).items():
+                    member = value.fget if isinstance(value, property) else value
+                    if attr.startswith("_") or not callable(member) or id(member) in seen:
+                        continue
+                    seen.add(id(member))
+                    yield f"{prefix}.{name}.{attr}", member
+
+
+def test_every_public_name_has_a_docstring_with_a_runnable_example():
+    """The API page shows only documented members, and doctest runs every example."""
+    import inspect
+
+    missing = []
+    for name, obj in _public_api():
+        doc = inspect.getdoc(obj) or ""
+        protocol = name.rsplit(".", 1)[-1] in PROTOCOL_METHODS
+        if not doc or (">>>" not in doc and not protocol):
+            missing.append(name)
+    assert not missing, f"{len(missing)} public names lack a docstring example: {missing}"

@@ -34,6 +34,13 @@ class LeNet5(nn.Module):
 
     Fashion-MNIST's 28x28 images are zero-padded by 2 pixels to LeNet's 32x32 input
     (``FashionMNIST(padding=2)``).
+
+    >>> import tinygrad_cnn as tg
+    >>> net = LeNet5()
+    >>> net.features(tg.zeros(2, 1, 32, 32)).shape, net(tg.zeros(2, 1, 32, 32)).shape
+    ((2, 16, 5, 5), (2, 10))
+    >>> LeNet5(num_classes=3, in_channels=3)(tg.zeros(2, 3, 32, 32)).shape   # e.g. RGB, 3 classes
+    (2, 3)
     """
 
     input_size = (1, 32, 32)
@@ -56,11 +63,18 @@ class LeNet5(nn.Module):
 
 
 class BNCNN(nn.Module):
-    """A slightly larger CNN: two conv blocks with BatchNorm, then dropout and two FC layers.
+    """A slightly larger CNN: three conv blocks with BatchNorm, then dropout and two FC layers.
 
-    ``[conv 3x3 -> BatchNorm -> ReLU] x 2 -> max-pool`` twice (32 then 64 channels, 32x32 ->
-    16x16 -> 8x8), then ``Dropout -> FC 256 -> BatchNorm -> ReLU -> Dropout -> FC 10``.
+    ``conv 3x3 -> BatchNorm -> ReLU -> max-pool`` three times (32, 64 and 64 channels, 32x32 ->
+    16x16 -> 8x8 -> 4x4), then ``Dropout -> FC 256 -> BatchNorm -> ReLU -> Dropout -> FC 10``.
     BatchNorm lets it train fast at a high learning rate; dropout limits over-fitting.
+
+    >>> import tinygrad_cnn as tg
+    >>> net = BNCNN()
+    >>> net.features(tg.zeros(4, 1, 32, 32)).shape, net(tg.zeros(4, 1, 32, 32)).shape
+    ((4, 64, 4, 4), (4, 10))
+    >>> sum(p.numel() for p in net.parameters())
+    321130
     """
 
     input_size = (1, 32, 32)
@@ -90,7 +104,16 @@ MODELS = {"lenet": LeNet5, "bncnn": BNCNN}
 
 
 def get_model(name: str, **kwargs) -> nn.Module:
-    """A new model by registry name: ``"lenet"`` (:class:`LeNet5`) or ``"bncnn"`` (:class:`BNCNN`)."""
+    """A new model by registry name: ``"lenet"`` (:class:`LeNet5`) or ``"bncnn"`` (:class:`BNCNN`);
+    ``kwargs`` go to its constructor.
+
+    >>> type(get_model("LeNet", num_classes=5)).__name__
+    'LeNet5'
+    >>> get_model("vgg")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown model 'vgg'; choose one of lenet, bncnn
+    """
     try:
         cls = MODELS[name.lower()]
     except KeyError:

@@ -146,7 +146,8 @@ class _MNISTLike(Dataset):
         return len(self.data)
 
     def get_batch(self, indices) -> tuple:
-        """Images ``indices`` preprocessed as one float32 batch ``(N, 1, H, W)``, and their labels."""
+        """Images ``indices`` preprocessed as one float32 batch ``(N, 1, H, W)``, and their labels
+        (shown in the :class:`FashionMNIST` and :class:`MNIST` examples)."""
         return preprocess(self.data[indices], self.padding, self.mean, self.std), self.targets[indices]
 
     def __getitem__(self, index: int):
@@ -161,9 +162,20 @@ class _MNISTLike(Dataset):
 class FashionMNIST(_MNISTLike):
     """Zalando's Fashion-MNIST (Xiao, Rasul & Vollgraf, 2017): clothing in 10 classes.
 
-    >>> ds = FashionMNIST(train=False, padding=2)       # doctest: +SKIP
-    >>> x, y = ds[0]; x.shape, ds.classes[y]            # doctest: +SKIP
+    With the real files installed, ``FashionMNIST(train=False, padding=2)[0]`` is a (1, 32, 32)
+    image of an ankle boot. Here two blank images stand in for them:
+
+    >>> import os, tempfile
+    >>> from tinygrad_cnn.data import write_idx
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> write_idx(os.path.join(tmp.name, "t10k-images-idx3-ubyte.gz"), np.zeros((2, 28, 28), np.uint8))
+    >>> write_idx(os.path.join(tmp.name, "t10k-labels-idx1-ubyte.gz"), np.array([9, 0], np.uint8))
+    >>> ds = FashionMNIST(root=tmp.name, train=False, download=False, padding=2)
+    >>> x, y = ds[0]; x.shape, ds.classes[y]
     ((1, 32, 32), 'Ankle boot')
+    >>> images, labels = ds.get_batch([1, 0]); images.shape, images.dtype, labels.tolist()
+    ((2, 1, 32, 32), dtype('float32'), [0, 9])
+    >>> tmp.cleanup()
     """
 
     name = "fashion-mnist"

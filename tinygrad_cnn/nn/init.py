@@ -91,28 +91,59 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Samples from U(a, b): the building block of the schemes below (and of bias init)."""
+    """Samples from U(a, b): the building block of the schemes below (and of bias init).
+
+    >>> import tinygrad_cnn as tg
+    >>> w = uniform_(tg.zeros(2, 3), -1.0, 1.0)
+    >>> bool(((w.numpy() >= -1) & (w.numpy() < 1)).all()), w.shape
+    (True, (2, 3))
+    """
     return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Samples from N(mean, std^2): the classic small-random-weights initialisation."""
+    """Samples from N(mean, std^2): the classic small-random-weights initialisation.
+
+    >>> import tinygrad_cnn as tg
+    >>> _ = tg.manual_seed(0)
+    >>> w = normal_(tg.zeros(1000), mean=2.0, std=0.5).numpy()
+    >>> round(float(w.mean()), 1), round(float(w.std()), 1)
+    (2.0, 0.5)
+    """
     return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Every element ``val``: e.g. a small positive bias so ReLUs start active."""
+    """Every element ``val``: e.g. a small positive bias so ReLUs start active.
+
+    >>> import tinygrad_cnn as tg
+    >>> constant_(tg.zeros(3, dtype="float64"), 0.1).tolist()
+    [0.1, 0.1, 0.1]
+    """
     return _fill(tensor, np.full(tensor.shape, val))
 
 
 def zeros_(tensor: Tensor) -> Tensor:
     """Zeros: the usual bias start, and BatchNorm's shift. Never for weights, since identical
-    weights get identical gradients and the units never become different (no symmetry break)."""
+    weights get identical gradients and the units never become different (no symmetry break).
+
+    It works on parameters that require grad, without recording anything in the graph:
+
+    >>> import tinygrad_cnn as tg
+    >>> b = tg.Tensor([0.3, -0.2], requires_grad=True)
+    >>> zeros_(b).tolist(), b.requires_grad, b.grad_fn is None
+    ([0.0, 0.0], True, True)
+    """
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
-    """Ones: BatchNorm's scale starts at 1 so the layer is a plain normalisation at first."""
+    """Ones: BatchNorm's scale starts at 1 so the layer is a plain normalisation at first.
+
+    >>> import tinygrad_cnn as tg
+    >>> ones_(tg.zeros(2)).tolist()
+    [1.0, 1.0]
+    """
     return constant_(tensor, 1.0)
 
 
@@ -121,6 +152,11 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
     Keeps the variance of activations *and* of back-propagated gradients about equal across
     layers for symmetric activations such as tanh and sigmoid (use ``calculate_gain``).
+
+    >>> import tinygrad_cnn as tg
+    >>> w = xavier_uniform_(tg.zeros(64, 32))          # fan_in 32, fan_out 64: a = 0.25
+    >>> bool(abs(w.numpy()).max() <= 0.25)
+    True
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -128,7 +164,13 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
-    """Glorot & Bengio (2010), normal form: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
+    """Glorot & Bengio (2010), normal form: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    >>> import tinygrad_cnn as tg
+    >>> w = xavier_normal_(tg.zeros(400, 300)).numpy()
+    >>> round(float(w.std() / (2 / 700) ** 0.5), 1)
+    1.0
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -141,6 +183,14 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     scheme doubles the variance to keep deep ReLU networks trainable. ``mode="fan_in"``
     preserves the forward signal, ``"fan_out"`` the backward gradients. PyTorch's default
     for Linear and Conv weights is this function with ``a=sqrt(5)`` (bound 1/sqrt(fan_in)).
+
+    A conv weight (16, 8, 3, 3) has fan_in 8 * 3 * 3 = 72, so for ReLU the bound is sqrt(2) *
+    sqrt(3 / 72):
+
+    >>> import tinygrad_cnn as tg
+    >>> w = kaiming_uniform_(tg.zeros(16, 8, 3, 3), nonlinearity="relu")
+    >>> bool(abs(w.numpy()).max() <= 2 ** 0.5 * (3 / 72) ** 0.5)
+    True
     """
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
@@ -149,7 +199,13 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
-    """He et al. (2015), normal form: N(0, std^2), std = gain / sqrt(fan)."""
+    """He et al. (2015), normal form: N(0, std^2), std = gain / sqrt(fan).
+
+    >>> import tinygrad_cnn as tg
+    >>> w = kaiming_normal_(tg.zeros(256, 128), mode="fan_out", nonlinearity="relu").numpy()
+    >>> round(float(w.std() / (2 / 256) ** 0.5), 1)     # fan_out = 256
+    1.0
+    """
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
 

@@ -31,6 +31,14 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     The norm is taken over all gradients as if concatenated into one vector; when it exceeds
     ``max_norm`` every gradient is multiplied by ``max_norm / (norm + 1e-6)``. Returns the
     total norm before clipping (a 0-d Tensor). Guards against exploding gradients.
+
+    >>> import tinygrad_cnn as tg
+    >>> a, b = tg.Tensor([1.0], requires_grad=True), tg.Tensor([1.0], requires_grad=True)
+    >>> (3 * a + 4 * b).backward()                   # grads 3 and 4: joint norm 5
+    >>> clip_grad_norm_([a, b], max_norm=1.0).item(), round(a.grad.item(), 3), round(b.grad.item(), 3)
+    (5.0, 0.6, 0.8)
+    >>> round(clip_grad_norm_([a, b], max_norm=2.0, norm_type="inf").item(), 3)   # the largest |element|
+    0.8
     """
     params = _with_grad(parameters)
     if not params:
@@ -54,6 +62,13 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clamp every gradient element into ``[-clip_value, clip_value]``."""
+    """Clamp every gradient element into ``[-clip_value, clip_value]``.
+
+    >>> import tinygrad_cnn as tg
+    >>> w = tg.Tensor([1.0, 1.0, 1.0], requires_grad=True)
+    >>> (w * tg.Tensor([-5.0, 0.5, 3.0])).sum().backward()
+    >>> clip_grad_value_([w], 1.0); w.grad.tolist()
+    [-1.0, 0.5, 1.0]
+    """
     for p in _with_grad(parameters):
         p.grad = Tensor._wrap(p.grad.data.clip(-clip_value, clip_value))
