@@ -381,6 +381,36 @@ class TestInPlace:
         assert w.grad.tolist() == [1.0]
 
 
+    def test_in_place_results_that_do_not_fit_the_dtype_are_refused_as_in_pytorch(self):
+        x = Tensor([1, 2])
+        with pytest.raises(TypeError, match=r"add_: other: the result is float32 \(int64 with float32\)"):
+            x.add_(0.5)
+        with pytest.raises(TypeError, match=r"div_: other: the result is float32 \(int64 with int64\)"):
+            x /= 2
+        with pytest.raises(TypeError, match=r"mul_: other: the result is int64 \(bool with int64\)"):
+            Tensor([True, False]).mul_(Tensor([2, 3]))
+        assert x.tolist() == [1, 2] and x._version == 0  # refused calls change nothing
+        x.add_(Tensor(np.array([1, 1], dtype=np.int32))).mul_(2)  # integers into int64: fine
+        y = Tensor([1.0, 2.0], dtype="float32")
+        y.add_(Tensor([1.0, 1.0], dtype="float64")).div_(Tensor([2, 4]))  # same kind, or lower: cast
+        assert x.tolist() == [4, 6] and y.tolist() == [1.0, 0.75] and y.dtype == np.float32
+
+    def test_in_place_operand_on_another_device_is_refused(self):
+        x = Tensor([1.0, 2.0])
+        with pytest.raises(RuntimeError, match=r"add_: other: expected a tensor on cpu .*, got one on strict"):
+            x.add_(Tensor([1.0, 1.0], device="strict"))
+        assert x.tolist() == [1.0, 2.0]
+
+    def test_fill_takes_a_number_or_a_0d_tensor(self):
+        x = Tensor([1.0, 2.0])
+        assert x.fill_(Tensor(5.0)).tolist() == [5.0, 5.0]
+        with pytest.raises(ValueError, match=r"fill_: value: expected a number or a 0-d tensor, got .* \(1,\)"):
+            x.fill_(Tensor([3.0]))
+        with pytest.raises(RuntimeError, match="fill_: the value written in place requires grad"):
+            x.fill_(Tensor(3.0, requires_grad=True))
+        assert x.tolist() == [5.0, 5.0]
+
+
 class TestCreation:
     def test_factories(self):
         assert tg.zeros(2, 3).shape == (2, 3) and tg.ones((2,)).tolist() == [1.0, 1.0]

@@ -2,8 +2,10 @@
 
 A tensor holds its array in ``.data`` (a NumPy or CuPy array: the raw storage, unlike
 PyTorch's ``.data``), and, when it was produced by a recorded op, that op's context in
-``._ctx``. Ops are implemented in :mod:`tinygrad_cnn.ops`; the methods here only forward to
-them, so every method is differentiable exactly when its op is.
+``._ctx``. Ops are implemented in :mod:`tinygrad_cnn.ops`; the methods only forward to
+them, so every method is differentiable exactly when its op is. The methods that do nothing
+else (``exp``, ``sum``, ``reshape``...) live in :mod:`tinygrad_cnn.tensor_math`; this module
+keeps the data, the autodiff state, conversion, operators, indexing and the in-place methods.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn import backend, engine
+from tinygrad_cnn.tensor_math import TensorMath
 
 __all__ = ["Tensor", "as_tensor"]
 
 _FLOAT_KINDS = "f"  # only floating-point tensors may require grad
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # in-place results may not climb this order
 
 
 def _parse_dtype(dtype):
@@ -61,7 +65,7 @@ def _flat(seq):
             yield v
 
 
-class Tensor:
+class Tensor(TensorMath):
     """An n-dimensional array that records the ops applied to it for reverse-mode autodiff.
 
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is a NumPy/CuPy
@@ -106,7 +110,13 @@ class Tensor:
     @property
     def grad(self):
         """The gradient accumulated by ``backward()`` (None until then): a Tensor of this
-        tensor's shape, dtype and device; assigning anything else raises, as in PyTorch."""
+        tensor's shape, dtype and device; assigning anything else raises, as in PyTorch.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> (3 * x).sum().backward()
+        >>> x.grad.tolist()
+        [3.0, 3.0]
+        """
         return self._grad
 
     @grad.setter
@@ -136,6 +146,12 @@ class Tensor:
     # -- attributes -------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded for ``backward()``. Settable; only
+        floating-point tensors can require grad, and a non-leaf cannot be switched off.
+
+        >>> Tensor([1.0]).requires_grad, (Tensor([1.0], requires_grad=True) * 2).requires_grad
+        (False, True)
+        """
         return self._requires_grad
 
     @requires_grad.setter
@@ -150,42 +166,93 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set :attr:`requires_grad` in place and return the tensor itself.
+
+        >>> Tensor([1.0, 2.0]).requires_grad_()
+        tensor([1., 2.], requires_grad=True)
+        """
         self.requires_grad = requires_grad
         return self
 
     @property
     def shape(self) -> tuple:
+        """The size of each dim, as a tuple of ints.
+
+        >>> Tensor([[1, 2, 3], [4, 5, 6]]).shape
+        (2, 3)
+        """
         return tuple(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the elements.
+
+        >>> Tensor([1.0]).dtype, Tensor([1]).dtype
+        (dtype('float32'), dtype('int64'))
+        """
         return self.data.dtype
 
     @property
     def device(self) -> backend.Device:
+        """The :class:`~tinygrad_cnn.Device` holding the data, read from the array's type.
+
+        >>> Tensor([1.0]).device
+        device(type='cpu')
+        """
         return backend.device_of(self.data)
 
     @property
     def ndim(self) -> int:
+        """The number of dims (0 for a scalar).
+
+        >>> Tensor([[1.0, 2.0]]).ndim, Tensor(3.0).ndim
+        (2, 0)
+        """
         return self.data.ndim
 
     @property
     def is_leaf(self) -> bool:
+        """True unless the tensor was made by a recorded op (one with an input that requires
+        grad); only leaves keep their ``.grad`` without :meth:`retain_grad`.
+
+        >>> x = Tensor([1.0], requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf, (Tensor([1.0]) * 2).is_leaf
+        (True, False, True)
+        """
         return self._ctx is None
 
     @property
     def grad_fn(self):
-        """The op that produced this tensor (None for leaves)."""
+        """The op that produced this tensor (None for leaves).
+
+        >>> (Tensor([1.0], requires_grad=True) * 2).grad_fn
+        <Mul backward>
+        """
         return self._ctx
 
     def size(self, dim: int | None = None):
-        """The shape, or its length along ``dim`` (PyTorch's ``size()``)."""
+        """The shape, or its length along ``dim`` (PyTorch's ``size()``).
+
+        >>> x = Tensor([[1, 2, 3], [4, 5, 6]])
+        >>> x.size(), x.size(1), x.size(-2)
+        ((2, 3), 3, 2)
+        """
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self) -> int:
+        """The number of elements.
+
+        >>> Tensor([[1, 2, 3], [4, 5, 6]]).numel()
+        6
+        """
         return int(self.data.size)
 
     def dim(self) -> int:
+        """The number of dims, as :attr:`ndim`.
+
+        >>> Tensor([[1, 2, 3], [4, 5, 6]]).dim()
+        2
+        """
         return self.data.ndim
 
     def __len__(self) -> int:
@@ -195,16 +262,29 @@ class Tensor:
 
     # -- conversion -------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """A host (NumPy) copy of the data; never part of the graph."""
+        """A host (NumPy) copy of the data; never part of the graph.
+
+        >>> Tensor([1.0, 2.0], requires_grad=True).numpy()
+        array([1., 2.], dtype=float32)
+        """
         return np.array(backend.to_numpy(self.data), copy=True)
 
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor (of any shape) as a Python number.
+
+        >>> Tensor([[2.5]]).item(), Tensor(7).item()
+        (2.5, 7)
+        """
         if self.data.size != 1:
             raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
         return self.data.reshape(()).item()
 
     def tolist(self):
+        """The data as nested Python lists of numbers (a number for a 0-d tensor).
+
+        >>> Tensor([[1, 2], [3, 4]]).tolist(), Tensor(1.5).tolist()
+        ([[1, 2], [3, 4]], 1.5)
+        """
         return backend.to_numpy(self.data).tolist()
 
     def __float__(self) -> float:
@@ -251,17 +331,33 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory and the version counter, like
-        PyTorch: an in-place change of either is seen by a backward that saved the other)."""
+        PyTorch: an in-place change of either is seen by a backward that saved the other).
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> d = (x * 2).detach()
+        >>> d, d.requires_grad, d.is_leaf
+        (tensor([2., 4.]), False, True)
+        """
         t = Tensor._wrap(self.data)
         t._vc = self._vc
         return t
 
     def clone(self) -> Tensor:
+        """A copy of the data in new memory, recorded in the graph (the gradient flows back).
+
+        >>> Tensor([1.0, 2.0], requires_grad=True).clone()
+        tensor([1., 2.], grad_fn=Clone)
+        """
         return ops.elementwise.clone(self)
 
     def to(self, *args, device=None, dtype=None) -> Tensor:
         """Move to a device and/or cast to a dtype, differentiably: ``x.to("cuda")``,
-        ``x.to(dtype=np.float64)``, ``x.to("cpu", "float32")``."""
+        ``x.to(dtype=np.float64)``, ``x.to("cpu", "float32")``. Returns the tensor itself when
+        nothing changes.
+
+        >>> Tensor([1, 2]).to("float64")
+        tensor([1., 2.], dtype=float64)
+        """
         for a in args:
             if isinstance(a, backend.Device):
                 device = a
@@ -284,21 +380,52 @@ class Tensor:
         return out
 
     def cpu(self) -> Tensor:
+        """The tensor on the CPU, as ``to("cpu")`` (the tensor itself if already there).
+
+        >>> Tensor([1.0]).cpu().device
+        device(type='cpu')
+        """
         return self.to("cpu")
 
     def cuda(self, index: int | None = None) -> Tensor:
+        """The tensor on a GPU (the current one, or ``cuda:index``), as ``to("cuda")``; needs CuPy.
+
+        >>> import tinygrad_cnn as tg
+        >>> if tg.cuda_is_available():
+        ...     assert Tensor([1.0]).cuda().device.type == "cuda"
+        """
         return self.to("cuda" if index is None else f"cuda:{index}")
 
     def float(self) -> Tensor:
+        """Cast to float32, as ``to(dtype=np.float32)``.
+
+        >>> Tensor([1, 2]).float()
+        tensor([1., 2.])
+        """
         return self.to(dtype=np.float32)
 
     def double(self) -> Tensor:
+        """Cast to float64, as ``to(dtype=np.float64)``.
+
+        >>> Tensor([1, 2]).double()
+        tensor([1., 2.], dtype=float64)
+        """
         return self.to(dtype=np.float64)
 
     def long(self) -> Tensor:
+        """Cast to int64 (floats are truncated toward zero), as ``to(dtype=np.int64)``.
+
+        >>> Tensor([1.7, -1.7]).long().tolist()
+        [1, -1]
+        """
         return self.to(dtype=np.int64)
 
     def bool(self) -> Tensor:
+        """Cast to bool (nonzero is True), as ``to(dtype=np.bool_)``.
+
+        >>> Tensor([0.0, 2.0]).bool().tolist()
+        [False, True]
+        """
         return self.to(dtype=np.bool_)
 
     def __repr__(self) -> str:
@@ -321,10 +448,17 @@ class Tensor:
         ``gradient`` is required for non-scalar tensors (the vector in the vector-Jacobian
         product). The graph's saved state is freed unless ``retain_graph`` (or
         ``create_graph``, which also records the backward pass for higher-order gradients).
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).backward(Tensor([1.0, 10.0]))
+        >>> x.grad.tolist()
+        [2.0, 40.0]
         """
         engine.backward(self, gradient, retain_graph, create_graph)
 
     # -- in-place (only on tensors outside the graph; bump the version counter) -----------
+    # Each is refused while grad mode is on if the tensor requires grad or was made by a
+    # recorded op: wrap the change in ``with tinygrad_cnn.no_grad():``.
     def _inplace_check(self, op: str, value=None) -> None:
         if engine.is_grad_enabled():
             if self.requires_grad or self._ctx is not None:
@@ -340,17 +474,58 @@ class Tensor:
                 )
         self._version += 1
 
+    def _in_place_operand(self, op: str, other, true_division: bool = False) -> Tensor:
+        """``other`` as a Tensor that ``op`` can combine into this one in place. Refused, as in
+        PyTorch, when it lives on another device, or when the op's result is of a higher kind
+        than this tensor's dtype (a float into an integer tensor, any true division of one, an
+        integer into a bool tensor): writing it back would silently drop the difference."""
+        other = as_tensor(other, like=self)
+        if other.device != self.device:
+            raise RuntimeError(f"{op}: other: expected a tensor on {self.device} (this tensor's "
+                               f"device), got one on {other.device}")
+        result = ops._promote.result_dtype(self, other)
+        if true_division and result.kind in "biu":
+            result = np.dtype(np.float32)
+        if _KIND_RANK[result.kind] > _KIND_RANK[self.dtype.kind]:
+            raise TypeError(f"{op}: other: the result is {result} ({self.dtype} with {other.dtype}), "
+                            f"which cannot be written into this {self.dtype} tensor in place; use the "
+                            f"out-of-place op, or convert the tensor first (e.g. x.float())")
+        return other
+
     def zero_(self) -> Tensor:
+        """Set every element to 0 in place and return the tensor.
+
+        >>> Tensor([1.0, 2.0]).zero_().tolist()
+        [0.0, 0.0]
+        """
         self._inplace_check("zero_")
         self.data[...] = 0
         return self
 
     def fill_(self, value) -> Tensor:
-        self._inplace_check("fill_")
+        """Set every element to ``value`` in place and return the tensor.
+
+        >>> Tensor([1.0, 2.0]).fill_(7).tolist()
+        [7.0, 7.0]
+        """
+        if isinstance(value, Tensor):  # a 0-d tensor, as in PyTorch, read as its number
+            if value.ndim:
+                raise ValueError(f"fill_: value: expected a number or a 0-d tensor, got a tensor of "
+                                 f"shape {value.shape}")
+            self._inplace_check("fill_", value)
+            value = value.item()
+        else:
+            self._inplace_check("fill_")
         self.data[...] = value
         return self
 
     def copy_(self, src) -> Tensor:
+        """Write ``src`` (broadcast to this shape, cast to this dtype, moved to this device) into
+        the tensor in place and return it.
+
+        >>> Tensor([[0, 0], [0, 0]]).copy_([1, 2]).tolist()
+        [[1, 2], [1, 2]]
+        """
         self._inplace_check("copy_", src)
         src = as_tensor(src, like=self)
         if src.device != self.device:
@@ -359,31 +534,56 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1) -> Tensor:
+        """Add ``alpha * other`` in place and return the tensor.
+
+        >>> Tensor([1.0, 2.0]).add_(Tensor([1.0, 1.0]), alpha=10).tolist()
+        [11.0, 12.0]
+        """
+        other = self._in_place_operand("add_", other)
         self._inplace_check("add_", other)
-        other = as_tensor(other, like=self).data
-        self.data += other if alpha == 1 else alpha * other
+        self.data += other.data if alpha == 1 else alpha * other.data
         return self
 
     def scatter_(self, dim, index, src) -> Tensor:
-        """In-place :meth:`scatter` (not recorded: refused inside a graph, as ``add_``)."""
+        """In-place :meth:`scatter` (not recorded: refused inside a graph, as ``add_``).
+
+        >>> x = Tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> x.scatter_(1, Tensor([[2], [0]]), 1.0).tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+        """
         target, at, values = ops.shape.in_place_scatter("scatter_", self, dim, index, src, add=False)
         self._inplace_check("scatter_", src)  # after the checks: a refused call changes nothing
         target[at] = values
         return self
 
     def scatter_add_(self, dim, index, src) -> Tensor:
-        """In-place :meth:`scatter_add` (not recorded: refused inside a graph, as ``add_``)."""
+        """In-place :meth:`scatter_add` (not recorded: refused inside a graph, as ``add_``).
+
+        >>> Tensor([0.0, 0.0, 0.0]).scatter_add_(0, Tensor([0, 2, 2]), Tensor([1.0, 1.0, 1.0])).tolist()
+        [1.0, 0.0, 2.0]
+        """
         target, at, values = ops.shape.in_place_scatter("scatter_add_", self, dim, index, src, add=True)
         self._inplace_check("scatter_add_", src)
         backend.scatter_add(target, at, values)
         return self
 
     def sub_(self, other) -> Tensor:
+        """Subtract ``other`` in place and return the tensor (``x -= other`` does the same).
+
+        >>> Tensor([1.0, 2.0]).sub_(1).tolist()
+        [0.0, 1.0]
+        """
         return self.add_(other, alpha=-1)
 
     def mul_(self, other) -> Tensor:
+        """Multiply by ``other`` in place and return the tensor (``x *= other`` does the same).
+
+        >>> Tensor([1.0, 2.0]).mul_(3).tolist()
+        [3.0, 6.0]
+        """
+        other = self._in_place_operand("mul_", other)
         self._inplace_check("mul_", other)
-        self.data *= as_tensor(other, like=self).data
+        self.data *= other.data
         return self
 
     # ``x += y`` changes x in place, as in PyTorch (refused, like add_, inside a graph).
@@ -397,11 +597,17 @@ class Tensor:
         return self.mul_(other)
 
     def __itruediv__(self, other):
+        other = self._in_place_operand("div_", other, true_division=True)
         self._inplace_check("div_", other)
-        self.data /= as_tensor(other, like=self).data
+        self.data /= other.data
         return self
 
     def div_(self, other) -> Tensor:
+        """Divide by ``other`` in place and return the tensor (``x /= other`` does the same).
+
+        >>> Tensor([1.0, 2.0]).div_(2).tolist()
+        [0.5, 1.0]
+        """
         return self.__itruediv__(other)
 
     def __setitem__(self, index, value) -> None:
@@ -479,128 +685,7 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    # -- elementwise ------------------------------------------------------------------------
-    def neg(self):
-        return ops.elementwise.neg(self)
-
-    def abs(self):
-        return ops.elementwise.abs(self)
-
-    def exp(self):
-        return ops.elementwise.exp(self)
-
-    def log(self):
-        return ops.elementwise.log(self)
-
-    def log1p(self):
-        return ops.elementwise.log1p(self)
-
-    def sqrt(self):
-        return ops.elementwise.sqrt(self)
-
-    def sin(self):
-        return ops.elementwise.sin(self)
-
-    def cos(self):
-        return ops.elementwise.cos(self)
-
-    def relu(self):
-        return ops.elementwise.relu(self)
-
-    def sigmoid(self):
-        return ops.elementwise.sigmoid(self)
-
-    def tanh(self):
-        return ops.elementwise.tanh(self)
-
-    def clamp(self, min=None, max=None):  # noqa: A002  (PyTorch's names)
-        return ops.elementwise.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other):
-        return ops.elementwise.maximum(self, other)
-
-    def minimum(self, other):
-        return ops.elementwise.minimum(self, other)
-
-    # -- reductions -------------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False):
-        return ops.reduce.sum(self, dim, keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        return ops.reduce.mean(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.reduce.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return ops.reduce.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim=None, keepdim=False):
-        return ops.reduce.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        return ops.reduce.min(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        return ops.reduce.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return ops.reduce.argmin(self, dim, keepdim)
-
-    # -- shape ------------------------------------------------------------------------------
-    def reshape(self, *shape):
-        return ops.shape.reshape(self, *shape)
-
-    view = reshape
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return ops.shape.flatten(self, start_dim, end_dim)
-
-    def permute(self, *dims):
-        return ops.shape.permute(self, *dims)
-
-    def transpose(self, dim0, dim1):
-        return ops.shape.transpose(self, dim0, dim1)
-
-    @property
-    def T(self):  # noqa: N802
-        return ops.shape.permute(self, *reversed(range(self.ndim)))
-
-    def squeeze(self, dim=None):
-        return ops.shape.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return ops.shape.unsqueeze(self, dim)
-
-    def split(self, split_size_or_sections, dim=0):
-        return ops.shape.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks, dim=0):
-        return ops.shape.chunk(self, chunks, dim)
-
-    def expand(self, *shape):
-        return ops.shape.expand(self, *shape)
-
-    def gather(self, dim, index):
-        return ops.shape.gather(self, dim, index)
-
-    def scatter(self, dim, index, src):
-        return ops.shape.scatter(self, dim, index, src)
-
-    def scatter_add(self, dim, index, src):
-        return ops.shape.scatter_add(self, dim, index, src)
-
-    def sort(self, dim=-1, descending=False):
-        return ops.sorting.sort(self, dim, descending)
-
-    def argsort(self, dim=-1, descending=False):
-        return ops.sorting.argsort(self, dim, descending)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
-        return ops.sorting.topk(self, k, dim, largest, sorted)
-
+    # -- indexing ---------------------------------------------------------------------------
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
 
