@@ -395,6 +395,27 @@ class TestInPlace:
         y.add_(Tensor([1.0, 1.0], dtype="float64")).div_(Tensor([2, 4]))  # same kind, or lower: cast
         assert x.tolist() == [4, 6] and y.tolist() == [1.0, 0.75] and y.dtype == np.float32
 
+    def test_in_place_results_within_a_kind_are_cast_back_as_in_pytorch(self):
+        def u8(values):
+            return Tensor(np.array(values, dtype=np.uint8))
+
+        assert u8([1, 2]).add_(Tensor([1, 2])).tolist() == [2, 4]  # int64 operand into uint8
+        assert u8([3, 2]).sub_(1).tolist() == [2, 1]
+        assert u8([0, 2]).sub_(u8([1, 1])).tolist() == [255, 1]  # wraps round, as in PyTorch
+        assert u8([3, 4]).add_(u8([1, 1]), alpha=-1).tolist() == [2, 3]
+        assert Tensor([5.0, 5.0]).sub_(Tensor([1.0, 2.0]), alpha=2).tolist() == [3.0, 1.0]
+        assert Tensor([1.0, 2.0]).add_(Tensor([1, 1]), alpha=0.5).tolist() == [1.5, 2.5]
+        assert Tensor([True, False]).add_(True).tolist() == [True, True]
+
+    def test_in_place_alpha_and_bool_subtraction_are_checked_before_anything_changes(self):
+        x = Tensor([1, 2])
+        with pytest.raises(TypeError, match=r"add_: alpha: expected an integer, since the result is int64 .* 0\.5"):
+            x.add_(Tensor([1, 1]), alpha=0.5)
+        b = Tensor([True, False])
+        with pytest.raises(TypeError, match="sub_: bool tensors cannot be subtracted"):
+            b.sub_(Tensor([False, False]))
+        assert x.tolist() == [1, 2] and x._version == 0 and b._version == 0
+
     def test_in_place_operand_on_another_device_is_refused(self):
         x = Tensor([1.0, 2.0])
         with pytest.raises(RuntimeError, match=r"add_: other: expected a tensor on cpu .*, got one on strict"):
@@ -408,7 +429,10 @@ class TestInPlace:
             x.fill_(Tensor([3.0]))
         with pytest.raises(RuntimeError, match="fill_: the value written in place requires grad"):
             x.fill_(Tensor(3.0, requires_grad=True))
-        assert x.tolist() == [5.0, 5.0]
+        for value in ([3.0, 4.0], None, "1"):
+            with pytest.raises(TypeError, match=r"fill_: value: expected a number or a 0-d tensor, got"):
+                x.fill_(value)
+        assert x.fill_(np.float64(2.5)).tolist() == [2.5, 2.5] and x._version == 2
 
 
 class TestCreation:
@@ -428,3 +452,16 @@ class TestCreation:
         r = tg.rand(1000)
         assert 0 <= r.min().item() and r.max().item() < 1
         assert tg.randint(0, 3, (100,)).max().item() <= 2
+
+    def test_rand_stays_below_one_when_a_draw_rounds_up_in_float32(self, monkeypatch):
+        from tinygrad_cnn import creation
+
+        class NearOne:  # float64 draws that round to 1.0 in float32 (and float16)
+            def random(self, shape):
+                return np.full(shape, 1 - 2.0**-30)
+
+        monkeypatch.setattr(creation, "_generator", NearOne())
+        for dtype in ("float32", "float16"):
+            r = tg.rand(3, dtype=dtype)
+            assert r.dtype == np.dtype(dtype) and (r.numpy() < 1).all()
+        assert tg.rand(1, dtype="float64").item() == 1 - 2.0**-30

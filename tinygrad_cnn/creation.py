@@ -168,7 +168,12 @@ def rand(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:
     >>> tg.rand(2, 3).shape, tg.rand(2).dtype
     ((2, 3), dtype('float32'))
     """
-    return _make(_generator.random(_shape(size)), dtype, device, requires_grad)
+    values = _generator.random(_shape(size))
+    if dtype is not None and np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        # A float64 draw within half a step of 1 rounds to 1.0 in a narrower type: keep [0, 1).
+        kind = np.dtype(dtype).type
+        values = np.minimum(values.astype(dtype), np.nextafter(kind(1), kind(0)))
+    return _make(values, dtype, device, requires_grad)
 
 
 def randn(*size, dtype=np.float32, device=None, requires_grad=False) -> Tensor:

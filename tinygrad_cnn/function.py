@@ -90,7 +90,8 @@ class Function:
         """Run the op on Tensors (plain scalars are converted) and record it in the graph.
 
         Keyword arguments are settings: passed on to ``forward`` and kept in ``self.settings``.
-        The result requires grad when some input does and grad mode is on.
+        The result requires grad when some input does, grad mode is on and the op is
+        differentiable (comparisons and argmax never are).
 
         >>> from tinygrad_cnn import Tensor
         >>> from tinygrad_cnn.ops.elementwise import Mul

@@ -262,7 +262,8 @@ class Tensor(TensorMath):
 
     # -- conversion -------------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """A host (NumPy) copy of the data; never part of the graph.
+        """A host (NumPy) copy of the data; never part of the graph. Unlike PyTorch's, it is a
+        copy (changing it leaves the tensor alone) and it works on tensors that require grad.
 
         >>> Tensor([1.0, 2.0], requires_grad=True).numpy()
         array([1., 2.], dtype=float32)
@@ -474,23 +475,38 @@ class Tensor(TensorMath):
                 )
         self._version += 1
 
-    def _in_place_operand(self, op: str, other, true_division: bool = False) -> Tensor:
-        """``other`` as a Tensor that ``op`` can combine into this one in place. Refused, as in
-        PyTorch, when it lives on another device, or when the op's result is of a higher kind
-        than this tensor's dtype (a float into an integer tensor, any true division of one, an
-        integer into a bool tensor): writing it back would silently drop the difference."""
+    def _combine_in_place(self, op: str, ufunc: str, other, alpha=1) -> Tensor:
+        """``self = ufunc(self, alpha * other)`` in place (``ufunc``: add, subtract, multiply or
+        true_divide). Refused, as in PyTorch, when the result is of a higher kind than this
+        tensor's dtype (a float into an integer tensor, any true division of one, an integer
+        into a bool tensor): writing it back would silently drop the difference. Within a kind
+        the result is cast back as PyTorch does (float64 into float32; integers wrap round in
+        uint8). ``other`` must be on this tensor's device (the ops refuse mixed devices too;
+        PyTorch lets a 0-d CPU tensor through)."""
         other = as_tensor(other, like=self)
         if other.device != self.device:
             raise RuntimeError(f"{op}: other: expected a tensor on {self.device} (this tensor's "
                                f"device), got one on {other.device}")
         result = ops._promote.result_dtype(self, other)
-        if true_division and result.kind in "biu":
+        if ufunc == "true_divide" and result.kind in "biu":
             result = np.dtype(np.float32)
         if _KIND_RANK[result.kind] > _KIND_RANK[self.dtype.kind]:
             raise TypeError(f"{op}: other: the result is {result} ({self.dtype} with {other.dtype}), "
                             f"which cannot be written into this {self.dtype} tensor in place; use the "
                             f"out-of-place op, or convert the tensor first (e.g. x.float())")
-        return other
+        if ufunc == "subtract" and result.kind == "b":
+            raise TypeError(f"{op}: bool tensors cannot be subtracted (as in PyTorch); convert "
+                            f"them first (e.g. x.long())")
+        values = other.data
+        if alpha != 1:
+            if result.kind in "biu" and not isinstance(alpha, numbers.Integral):
+                raise TypeError(f"{op}: alpha: expected an integer, since the result is {result} "
+                                f"(as in PyTorch), got {alpha!r}")
+            xp = self.device.xp  # alpha in the result's type: -1 becomes 255 in uint8, as a wrap
+            values = values.astype(result, copy=False) * xp.asarray(alpha).astype(result)
+        self._inplace_check(op, other)  # last: a refused call changes nothing, not even the version
+        getattr(self.device.xp, ufunc)(self.data, values, out=self.data, casting="unsafe")
+        return self
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place and return the tensor.
@@ -514,8 +530,11 @@ class Tensor(TensorMath):
                                  f"shape {value.shape}")
             self._inplace_check("fill_", value)
             value = value.item()
-        else:
+        elif isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
             self._inplace_check("fill_")
+        else:
+            raise TypeError(f"fill_: value: expected a number or a 0-d tensor, got "
+                            f"{type(value).__name__} {value!r}")
         self.data[...] = value
         return self
 
@@ -539,10 +558,7 @@ class Tensor(TensorMath):
         >>> Tensor([1.0, 2.0]).add_(Tensor([1.0, 1.0]), alpha=10).tolist()
         [11.0, 12.0]
         """
-        other = self._in_place_operand("add_", other)
-        self._inplace_check("add_", other)
-        self.data += other.data if alpha == 1 else alpha * other.data
-        return self
+        return self._combine_in_place("add_", "add", other, alpha)
 
     def scatter_(self, dim, index, src) -> Tensor:
         """In-place :meth:`scatter` (not recorded: refused inside a graph, as ``add_``).
@@ -567,13 +583,13 @@ class Tensor(TensorMath):
         backend.scatter_add(target, at, values)
         return self
 
-    def sub_(self, other) -> Tensor:
-        """Subtract ``other`` in place and return the tensor (``x -= other`` does the same).
+    def sub_(self, other, alpha=1) -> Tensor:
+        """Subtract ``alpha * other`` in place and return the tensor (``x -= other`` does the same).
 
         >>> Tensor([1.0, 2.0]).sub_(1).tolist()
         [0.0, 1.0]
         """
-        return self.add_(other, alpha=-1)
+        return self._combine_in_place("sub_", "subtract", other, alpha)
 
     def mul_(self, other) -> Tensor:
         """Multiply by ``other`` in place and return the tensor (``x *= other`` does the same).
@@ -581,10 +597,7 @@ class Tensor(TensorMath):
         >>> Tensor([1.0, 2.0]).mul_(3).tolist()
         [3.0, 6.0]
         """
-        other = self._in_place_operand("mul_", other)
-        self._inplace_check("mul_", other)
-        self.data *= other.data
-        return self
+        return self._combine_in_place("mul_", "multiply", other)
 
     # ``x += y`` changes x in place, as in PyTorch (refused, like add_, inside a graph).
     def __iadd__(self, other):
@@ -597,10 +610,7 @@ class Tensor(TensorMath):
         return self.mul_(other)
 
     def __itruediv__(self, other):
-        other = self._in_place_operand("div_", other, true_division=True)
-        self._inplace_check("div_", other)
-        self.data /= other.data
-        return self
+        return self._combine_in_place("div_", "true_divide", other)
 
     def div_(self, other) -> Tensor:
         """Divide by ``other`` in place and return the tensor (``x /= other`` does the same).

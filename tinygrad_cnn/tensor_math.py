@@ -303,8 +303,9 @@ class TensorMath:
         return tinygrad_cnn.ops.shape.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks, dim=0):
-        """A tuple of ``chunks`` pieces along ``dim``, each of ceil(size / chunks) elements, so
-        there may be fewer pieces, as in PyTorch (:func:`tinygrad_cnn.chunk`).
+        """At most ``chunks`` pieces along ``dim``, of ceil(size / chunks) elements each but the
+        last, which may be smaller, so there may be fewer pieces, as in PyTorch
+        (:func:`tinygrad_cnn.chunk`).
 
         >>> [p.tolist() for p in tinygrad_cnn.arange(5).chunk(3)]
         [[0, 1], [2, 3], [4]]

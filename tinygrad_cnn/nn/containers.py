@@ -124,8 +124,8 @@ class Sequential(_ModuleSequence):
         return list(self._modules.values())[_position("Sequential", idx, len(self))]
 
     def insert(self, index: int, module: Module):
-        """Put ``module`` at position ``index``; the modules are renumbered 0, 1, ... as in
-        PyTorch (names given through an OrderedDict are replaced).
+        """Put ``module`` at position ``index``; the modules are renumbered 0, 1, ... (names given
+        through an OrderedDict are replaced by numbers; PyTorch's ``insert`` fails on them).
 
         >>> from tinygrad_cnn import nn
         >>> nn.Sequential(nn.ReLU(), nn.Tanh()).insert(1, nn.Sigmoid())

@@ -102,7 +102,8 @@ class _ConvNd(Module):
         return value[0] if self._ndim == 1 and not isinstance(value, str) else value
 
     def extra_repr(self) -> str:
-        """The constructor's arguments, those left at their defaults omitted (as PyTorch prints them)."""
+        """The constructor's arguments as PyTorch prints them: sizes and stride always, the others
+        only when they differ from their defaults."""
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if any(self.padding):
@@ -150,8 +151,9 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution over ``(N, C_in, H, W)``; weight ``(C_out, C_in/groups, KH, KW)``.
 
-    ``padding`` also takes ``"same"`` or ``"valid"``; ``padding_mode`` is ``"zeros"`` or one of
-    :func:`~tinygrad_cnn.nn.functional.pad`'s modes (``"reflect"``, ...), applied first.
+    ``padding`` also takes ``"same"`` or ``"valid"``; ``padding_mode`` is ``"zeros"``,
+    ``"reflect"``, ``"replicate"`` or ``"circular"`` (the last three pad the input first with
+    :func:`~tinygrad_cnn.nn.functional.pad`).
 
     >>> import tinygrad_cnn as tg
     >>> from tinygrad_cnn import nn

@@ -89,7 +89,8 @@ class _BatchNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Normalise ``x`` per channel (dim 1): batch statistics in training, running ones in eval."""
+        """Normalise ``x`` per channel (dim 1): batch statistics in training (and always with
+        ``track_running_stats=False``), the running ones in eval."""
         if x.ndim not in self._input_dims:
             raise ValueError(
                 f"{type(self).__name__}: expected a {' or '.join(f'{d}-D' for d in self._input_dims)}"

@@ -101,7 +101,7 @@ class AvgPool1d(_Pool):
                             self.count_include_pad)
 
     def extra_repr(self) -> str:
-        """The window settings, as PyTorch shows them."""
+        """The window settings, as given (PyTorch's AvgPool1d shows them as 1-tuples)."""
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 

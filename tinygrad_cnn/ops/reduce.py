@@ -66,7 +66,8 @@ def sum(x, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 def mean(x, dim=None, keepdim: bool = False) -> Tensor:
     """Arithmetic mean over ``dim`` (all dims when None; a composite: sum, then divide). Unlike
-    ``sum``, it needs a floating-point tensor (a TypeError otherwise), as in PyTorch.
+    ``sum``, it needs a floating-point tensor, as in PyTorch (a TypeError here, where PyTorch
+    raises a RuntimeError).
 
     >>> from tinygrad_cnn import Tensor
     >>> x = Tensor([[1.0, 2.0], [3.0, 4.0]])
