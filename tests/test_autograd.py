@@ -510,3 +510,25 @@ def test_relu_backward_keeps_an_inf_gradient_out_of_the_inactive_inputs():
     x = tg.Tensor(np.array([-1.0, 2.0, -3.0, 0.0]), requires_grad=True)
     x.relu().backward(tg.Tensor(np.array([np.inf, 1.0, np.nan, -np.inf])))
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0, 0.0])
+
+
+ZERO_D_FUNCTIONS = {  # NumPy's arithmetic on 0-d arrays returns scalars: every backward must cope
+    "abs": lambda x: x.abs(), "clamp": lambda x: x.clamp(-1.0, 1.0), "clamp_min": lambda x: x.clamp(min=0.0),
+    "maximum": lambda x: tg.maximum(x, x * 0.5 + 0.1), "minimum": lambda x: tg.minimum(x, x * 0.5 + 0.1),
+    "max": lambda x: x.max(), "min": lambda x: x.min(), "relu": lambda x: x.relu(),
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.1), "sigmoid": lambda x: x.sigmoid(), "tanh": lambda x: x.tanh(),
+    "exp": lambda x: x.exp(), "log": lambda x: (x * x + 1).log(), "sqrt": lambda x: (x * x + 1).sqrt(),
+    "sin": lambda x: x.sin(), "pow": lambda x: x ** 3, "rpow": lambda x: 2.0 ** x,
+    "where": lambda x: tg.where(x > 0, x * x, -x), "mean": lambda x: x.mean(), "sum": lambda x: x.sum(),
+    "div": lambda x: 1 / (x * x + 1), "softmax": lambda x: F.softmax(x, dim=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D_FUNCTIONS))
+def test_zero_d_tensors_get_first_and_second_order_gradients(name):
+    fn = ZERO_D_FUNCTIONS[name]
+    x = Tensor(np.array(0.37), requires_grad=True)  # away from every kink
+    assert gradcheck(fn, x) and gradgradcheck(fn, x)
+    y = fn(x)
+    y.backward()
+    assert y.shape == () and x.grad.shape == () and type(x.grad.data) is np.ndarray

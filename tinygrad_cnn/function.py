@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import weakref
 
-import numpy as np
-
 from tinygrad_cnn import backend, engine
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
@@ -118,8 +116,6 @@ class Function:
         except ValueError as exc:  # e.g. NumPy's broadcasting error: say which op and shapes
             shapes = ", ".join(str(t.shape) for t in tensors)
             raise ValueError(f"{cls.__name__}: {exc} (input shapes {shapes})") from exc
-        if isinstance(out, np.generic):
-            out = np.asarray(out)  # NumPy returns scalars from 0-d ops
         result = Tensor._wrap(out, requires_grad=record)
         if cls.may_return_view and out.base is not None:
             _share_version(result, tensors)

@@ -97,7 +97,11 @@ class Tensor(TensorMath):
 
     @classmethod
     def _wrap(cls, array, requires_grad=False) -> Tensor:
-        """Fast path for ops: wrap an array that is already right, without checks."""
+        """Fast path for ops: wrap an array that is already right, without checks, except one:
+        NumPy's arithmetic on 0-d arrays returns scalars, which become 0-d arrays again here
+        (ops and their backward passes compute with 0-d arrays like any other)."""
+        if isinstance(array, np.generic):
+            array = np.asarray(array)
         t = cls.__new__(cls)
         t.data = array
         t._requires_grad = requires_grad
