@@ -2,6 +2,8 @@
 
 Convolutions live in :mod:`tinygrad_cnn.ops.conv` (``unfold``/``fold`` in
 :mod:`tinygrad_cnn.ops.unfold`), pooling in :mod:`tinygrad_cnn.ops.pool`,
+adaptive pooling in :mod:`tinygrad_cnn.ops.adaptive_pool`, ``interpolate`` in :mod:`tinygrad_cnn.ops.resize`,
+the activations beyond relu, sigmoid and tanh in :mod:`tinygrad_cnn.ops.activation`,
 softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear``, the dropouts and
 ``one_hot`` are composites defined here.
 
@@ -20,6 +22,20 @@ import numbers
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.ops.activation import (
+    celu,
+    elu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    silu,
+    softplus,
+)
+from tinygrad_cnn.ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from tinygrad_cnn.ops.conv import (
     conv1d,
     conv2d,
@@ -38,14 +54,22 @@ from tinygrad_cnn.ops.loss import (
     nll_loss,
     softmax,
 )
+from tinygrad_cnn.ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, normalize
+from tinygrad_cnn.ops.pointwise_loss import (
+    binary_cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    smooth_l1_loss,
+)
 from tinygrad_cnn.ops.pool import (
-    adaptive_avg_pool2d,
     avg_pool1d,
     avg_pool2d,
     max_pool1d,
     max_pool2d,
     max_unpool2d,
 )
+from tinygrad_cnn.ops.resize import interpolate
 from tinygrad_cnn.ops.shape import pad
 from tinygrad_cnn.ops.unfold import fold, unfold
 from tinygrad_cnn.tensor import Tensor
@@ -54,9 +78,14 @@ __all__ = [
     "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "true_conv2d", "convolve2d",
     "conv_output_size", "unfold", "fold",
     "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
+    "adaptive_max_pool2d", "interpolate",
     "relu", "leaky_relu", "sigmoid", "tanh", "softmax", "log_softmax",
+    "elu", "selu", "celu", "silu", "mish", "softplus", "hardtanh", "relu6", "hardsigmoid", "hardswish",
+    "prelu",
     "linear", "dropout", "dropout2d", "one_hot", "pad",
     "cross_entropy", "nll_loss", "mse_loss", "binary_cross_entropy_with_logits",
+    "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "kl_div",
+    "batch_norm", "instance_norm", "layer_norm", "group_norm", "normalize",
 ]
 
 # SciPy's word for the same thing: convolution with the kernel flipped.

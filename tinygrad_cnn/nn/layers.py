@@ -1,9 +1,10 @@
-"""Fully connected layers, activations, dropout, ``Flatten`` and ``Unfold``/``Fold``.
+"""Fully connected layers, dropout, ``Flatten`` and ``Unfold``/``Fold``.
 
 Each layer is a thin :class:`Module` around one function of :mod:`tinygrad_cnn.nn.functional`,
-with PyTorch's constructor arguments and repr. Containers, pooling and losses live in
-:mod:`~tinygrad_cnn.nn.containers`, :mod:`~tinygrad_cnn.nn.parameter_containers`,
-:mod:`~tinygrad_cnn.nn.pooling` and :mod:`~tinygrad_cnn.nn.losses`.
+with PyTorch's constructor arguments and repr. Activations, containers, pooling and losses live
+in :mod:`~tinygrad_cnn.nn.activations`, :mod:`~tinygrad_cnn.nn.containers`,
+:mod:`~tinygrad_cnn.nn.parameter_containers`, :mod:`~tinygrad_cnn.nn.pooling` and
+:mod:`~tinygrad_cnn.nn.losses`.
 
 >>> import tinygrad_cnn as tg
 >>> from tinygrad_cnn import nn
@@ -21,10 +22,7 @@ from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, check_size
 
-__all__ = [
-    "Identity", "Linear", "Flatten", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
-    "Dropout", "Dropout2d", "Unfold", "Fold",
-]
+__all__ = ["Identity", "Linear", "Flatten", "Dropout", "Dropout2d", "Unfold", "Fold"]
 
 
 class Identity(Module):
@@ -120,117 +118,6 @@ class Flatten(Module):
     def extra_repr(self) -> str:
         """``start_dim`` and ``end_dim``."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
-
-
-# -- activations --------------------------------------------------------------------------
-class ReLU(Module):
-    """max(x, 0), elementwise. ``inplace`` is accepted for PyTorch compatibility; the result
-    is always a new tensor and the input keeps its values.
-
-    >>> import tinygrad_cnn as tg
-    >>> x = tg.tensor([-1.0, 0.0, 2.0])
-    >>> ReLU(inplace=True)(x).tolist(), x.tolist()
-    ([0.0, 0.0, 2.0], [-1.0, 0.0, 2.0])
-    """
-
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """max(x, 0), elementwise."""
-        return F.relu(x)
-
-
-class LeakyReLU(Module):
-    """x where x > 0, else ``negative_slope * x``. ``inplace`` is accepted for PyTorch
-    compatibility; the result is always a new tensor and the input keeps its values.
-
-    >>> import tinygrad_cnn as tg
-    >>> LeakyReLU(0.5)(tg.tensor([-2.0, 3.0])).tolist()
-    [-1.0, 3.0]
-    >>> LeakyReLU(0.5)
-    LeakyReLU(negative_slope=0.5)
-    """
-
-    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
-        super().__init__()
-        self.negative_slope = negative_slope
-
-    def forward(self, x):
-        """x where x > 0, else ``negative_slope * x``."""
-        return F.leaky_relu(x, self.negative_slope)
-
-    def extra_repr(self) -> str:
-        """``negative_slope``."""
-        return f"negative_slope={self.negative_slope}"
-
-
-class Sigmoid(Module):
-    """1 / (1 + exp(-x)), elementwise.
-
-    >>> import tinygrad_cnn as tg
-    >>> Sigmoid()(tg.tensor([0.0, 100.0])).tolist()
-    [0.5, 1.0]
-    """
-
-    def forward(self, x):
-        """1 / (1 + exp(-x)), elementwise."""
-        return F.sigmoid(x)
-
-
-class Tanh(Module):
-    """The hyperbolic tangent, elementwise.
-
-    >>> import tinygrad_cnn as tg
-    >>> [round(v, 4) for v in Tanh()(tg.tensor([-1.0, 0.0, 1.0])).tolist()]
-    [-0.7616, 0.0, 0.7616]
-    """
-
-    def forward(self, x):
-        """tanh(x), elementwise."""
-        return F.tanh(x)
-
-
-class Softmax(Module):
-    """:func:`~tinygrad_cnn.nn.functional.softmax` along ``dim``; with no ``dim``, PyTorch's
-    implicit choice: dim 0 for 0-, 1- and 3-D inputs, dim 1 otherwise.
-
-    >>> import tinygrad_cnn as tg
-    >>> Softmax(dim=1)(tg.zeros(2, 4)).tolist()
-    [[0.25, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]
-    >>> [round(v, 4) for v in Softmax()(tg.zeros(3, 2, 2))[:, 0, 0].tolist()]  # 3-D: dim 0
-    [0.3333, 0.3333, 0.3333]
-    >>> Softmax(dim=1), Softmax()
-    (Softmax(dim=1), Softmax(dim=None))
-    """
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x):
-        """Softmax of ``x`` along ``dim``."""
-        return F.softmax(x, dim=self.dim)
-
-    def extra_repr(self) -> str:
-        """``dim``."""
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Softmax):
-    """:func:`~tinygrad_cnn.nn.functional.log_softmax` along ``dim`` (no ``dim``: as
-    :class:`Softmax`).
-
-    >>> import tinygrad_cnn as tg
-    >>> LogSoftmax(dim=1)
-    LogSoftmax(dim=1)
-    >>> LogSoftmax(dim=1)(tg.zeros(1, 2)).tolist()    # log(1/2)
-    [[-0.693..., -0.693...]]
-    """
-
-    def forward(self, x):
-        """Log-softmax of ``x`` along ``dim``."""
-        return F.log_softmax(x, dim=self.dim)
 
 
 class Dropout(Module):

@@ -1,4 +1,6 @@
-"""Batch normalisation (Ioffe & Szegedy, 2015) with PyTorch's exact train/eval semantics.
+"""Normalisation layers: batch norm (Ioffe & Szegedy, 2015) with PyTorch's exact train/eval
+semantics, and layer and group norm, which normalise each sample on its own. The arithmetic is
+in ``tinygrad_cnn.ops.normalization`` (``F.batch_norm``, ``F.layer_norm``, ``F.group_norm``).
 
 In training mode each channel is normalised with the mean and the *biased* variance of the
 current batch, and the running statistics are updated as
@@ -23,9 +25,10 @@ import numpy as np
 
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, Parameter, check_size
+from tinygrad_cnn.ops.normalization import _check_eps, _normalized_shape, batch_norm, group_norm, layer_norm
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
 class _BatchNorm(Module):
@@ -101,51 +104,24 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}({self.num_features}): input has {x.shape[1]} channels "
                 f"(shape {x.shape})"
             )
-        axes = (0, *range(2, x.ndim))
-        shape = (1, self.num_features) + (1,) * (x.ndim - 2)
         use_batch_stats = self.training or not self.track_running_stats
-        if use_batch_stats:
-            n = x.numel() // self.num_features
-            if n <= 1:  # in eval too without running statistics, as in PyTorch
-                raise ValueError(
-                    f"{type(self).__name__}: expected more than 1 value per channel to take "
-                    f"batch statistics from, got input shape {x.shape}"
-                )
-            mean = x.mean(axes, keepdim=True)
-            xc = x - mean
-            var = (xc * xc).mean(axes, keepdim=True)  # biased: used to normalise
-            if self.training and self.track_running_stats:
-                self._update_running_stats(mean.data, var.data, n)
-            invstd = (var + self.eps) ** -0.5
-            scale = invstd if not self.affine else invstd * self.weight.reshape(shape)
-            out = xc * scale
-            return out + self.bias.reshape(shape) if self.affine else out
-        # Eval: a fixed per-channel affine map, folded into one scale and one shift.
-        invstd = (self.running_var.data + self.eps) ** -0.5
-        mean = self.running_mean.data
-        if self.affine:
-            scale = self.weight * invstd
-            shift = self.bias - scale * mean
-            return x * scale.reshape(shape) + shift.reshape(shape)
-        return (x - mean.reshape(shape)) * invstd.reshape(shape)
-
-    def _update_running_stats(self, mean, var, n: int) -> None:
-        """Update the buffers in place from the batch statistics (raw arrays, no graph)."""
-        self.num_batches_tracked.data[...] = self.num_batches_tracked.data + 1
-        self.num_batches_tracked._version += 1
-        if self.momentum is None:  # cumulative moving average
-            m = 1.0 / float(self.num_batches_tracked.data.item())
-        else:
-            m = self.momentum
-        rm, rv = self.running_mean.data, self.running_var.data
-        mean = mean.reshape(-1).astype(rm.dtype, copy=False)
-        unbiased = var.reshape(-1).astype(rv.dtype, copy=False) * (n / (n - 1))
-        rm *= 1 - m
-        rm += m * mean
-        rv *= 1 - m
-        rv += m * unbiased
-        self.running_mean._version += 1
-        self.running_var._version += 1
+        if use_batch_stats and x.numel() // self.num_features <= 1:
+            raise ValueError(  # in eval too without running statistics, as in PyTorch
+                f"{type(self).__name__}: expected more than 1 value per channel to take "
+                f"batch statistics from, got input shape {x.shape}"
+            )
+        update = self.training and self.track_running_stats
+        momentum = self.momentum
+        if momentum is None:  # a cumulative average: this batch weighs 1 / (batches seen)
+            momentum = 1.0 / (float(self.num_batches_tracked.data.item()) + 1) if update else 0.0
+        # Without tracking the running statistics are None, so nothing is updated; in eval
+        # with tracking, they are what the output is computed from.
+        out = batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                         training=use_batch_stats, momentum=momentum, eps=self.eps)
+        if update:
+            self.num_batches_tracked.data[...] = self.num_batches_tracked.data + 1
+            self.num_batches_tracked._version += 1
+        return out
 
     def extra_repr(self) -> str:
         """The constructor's arguments, as PyTorch prints them."""
@@ -194,3 +170,119 @@ class BatchNorm2d(_BatchNorm):
     """
 
     _input_dims = (4,)
+
+
+def _affine_parameters(layer, shape, weight: bool, bias: bool, dtype) -> None:
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None in their place."""
+    layer.register_parameter("weight", Parameter(np.ones(shape, dtype=dtype)) if weight else None)
+    layer.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype)) if bias else None)
+
+
+def _reset_affine(layer) -> None:
+    if layer.weight is not None:
+        init.ones_(layer.weight)
+    if layer.bias is not None:
+        init.zeros_(layer.bias)
+
+
+class LayerNorm(Module):
+    """Layer norm (Ba et al., 2016): each sample normalised over its trailing
+    ``normalized_shape`` dims with its own mean and biased variance, then ``* weight + bias``
+    elementwise (ones and zeros of ``normalized_shape`` at first; none with
+    ``elementwise_affine=False``, no bias with ``bias=False``). It needs no batch statistics,
+    so training and eval give the same output.
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> ln = nn.LayerNorm(3)
+    >>> ln(tg.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 6.0]])).numpy().round(4)
+    array([[-1.2247,  0.    ,  1.2247],
+           [-0.7071, -0.7071,  1.4142]], dtype=float32)
+    >>> ln, ln.weight.shape, list(ln.state_dict())
+    (LayerNorm((3,), eps=1e-05, elementwise_affine=True, bias=True), (3,), ['weight', 'bias'])
+    >>> nn.LayerNorm([4, 4], bias=False)(tg.ones(2, 3, 4, 4)).shape    # over (H, W)
+    (2, 3, 4, 4)
+    """
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device=None, dtype=np.float32):
+        super().__init__()
+        self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
+        self.eps, self.elementwise_affine = _check_eps("LayerNorm", eps), elementwise_affine
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, elementwise_affine and bias, dtype)
+        self._place(device)
+
+    def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros, as the constructor does.
+
+        >>> from tinygrad_cnn import nn
+        >>> ln = nn.LayerNorm(2)
+        >>> _ = nn.init.zeros_(ln.weight)
+        >>> ln.reset_parameters()
+        >>> ln.weight.tolist(), ln.bias.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+        """
+        _reset_affine(self)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Normalise ``x`` over its trailing ``normalized_shape`` dims (``F.layer_norm``)."""
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        """The constructor's arguments, as PyTorch prints them."""
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group norm (Wu & He, 2018): the ``num_channels`` channels of an ``(N, C, *)`` input split
+    into ``num_groups`` groups, each sample's group normalised over its channels and spatial
+    dims, then ``* weight + bias`` per channel (ones and zeros at first; none with
+    ``affine=False``, no bias with ``bias=False``). Independent of the batch size, so it works
+    with batches of one; 1 group is a layer norm over (C, H, W), C groups an instance norm.
+
+    >>> import tinygrad_cnn as tg
+    >>> from tinygrad_cnn import nn
+    >>> gn = nn.GroupNorm(2, 4)
+    >>> gn(tg.tensor([[1.0, 3.0, 10.0, 20.0]])).numpy().round(4)
+    array([[-1., 1., -1., 1.]], dtype=float32)
+    >>> gn, list(gn.state_dict())
+    (GroupNorm(2, 4, eps=1e-05, affine=True, bias=True), ['weight', 'bias'])
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device=None, dtype=np.float32, *, bias: bool = True):
+        super().__init__()
+        num_groups = check_size("GroupNorm", "num_groups", num_groups)
+        num_channels = check_size("GroupNorm", "num_channels", num_channels)
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels: expected a multiple of num_groups={num_groups}, "
+                             f"got {num_channels}")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = _check_eps("GroupNorm", eps), affine
+        _affine_parameters(self, (num_channels,), affine, affine and bias, dtype)
+        self._place(device)
+
+    def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros, as the constructor does.
+
+        >>> from tinygrad_cnn import nn
+        >>> gn = nn.GroupNorm(1, 2)
+        >>> _ = nn.init.zeros_(gn.weight)
+        >>> gn.reset_parameters()
+        >>> gn.weight.tolist(), gn.bias.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+        """
+        _reset_affine(self)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Normalise ``x`` by groups of channels (``F.group_norm``)."""
+        if x.ndim < 2 or x.shape[1] != self.num_channels:
+            raise ValueError(f"GroupNorm({self.num_groups}, {self.num_channels}): expected an "
+                             f"(N, {self.num_channels}, *) input, got shape {x.shape}")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        """The constructor's arguments, as PyTorch prints them."""
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

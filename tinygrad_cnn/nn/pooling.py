@@ -1,5 +1,6 @@
 """Pooling layers: :class:`MaxPool1d`, :class:`MaxPool2d`, :class:`AvgPool1d`, :class:`AvgPool2d`,
-:class:`AdaptiveAvgPool2d`, each a thin :class:`Module` around its function in :mod:`tinygrad_cnn.nn.functional`.
+:class:`AdaptiveAvgPool2d`, :class:`AdaptiveMaxPool2d`, each a thin :class:`Module` around its
+function in :mod:`tinygrad_cnn.nn.functional`.
 
 >>> import tinygrad_cnn as tg
 >>> from tinygrad_cnn import nn
@@ -12,7 +13,7 @@ from __future__ import annotations
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn.module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"]
 
 
 class _Pool(Module):
@@ -151,6 +152,36 @@ class AdaptiveAvgPool2d(Module):
     def forward(self, x):
         """``x`` averaged down to ``output_size``."""
         return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        """``output_size``."""
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """:func:`~tinygrad_cnn.nn.functional.adaptive_max_pool2d` as a layer: maxima over the
+    windows of :class:`AdaptiveAvgPool2d`, so that the output is ``output_size`` (an int or a
+    pair; None keeps that dim), with their flat indices too when ``return_indices``.
+
+    >>> import tinygrad_cnn as tg
+    >>> pool = AdaptiveMaxPool2d((1, None))
+    >>> pool
+    AdaptiveMaxPool2d(output_size=(1, None))
+    >>> pool(tg.tensor([[[[1.0, 4.0], [3.0, 2.0]]]])).tolist()
+    [[[[3.0, 4.0]]]]
+    >>> out, idx = AdaptiveMaxPool2d(1, return_indices=True)(tg.tensor([[[[1.0, 4.0], [3.0, 2.0]]]]))
+    >>> out.tolist(), idx.tolist()
+    ([[[[4.0]]]], [[[[1]]]])
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, x):
+        """The maximum of each window of ``x`` (and its flat index, with ``return_indices``)."""
+        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         """``output_size``."""

@@ -76,9 +76,11 @@ def log_softmax(input, dim=None, dtype=None) -> Tensor:  # noqa: A002
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _check_reduction(op, reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{op}: reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+def _check_reduction(op, reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        names = [repr(r) for r in allowed]
+        raise ValueError(f"{op}: reduction: expected {', '.join(names[:-1])} or {names[-1]}, "
+                         f"got {reduction!r}")
 
 
 def _legacy(op, size_average, reduce):

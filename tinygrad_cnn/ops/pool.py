@@ -1,4 +1,5 @@
-"""Pooling: max (with indices), max-unpool, average and adaptive average pooling.
+"""Pooling: max (with indices), max-unpool and average pooling (adaptive pooling is in
+:mod:`tinygrad_cnn.ops.adaptive_pool`).
 
 Pooling runs as a loop over the KH*KW kernel cells (never over samples): each cell is one
 strided slice of the input. Max-pooling folds the slices in with ``maximum`` and keeps, per
@@ -37,10 +38,7 @@ from tinygrad_cnn.ops.elementwise import select_bits
 from tinygrad_cnn.ops.shape import GetItem, pad
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = [
-    "max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d",
-    "adaptive_avg_pool2d",
-]
+__all__ = ["max_pool1d", "max_pool2d", "max_unpool2d", "avg_pool1d", "avg_pool2d"]
 
 
 # -- max pooling's backward: route by the winning cell ---------------------------------------
@@ -319,43 +317,3 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,  # n
     """
     return _avg_pool("avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode,
                      count_include_pad)
-
-
-def _adaptive_matrix(size: int, out: int) -> np.ndarray:
-    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
-    m = np.zeros((out, size))
-    for i in range(out):
-        lo, hi = (i * size) // out, -(-((i + 1) * size) // out)
-        m[i, lo:hi] = 1.0 / (hi - lo)
-    return m
-
-
-def adaptive_avg_pool2d(input, output_size):  # noqa: A002
-    """Average pooling to a fixed ``output_size`` (int or pair; None keeps that dim).
-
-    Window i along a dim of size n covers [floor(i*n/out), ceil((i+1)*n/out)), as in PyTorch,
-    computed as ``A_h @ x @ A_w^T`` with two small averaging matrices.
-
-    >>> import numpy as np
-    >>> from tinygrad_cnn import Tensor
-    >>> adaptive_avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 1).tolist()
-    [[[[7.5]]]]
-    """
-    op = "adaptive_avg_pool2d"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: input: expected a 3-D or 4-D tensor, got shape {input.shape}")
-    h, w = input.shape[-2:]
-    sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
-    if len(sizes) != 2:
-        raise TypeError(f"{op}: output_size: expected an int or a pair, got {output_size!r}")
-    oh, ow = (h if sizes[0] is None else sizes[0]), (w if sizes[1] is None else sizes[1])
-    positive(ntuple((oh, ow), 2, "output_size", op), "output_size", op)
-    x = input
-    dtype, device = input.dtype, input.device
-    if oh != h:
-        x = Tensor._wrap(backend.to_device(_adaptive_matrix(h, oh).astype(dtype), device)) @ x
-    if ow != w:
-        x = x @ Tensor._wrap(backend.to_device(_adaptive_matrix(w, ow).T.astype(dtype), device))
-    return x

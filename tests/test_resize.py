@@ -1,0 +1,268 @@
+"""interpolate, the Upsample and padding layers, and adaptive max pooling: values and
+gradients against PyTorch where it is installed, reprs, and every bad-input error.
+Finite-difference checks of the differentiable functions are rows of the op table
+(tests/cases/resize.py)."""
+
+import numpy as np
+import pytest
+
+import tinygrad_cnn as tg
+import tinygrad_cnn.nn.functional as F
+from tinygrad_cnn import nn
+
+LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
+SHAPES = {1: [(2, 3, 5), (1, 2, 1), (1, 1, 9)], 2: [(2, 2, 4, 6), (1, 1, 1, 3), (1, 2, 7, 5)],
+          3: [(1, 2, 3, 4, 2)]}
+
+
+def _resize_arguments(nd):
+    """Sizes and factors that grow, shrink, keep and double dims, whole and fractional."""
+    sizes = [1, 2, 3, 8, 13, tuple(range(2, 2 + nd)), tuple(range(9, 9 - nd, -1))]
+    factors = [0.5, 0.7, 1.0, 1.1, 1.7, 2, 2.05, 2.5, 3, 1 / 3, tuple(1.3 + 0.6 * i for i in range(nd))]
+    return ([{"size": s} for s in sizes] + [{"scale_factor": f} for f in factors]
+            + [{"scale_factor": f, "recompute_scale_factor": True} for f in (0.7, 1.7, 2.05)])
+
+
+def _compare_with_torch(torch, ours_fn, torch_fn, x, dtype, atol, grad=True):
+    """Values and the input gradient for a random cotangent, ours against PyTorch's."""
+    x = x.astype(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    want = torch_fn(xt)
+    xg = tg.tensor(x, requires_grad=True)
+    got = ours_fn(xg)
+    assert got.shape == tuple(want.shape) and got.dtype == dtype
+    np.testing.assert_allclose(got.numpy(), want.detach().numpy(), atol=atol, rtol=atol)
+    if not grad:
+        return
+    cot = np.random.default_rng(1).standard_normal(got.shape).astype(dtype)
+    want.backward(torch.tensor(cot))
+    (gx,) = tg.grad(got, xg, grad_outputs=tg.tensor(cot))
+    assert gx.dtype == dtype
+    np.testing.assert_allclose(gx.numpy(), xt.grad.numpy(), atol=atol, rtol=atol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["nearest", "linear", "linear_align_corners"])
+def test_interpolate_matches_pytorch(mode, nd, dtype):
+    torch = pytest.importorskip("torch")
+    name = "nearest" if mode == "nearest" else LINEAR[nd]
+    align = None if mode == "nearest" else mode.endswith("corners")
+    atol = 1e-12 if dtype == np.float64 else 2e-5
+    rng = np.random.default_rng(0)
+    for shape in SHAPES[nd]:
+        x = rng.standard_normal(shape)
+        for kwargs in _resize_arguments(nd):
+            factors = kwargs.get("scale_factor", 1)
+            factors = factors if isinstance(factors, tuple) else (factors,) * nd
+            if any(int(n * f) == 0 for n, f in zip(shape[2:], factors)):
+                continue  # an empty output: an error (tested below)
+            _compare_with_torch(
+                torch, lambda t, kw=kwargs: F.interpolate(t, mode=name, align_corners=align, **kw),
+                lambda t, kw=kwargs: torch.nn.functional.interpolate(t, mode=name, align_corners=align, **kw),
+                x, dtype, atol, grad=not (mode == "nearest" and _pytorch_backward_disagrees(nd, shape, kwargs)))
+
+
+def _pytorch_backward_disagrees(nd, shape, kwargs):
+    """PyTorch's 1-D and 3-D nearest backward treats a dim whose size stays or doubles as copied
+    or doubled, where its forward floors i / scale_factor (5 cells by 1.1: forward reads
+    0, 0, 1, 2, 3, backward sends the gradient to 0, 1, 2, 3, 4). Ours is the gradient of the
+    forward; see test_nearest_gradient_is_the_gradient_of_the_forward."""
+    factors = kwargs.get("scale_factor")
+    if nd == 2 or factors is None or kwargs.get("recompute_scale_factor"):
+        return False
+    factors = factors if isinstance(factors, tuple) else (factors,) * nd
+    return any(int(n * f) in (n, 2 * n) and f not in (1, 2) for n, f in zip(shape[2:], factors))
+
+
+def test_nearest_gradient_is_the_gradient_of_the_forward():
+    x = tg.arange(5.0).reshape(1, 1, 5).requires_grad_()
+    y = F.interpolate(x, scale_factor=1.1)
+    assert y.tolist() == [[[0.0, 0.0, 1.0, 2.0, 3.0]]]  # as PyTorch's forward
+    assert tg.grad(y.sum(), x)[0].tolist() == [[[2.0, 1.0, 1.0, 1.0, 0.0]]]  # PyTorch: all ones
+
+
+def test_interpolate_follows_pytorchs_kernel_quirks():
+    """Nearest on 4-D input copies a dim whose size stays and doubles one whose size doubles,
+    whatever the factor; on 3-D input the factor decides. The linear modes copy a kept dim."""
+    row = tg.arange(9.0).reshape(1, 1, 9)
+    assert F.interpolate(row, scale_factor=2.05).tolist()[0][0][:4] == [0.0, 0.0, 0.0, 1.0]
+    assert F.interpolate(row.reshape(1, 1, 1, 9), scale_factor=2.05).tolist()[0][0][1][:4] == [0.0, 0.0, 1.0, 1.0]
+    assert F.interpolate(row, scale_factor=1.1).tolist()[0][0][:3] == [0.0, 0.0, 1.0]
+    assert F.interpolate(row.reshape(1, 1, 1, 9), scale_factor=1.1).tolist()[0][0][0] == list(range(9))
+    assert F.interpolate(row, scale_factor=1.1, mode="linear").tolist()[0][0] == list(range(9))
+    # Still a new tensor when nothing changes, with the identity as its gradient.
+    x = tg.ones(1, 1, 3, requires_grad=True)
+    y = F.interpolate(x, size=3, mode="linear")
+    assert y is not x and tg.grad(y.sum(), x)[0].tolist() == [[[1.0, 1.0, 1.0]]]
+
+
+def test_interpolate_nearest_takes_integers_and_keeps_float32():
+    torch = pytest.importorskip("torch")
+    x = np.arange(24, dtype=np.uint8).reshape(1, 2, 3, 4)
+    want = torch.nn.functional.interpolate(torch.tensor(x), size=(5, 3)).numpy()
+    got = F.interpolate(tg.tensor(x), size=(5, 3))
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got.numpy(), want)
+    assert F.interpolate(tg.randn(1, 1, 4), scale_factor=1.5, mode="linear").dtype == np.float32
+
+
+def test_interpolate_second_order():
+    x = tg.tensor(np.random.default_rng(3).standard_normal((1, 2, 3, 4)), requires_grad=True)
+    assert tg.gradgradcheck(lambda t: F.interpolate(t, scale_factor=(1.5, 0.75), mode="bilinear"), (x,))
+    assert tg.gradgradcheck(lambda t: F.interpolate(t, size=(4, 6)) ** 2, (x,))
+
+
+@pytest.mark.parametrize("layer", [
+    lambda nn_: nn_.Upsample(scale_factor=2),
+    lambda nn_: nn_.Upsample(size=5, mode="linear"),
+    lambda nn_: nn_.Upsample(size=(3, 7), mode="bilinear", align_corners=True),
+    lambda nn_: nn_.Upsample(scale_factor=(1.5, 0.5), mode="bilinear"),
+    lambda nn_: nn_.Upsample(scale_factor=1.7, mode="linear", recompute_scale_factor=True),
+    lambda nn_: nn_.UpsamplingNearest2d(scale_factor=3),
+    lambda nn_: nn_.UpsamplingNearest2d(size=(2, 5)),
+    lambda nn_: nn_.UpsamplingBilinear2d(scale_factor=2),
+    lambda nn_: nn_.UpsamplingBilinear2d(size=(5, 3)),
+])
+def test_upsample_layers_match_pytorch(layer):
+    torch = pytest.importorskip("torch")
+    ours, theirs = layer(nn), layer(torch.nn)
+    assert repr(ours) == repr(theirs)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4) if theirs.mode == "linear" else (2, 3, 4, 6))
+    _compare_with_torch(torch, ours, theirs, x, np.float64, 1e-12)
+
+
+PAD_LAYERS = [
+    ("ZeroPad1d", (2,), 3), ("ZeroPad1d", ((0, 3),), 3), ("ZeroPad2d", (1,), 4), ("ZeroPad2d", ((1, 0, 2, 3),), 4),
+    ("ConstantPad1d", (2, 3.5), 2), ("ConstantPad1d", ((1, 0), -1), 3),
+    ("ConstantPad2d", (1, 0.5), 3), ("ConstantPad2d", ((0, 2, 1, 1), 2.0), 4),
+    ("ReflectionPad1d", (2,), 3), ("ReflectionPad1d", ((3, 1),), 2),
+    ("ReflectionPad2d", (1,), 4), ("ReflectionPad2d", ((2, 0, 1, 3),), 3),
+    ("ReplicationPad1d", (3,), 3), ("ReplicationPad1d", ((0, 4),), 2),
+    ("ReplicationPad2d", (2,), 4), ("ReplicationPad2d", ((1, 5, 0, 2),), 3),
+    ("CircularPad1d", (2,), 3), ("CircularPad1d", ((4, 1),), 2),
+    ("CircularPad2d", (1,), 4), ("CircularPad2d", ((2, 0, 3, 1),), 3),
+]
+
+
+@pytest.mark.parametrize("name, args, ndim", PAD_LAYERS, ids=[f"{n}-{a}-{d}D" for n, a, d in PAD_LAYERS])
+def test_padding_layers_match_pytorch(name, args, ndim):
+    torch = pytest.importorskip("torch")
+    ours, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    assert ours.padding == theirs.padding
+    x = np.random.default_rng(0).standard_normal((2, 3, 5, 4)[4 - ndim:])
+    _compare_with_torch(torch, ours, theirs, x, np.float64, 1e-12)
+
+
+def test_padding_layers_are_built_like_pytorchs():
+    assert isinstance(nn.ZeroPad2d(1), nn.ConstantPad2d) and nn.ZeroPad2d(1).value == 0.0
+    assert not isinstance(nn.ReflectionPad2d(1), nn.ReflectionPad1d)
+    assert nn.ConstantPad1d([1, 2], 0.0).padding == (1, 2)
+
+
+def _tied_input(rng, shape):
+    """Small whole numbers: many ties within windows."""
+    return rng.integers(0, 3, shape).astype(np.float64)
+
+
+@pytest.mark.parametrize("out_size", [1, 2, (2, 3), (3, 2), (4, 6), (5, 7), (7, 9), (None, 3), (2, None), (None, None)])
+@pytest.mark.parametrize("values", ["distinct", "tied"])
+def test_adaptive_max_pool2d_matches_pytorch(out_size, values):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for shape in [(2, 3, 4, 6), (3, 5, 7)]:
+        x = rng.standard_normal(shape) if values == "distinct" else _tied_input(rng, shape)
+        _compare_with_torch(torch, lambda t: F.adaptive_max_pool2d(t, out_size),
+                            lambda t: torch.nn.functional.adaptive_max_pool2d(t, out_size), x, np.float64, 0)
+        _, idx = F.adaptive_max_pool2d(tg.tensor(x), out_size, return_indices=True)
+        _, want = torch.nn.functional.adaptive_max_pool2d(torch.tensor(x), out_size, return_indices=True)
+        assert idx.dtype == np.int64
+        np.testing.assert_array_equal(idx.numpy(), want.numpy())
+
+
+def test_adaptive_max_pool2d_nan_and_float32_follow_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 6))
+    x[0, 0, 1, 1] = x[0, 0, 1, 2] = x[0, 1, 4, 0] = np.nan
+    out, idx = F.adaptive_max_pool2d(tg.tensor(x), (2, 3), return_indices=True)
+    want, want_idx = torch.nn.functional.adaptive_max_pool2d(torch.tensor(x), (2, 3), return_indices=True)
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+    np.testing.assert_array_equal(idx.numpy(), want_idx.numpy())
+    x32 = tg.randn(2, 3, 5, 5, requires_grad=True)
+    out = F.adaptive_max_pool2d(x32, 3)
+    assert out.dtype == np.float32 and tg.grad(out.sum(), x32)[0].dtype == np.float32
+
+
+def test_adaptive_max_pool2d_layer_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    for args in [(3,), ((None, 2),), ((2, 3), True)]:
+        ours, theirs = nn.AdaptiveMaxPool2d(*args), torch.nn.AdaptiveMaxPool2d(*args)
+        assert repr(ours) == repr(theirs)
+        x = np.random.default_rng(0).standard_normal((2, 3, 5, 7))
+        got, want = ours(tg.tensor(x)), theirs(torch.tensor(x))
+        if len(args) == 2:
+            np.testing.assert_array_equal(got[1].numpy(), want[1].numpy())
+            got, want = got[0], want[0]
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+X3, X4 = tg.zeros(1, 2, 4), tg.zeros(1, 2, 4, 4)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: F.interpolate(X4, size=3, scale_factor=2), ValueError,
+     r"interpolate: expected exactly one of size and scale_factor, got both"),
+    (lambda: F.interpolate(X4), ValueError, r"exactly one of size and scale_factor, got neither"),
+    (lambda: F.interpolate(X4, size=2, align_corners=True), ValueError,
+     r"interpolate: align_corners: only the linear modes take it, got align_corners=True with mode 'nearest'"),
+    (lambda: F.interpolate(X4, size=2, mode="linear"), ValueError,
+     r"interpolate: input: mode 'linear' needs a 3-D \(N, C, L\) tensor, got shape \(1, 2, 4, 4\)"),
+    (lambda: F.interpolate(X3, size=2, mode="bilinear"), ValueError,
+     r"mode 'bilinear' needs a 4-D \(N, C, H, W\) tensor, got shape \(1, 2, 4\)"),
+    (lambda: F.interpolate(X4, size=2, mode="bicubic"), ValueError,
+     r"interpolate: mode: expected one of 'nearest', 'linear', 'bilinear', 'trilinear', got 'bicubic'"),
+    (lambda: F.interpolate(tg.zeros(4, 4), size=2), ValueError,
+     r"interpolate: input: expected a 3-D, 4-D or 5-D tensor .* got shape \(4, 4\)"),
+    (lambda: F.interpolate(X4.numpy(), size=2), TypeError, r"interpolate: input: expected a Tensor, got ndarray"),
+    (lambda: F.interpolate(X4, size=0), ValueError,
+     r"expected input and output sizes greater than 0, got input \(4, 4\) and output \(0, 0\)"),
+    (lambda: F.interpolate(X4, scale_factor=0.1), ValueError, r"output \(0, 0\)"),
+    (lambda: F.interpolate(X4, scale_factor=-1.0), ValueError,
+     r"interpolate: scale_factor: expected positive finite numbers, got -1.0"),
+    (lambda: F.interpolate(X4, size=(2, 3, 4)), ValueError,
+     r"interpolate: size: expected one value or 2 \(one per spatial dim of the input\), got \(2, 3, 4\)"),
+    (lambda: F.interpolate(X4, size=2.5), TypeError, r"interpolate: size: expected an int or a tuple of 2, got 2.5"),
+    (lambda: F.interpolate(X4, size=(2, None)), TypeError, r"size: expected an int or a tuple of 2"),
+    (lambda: F.interpolate(X4, scale_factor="2"), TypeError,
+     r"scale_factor: expected a number or a tuple of 2, got '2'"),
+    (lambda: F.interpolate(X4, size=2, recompute_scale_factor=True), ValueError,
+     r"recompute_scale_factor: only meaningful with scale_factor"),
+    (lambda: F.interpolate(X4, size=2, antialias=True), ValueError, r"antialias: only antialias=False"),
+    (lambda: F.interpolate(tg.zeros(1, 1, 2, dtype="int64"), size=3, mode="linear"), TypeError,
+     r"interpolate: input: mode 'linear' needs a floating-point tensor, got dtype int64"),
+    (lambda: nn.Upsample(size=3, mode="linear")(X4), ValueError, r"mode 'linear' needs a 3-D"),
+    (lambda: F.adaptive_max_pool2d(X4, 0), ValueError,
+     r"adaptive_max_pool2d: output_size: expected positive values, got \(0, 0\)"),
+    (lambda: F.adaptive_max_pool2d(X4, (2, 2, 2)), TypeError,
+     r"adaptive_max_pool2d: output_size: expected an int or a pair, got \(2, 2, 2\)"),
+    (lambda: F.adaptive_max_pool2d(tg.zeros(4, 4), 2), ValueError,
+     r"adaptive_max_pool2d: input: expected a 3-D or 4-D tensor, got shape \(4, 4\)"),
+    (lambda: F.adaptive_max_pool2d([1.0], 2), TypeError, r"adaptive_max_pool2d: input: expected a Tensor, got list"),
+    (lambda: F.adaptive_max_pool2d(X4, 1.5), TypeError, r"output_size: expected an int or a tuple of 2 ints"),
+    (lambda: nn.ZeroPad2d((1, 2)), TypeError,
+     r"ZeroPad2d: padding: expected an int or a tuple of 4 ints, got \(1, 2\)"),
+    (lambda: nn.ReflectionPad1d(1.5), TypeError, r"ReflectionPad1d: padding: expected an int or a tuple of 2 ints"),
+    (lambda: nn.ConstantPad2d(-1, 0.0), ValueError,
+     r"ConstantPad2d: padding: expected non-negative widths, got \(-1, -1, -1, -1\)"),
+    (lambda: nn.ReflectionPad2d(1)(tg.zeros(3, 3)), ValueError,
+     r"ReflectionPad2d: input: expected a 3-D or 4-D tensor, got shape \(3, 3\)"),
+    (lambda: nn.CircularPad1d(1)(tg.zeros(3)), ValueError, r"CircularPad1d: input: expected a 2-D or 3-D tensor"),
+    (lambda: nn.ConstantPad2d(1, 2.0)(tg.zeros(3)), ValueError,
+     r"ConstantPad2d: input: expected at least 2 dims, got shape \(3,\)"),
+    (lambda: nn.ReflectionPad1d(3)(tg.zeros(1, 3)), ValueError,
+     r"pad: mode 'reflect' pads dim 1 of size 3 by at most 2 on each side, got \(3, 3\)"),
+])
+def test_bad_input_raises(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -1,0 +1,286 @@
+"""Activations beyond relu/sigmoid/tanh: the ELU family, SiLU, Mish, softplus, the piecewise
+linear "hard" ones and PReLU, with PyTorch's names, arguments, dtypes and values.
+
+Most are composites of differentiable ops (``where``, ``sigmoid``, ``tanh``), so
+their second-order gradients come for free. Two small Functions fill gaps: ``Expm1``
+(exp(x) - 1 keeps few of x's digits near 0, where PyTorch's ELUs use expm1) and
+``Softplus`` (one overflow-free pass with PyTorch's ``threshold`` rule; a max/abs composite
+would have the wrong second derivative at exactly 0).
+
+At a corner, where the derivative jumps, the gradient is PyTorch's: 0 at hardtanh's bounds
+(so at relu6's 0 and 6 and hardsigmoid's -3 and 3), the negative side's slope at the ELUs'
+and PReLU's 0. Like PyTorch's kernels, everything but hardtanh and relu6 refuses integer
+tensors; those two keep an integer tensor's dtype, with the bounds truncated to integers.
+GELU is not here: NumPy has no erf.
+
+>>> import tinygrad_cnn as tg
+>>> x = tg.tensor([-2.0, 0.0, 2.0])
+>>> [round(v, 4) for v in elu(x).tolist()], relu6(x * 4).tolist()
+([-0.8647, 0.0, 2.0], [0.0, 0.0, 6.0])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops.elementwise import where
+from tinygrad_cnn.tensor import Tensor
+
+__all__ = [
+    "elu", "selu", "celu", "silu", "mish", "softplus", "hardtanh", "relu6", "hardsigmoid",
+    "hardswish", "prelu",
+]
+
+# SELU's constants (Klambauer et al., 2017): the fixed point of mean 0 and variance 1.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class Expm1(Function):
+    """exp(x) - 1, accurate where x is near 0."""
+
+    def forward(self, x):
+        return self.xp.expm1(x)
+
+    def backward(self, grad):
+        # exp(x), not output + 1: near -1 the sum would keep few of exp(x)'s digits.
+        (x,) = self.saved_tensors
+        return grad * x.exp()
+
+
+class Softplus(Function):
+    """log(1 + exp(beta * x)) / beta, or x itself where beta * x > threshold (PyTorch's rule)."""
+
+    def forward(self, x, beta, threshold):
+        xp = self.xp
+        bx = x * beta
+        linear = bx > threshold
+        if self.recording:
+            self.linear = linear
+        # max(t, 0) + log1p(exp(-|t|)) is log1p(exp(t)) without overflow for large t.
+        soft = (xp.maximum(bx, 0) + xp.log1p(xp.exp(-xp.abs(bx)))) / beta
+        return xp.where(linear, x, soft)
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        slope = (x * self.settings["beta"]).sigmoid()
+        return grad * where(Tensor._wrap(self.linear), 1.0, slope)
+
+
+# -- argument checks ------------------------------------------------------------------------
+def _floating(op: str, input) -> Tensor:  # noqa: A002
+    """``input``, checked to be a floating-point Tensor (PyTorch's kernels refuse integers)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: input: expected a floating-point tensor, got dtype {input.dtype} "
+                        "(convert it first, e.g. input.float())")
+    return input
+
+
+def _number(op: str, name: str, value) -> float:
+    """``value`` as a float, checked to be a real number (not a bool)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name}: expected a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _nonzero(op: str, name: str, value) -> float:
+    value = _number(op, name, value)
+    if value == 0:
+        raise ValueError(f"{op}: {name}: expected a non-zero number (it divides), got {value}")
+    return value
+
+
+def _bounds(op: str, input, min_val, max_val) -> tuple:  # noqa: A002
+    """hardtanh's bounds, checked; for an integer tensor, truncated to integers of its range,
+    as PyTorch converts them to the tensor's type."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
+    if input.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: input: expected an integer or floating-point tensor, got dtype {input.dtype}")
+    lo, hi = _number(op, "min_val", min_val), _number(op, "max_val", max_val)
+    if not lo <= hi:
+        raise ValueError(f"{op}: min_val, max_val: expected min_val <= max_val, got {min_val} and {max_val}")
+    if input.dtype.kind == "f":
+        return lo, hi
+    info = np.iinfo(input.dtype)
+    bounds = []
+    for name, value in (("min_val", lo), ("max_val", hi)):
+        if not (math.isfinite(value) and info.min <= int(value) <= info.max):
+            raise ValueError(f"{op}: {name}: expected a value that fits the input's dtype {input.dtype} "
+                             f"([{info.min}, {info.max}]), got {value}")
+        bounds.append(int(value))
+    return tuple(bounds)
+
+
+# -- the ELU family -------------------------------------------------------------------------
+def _elu(x: Tensor, alpha: float, input_scale: float = 1.0) -> Tensor:
+    """x where x > 0, else ``alpha * expm1(x * input_scale)``."""
+    # exp only ever sees x <= 0: a large x in the discarded branch would overflow, and its
+    # zero gradient times inf would be NaN.
+    positive = x > 0
+    below = where(positive, 0.0, x)
+    if input_scale != 1.0:
+        below = below * input_scale
+    return where(positive, x, Expm1.apply(below) * alpha)
+
+
+def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """The exponential linear unit: x for x > 0, ``alpha * (exp(x) - 1)`` otherwise. ``inplace``
+    is accepted for PyTorch compatibility; the result is always a new tensor.
+
+    >>> import tinygrad_cnn as tg
+    >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 0.0, 3.0]), alpha=2.0).tolist()]
+    [-1.2642, 0.0, 3.0]
+    """
+    return _elu(_floating("elu", input), _number("elu", "alpha", alpha))
+
+
+def selu(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """The scaled ELU: ``scale * elu(x, alpha)`` with alpha = 1.6732632... and scale =
+    1.0507009..., which keep activations near mean 0 and variance 1 through deep layers.
+
+    >>> import tinygrad_cnn as tg
+    >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 0.0, 1.0])).tolist()]
+    [-1.1113, 0.0, 1.0507]
+    """
+    return _elu(_floating("selu", input), _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """The continuously differentiable ELU: x for x > 0, ``alpha * (exp(x / alpha) - 1)``
+    otherwise (its slope at 0 is 1 for every alpha). ``alpha`` must not be 0.
+
+    >>> import tinygrad_cnn as tg
+    >>> [round(v, 4) for v in celu(tg.tensor([-1.0, 0.0, 3.0]), alpha=2.0).tolist()]
+    [-0.7869, 0.0, 3.0]
+    """
+    x = _floating("celu", input)
+    alpha = _nonzero("celu", "alpha", alpha)
+    return _elu(x, alpha, 1.0 / alpha)
+
+
+# -- smooth gates ---------------------------------------------------------------------------
+def silu(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """The sigmoid linear unit (swish): ``x * sigmoid(x)``.
+
+    >>> import tinygrad_cnn as tg
+    >>> [round(v, 4) for v in silu(tg.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.2689, 0.0, 1.7616]
+    """
+    x = _floating("silu", input)
+    return x * x.sigmoid()
+
+
+def mish(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x * tanh(softplus(x))`` (Misra, 2019).
+
+    >>> import tinygrad_cnn as tg
+    >>> [round(v, 4) for v in mish(tg.tensor([-1.0, 0.0, 2.0])).tolist()]
+    [-0.3034, 0.0, 1.944]
+    """
+    x = _floating("mish", input)
+    return x * Softplus.apply(x, beta=1.0, threshold=20.0).tanh()
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """``log(1 + exp(beta * x)) / beta``, a smooth ReLU, computed without overflow; where
+    ``beta * x > threshold`` the result is x itself, as in PyTorch (the two differ there by
+    less than exp(-threshold) / beta). ``beta`` must not be 0.
+
+    >>> import tinygrad_cnn as tg
+    >>> x = tg.tensor([-1000.0, 0.0, 1.0, 1000.0])
+    >>> [round(v, 4) for v in softplus(x).tolist()]
+    [0.0, 0.6931, 1.3133, 1000.0]
+    >>> [round(v, 4) for v in softplus(x, beta=2.0, threshold=1.0).tolist()]   # 2 * 1 > 1: x
+    [0.0, 0.3466, 1.0, 1000.0]
+    """
+    x = _floating("softplus", input)
+    beta = _nonzero("softplus", "beta", beta)
+    return Softplus.apply(x, beta=beta, threshold=_number("softplus", "threshold", threshold))
+
+
+# -- piecewise linear -----------------------------------------------------------------------
+def _hardtanh(x: Tensor, lo, hi) -> Tensor:
+    # Not clamp: its gradient passes at the bounds themselves, PyTorch's hardtanh's does not.
+    return where(x <= lo, lo, where(x >= hi, hi, x))
+
+
+def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x`` limited to ``[min_val, max_val]``; the gradient is 0 outside the open interval.
+    An integer tensor keeps its dtype, the bounds truncated to integers (as in PyTorch).
+
+    >>> import tinygrad_cnn as tg
+    >>> hardtanh(tg.tensor([-3.0, 0.5, 3.0])).tolist(), hardtanh(tg.tensor([-3, 1, 3]), -2.5, 2.5).tolist()
+    ([-1.0, 0.5, 1.0], [-2, 1, 2])
+    """
+    lo, hi = _bounds("hardtanh", input, min_val, max_val)
+    return _hardtanh(input, lo, hi)
+
+
+def relu6(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)`` (MobileNet's activation).
+
+    >>> import tinygrad_cnn as tg
+    >>> relu6(tg.tensor([-1.0, 3.0, 9.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    lo, hi = _bounds("relu6", input, 0.0, 6.0)
+    return _hardtanh(input, lo, hi)
+
+
+def hardsigmoid(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """A piecewise linear sigmoid: 0 for x <= -3, 1 for x >= 3, ``x / 6 + 1/2`` in between.
+
+    >>> import tinygrad_cnn as tg
+    >>> hardsigmoid(tg.tensor([-4.0, 0.0, 1.5, 4.0])).tolist()
+    [0.0, 0.5, 0.75, 1.0]
+    """
+    x = _floating("hardsigmoid", input)
+    return _hardtanh(x + 3, 0.0, 6.0) / 6
+
+
+def hardswish(input, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``x * hardsigmoid(x)`` (MobileNetV3): 0 for x <= -3, x for x >= 3,
+    ``x * (x + 3) / 6`` in between.
+
+    >>> import tinygrad_cnn as tg
+    >>> hardswish(tg.tensor([-4.0, -1.5, 0.0, 4.0])).tolist()
+    [-0.0, -0.375, 0.0, 4.0]
+    """
+    x = _floating("hardswish", input)
+    return x * _hardtanh(x + 3, 0.0, 6.0) / 6
+
+
+def prelu(input, weight) -> Tensor:  # noqa: A002
+    """x for x > 0, ``weight * x`` otherwise, with a learnt ``weight``: one value for the
+    whole tensor, or one per channel (dim 1). The weight's dtype must be the input's.
+
+    >>> import tinygrad_cnn as tg
+    >>> x = -tg.ones(1, 2, 1, 1)
+    >>> prelu(x, tg.tensor([0.25])).flatten().tolist(), prelu(x, tg.tensor([0.1, 0.5])).flatten().tolist()
+    ([-0.25, -0.25], [-0.10000000149011612, -0.5])
+    """
+    x = _floating("prelu", input)
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu: weight: expected a Tensor, got {type(weight).__name__}")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"prelu: weight: expected dtype {x.dtype} (the input's), got {weight.dtype}")
+    if weight.ndim > 1:
+        raise ValueError(f"prelu: weight: expected a 0-d or 1-D tensor (one value, or one per "
+                         f"channel), got shape {weight.shape}")
+    channels = x.shape[1] if x.ndim >= 2 else 1
+    if weight.numel() == 1:
+        slope = weight.reshape(())
+    elif weight.numel() == channels:
+        slope = weight.reshape((channels,) + (1,) * (x.ndim - 2))
+    else:
+        wanted = f"1 value or {channels} (one per channel, the input's dim 1)" if x.ndim >= 2 else \
+            f"1 value (an input of shape {x.shape} has no channel dim)"
+        raise ValueError(f"prelu: weight: expected {wanted}, got {weight.numel()}")
+    return where(x > 0, x, slope * x)
