@@ -83,6 +83,18 @@ def _check_momentum(op, momentum):
     return float(momentum)
 
 
+def _check_per_channel(op, x, running_mean, running_var, weight, bias, momentum, eps,
+                       running_required) -> tuple:
+    """The checks batch and instance norm share: an (N, C, *) input, running statistics,
+    weight and bias of one value per channel; returns ``(momentum, eps)`` as floats."""
+    _check_input(op, x, 2, "(N, C, *)")
+    _check_running(op, x, running_mean, running_var, required=running_required)
+    channels = (x.shape[1],)
+    _check_shaped(op, "weight", weight, channels, "one value per channel, dim 1 of the input")
+    _check_shaped(op, "bias", bias, channels, "one value per channel, dim 1 of the input")
+    return _check_momentum(op, momentum), _check_eps(op, eps)
+
+
 # -- shared pieces ------------------------------------------------------------------------
 def _centred(x, axes):
     """``x`` minus its mean over ``axes``, the mean and the biased variance (both keepdim)."""
@@ -159,15 +171,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
            [2.67, 4.29]], dtype=float32)
     """
     op = "batch_norm"
-    _check_input(op, input, 2, "(N, C, *)")
-    _check_running(op, input, running_mean, running_var, required=not training)
-    channels = (input.shape[1],)
-    _check_shaped(op, "weight", weight, channels, "one value per channel, dim 1 of the input")
-    _check_shaped(op, "bias", bias, channels, "one value per channel, dim 1 of the input")
-    momentum, eps = _check_momentum(op, momentum), _check_eps(op, eps)
+    momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
+                                       eps, running_required=not training)
     if not training:
         return _running_statistics(input, running_mean, running_var, weight, bias, eps)
-    n = input.numel() // channels[0]
+    n = input.numel() // input.shape[1]
     if n <= 1:
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got "
                          f"input shape {input.shape}")
@@ -190,12 +198,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     [[[-1.0, 1.0], [-1.0, 1.0]]]
     """
     op = "instance_norm"
-    _check_input(op, input, 2, "(N, C, *)")
-    _check_running(op, input, running_mean, running_var, required=not use_input_stats)
-    channels = (input.shape[1],)
-    _check_shaped(op, "weight", weight, channels, "one value per channel, dim 1 of the input")
-    _check_shaped(op, "bias", bias, channels, "one value per channel, dim 1 of the input")
-    momentum, eps = _check_momentum(op, momentum), _check_eps(op, eps)
+    momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
+                                       eps, running_required=not use_input_stats)
     if not use_input_stats:
         return _running_statistics(input, running_mean, running_var, weight, bias, eps)
     n = math.prod(input.shape[2:])
@@ -204,7 +208,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          f"input's statistics, got input shape {input.shape}")
     out, mean, var = _own_statistics(input, tuple(range(2, input.ndim)), weight, bias, eps)
     if running_mean is not None:
-        c = channels[0]
+        c = input.shape[1]
         _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
                         var.reshape(-1, c).mean(0), n, momentum)
     return out
