@@ -308,3 +308,17 @@ def test_activation_layers_live_in_their_own_module():
 
     for name in activations.__all__:
         assert getattr(nn, name) is getattr(activations, name) and not hasattr(layers, name)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("name", ["hardsigmoid", "hardswish"])
+def test_hard_functions_keep_their_slope_just_inside_the_corners(name, dtype):
+    """Just inside 3, x + 3 rounds to 6 in float16 and float32: the branch is chosen on x."""
+    torch = _torch()
+    inside = np.array([np.nextafter(dtype(3), dtype(0)), np.nextafter(dtype(-3), dtype(0))], dtype)
+    x = tg.Tensor(inside, requires_grad=True)
+    getattr(F, name)(x).sum().backward()
+    t = torch.tensor(inside, requires_grad=True)
+    getattr(torch.nn.functional, name)(t).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=2e-3)
+    assert (x.grad.numpy() != 0).all() and x.grad.numpy()[0] != (0.0 if name == "hardsigmoid" else 1.0)

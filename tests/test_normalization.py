@@ -294,3 +294,28 @@ def _x(*shape):
 def test_bad_input_is_named(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.batch_norm(x, None, None, training=True),
+    lambda F, x: F.instance_norm(x),
+    lambda F, x: F.layer_norm(x, (5, 5)),
+    lambda F, x: F.group_norm(x, 2),
+], ids=["batch_norm", "instance_norm", "layer_norm", "group_norm"])
+def test_float16_statistics_are_taken_in_float32_as_in_pytorch(call):
+    """Sums of float16 overflow at 65504 and squares past 256: the statistics are in float32."""
+    torch = pytest.importorskip("torch")
+    x = (np.random.default_rng(0).standard_normal((8, 4, 5, 5)) * 300).astype(np.float16)
+    ours = call(F, tg.tensor(x))
+    exact = call(torch.nn.functional, torch.tensor(x.astype(np.float64))).numpy()
+    assert ours.dtype == np.float16
+    np.testing.assert_allclose(ours.numpy().astype(np.float64), exact, atol=4e-3)
+
+
+def test_outputs_keep_the_inputs_dtype_whatever_the_parameters_dtype():
+    x = tg.tensor(np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32))
+    wide = {"dtype": "float64"}
+    assert F.batch_norm(x, tg.zeros(3, **wide), tg.ones(3, **wide)).dtype == np.float32  # eval
+    assert F.batch_norm(x, tg.zeros(3, **wide), tg.ones(3, **wide), training=True).dtype == np.float32
+    assert F.layer_norm(x, (3,), weight=tg.ones(3, **wide)).dtype == np.float32
+    assert F.group_norm(x, 3, bias=tg.zeros(3, **wide)).dtype == np.float32

@@ -453,6 +453,13 @@ class TestCreation:
         assert 0 <= r.min().item() and r.max().item() < 1
         assert tg.randint(0, 3, (100,)).max().item() <= 2
 
+    def test_float16_mean_and_var_accumulate_in_float32_as_in_pytorch(self):
+        x = tg.tensor(np.full((32, 4, 16, 16), 20.0, dtype=np.float16))  # sums past float16's 65504
+        assert x.mean((0, 2, 3)).tolist() == [20.0] * 4 and x.mean().dtype == np.float16
+        y = tg.tensor(np.array([-200.0, 200.0] * 50, dtype=np.float16))  # squares sum past 65504
+        assert y.var(correction=0).item() == 40000.0 and y.std(correction=0).item() == 200.0
+        assert y.var().dtype == y.std().dtype == np.float16
+
     def test_rand_stays_below_one_when_a_draw_rounds_up_in_float32(self, monkeypatch):
         from tinygrad_cnn import creation
 

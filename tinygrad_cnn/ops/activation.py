@@ -211,6 +211,12 @@ def _hardtanh(x: Tensor, lo, hi) -> Tensor:
     return where(x <= lo, lo, where(x >= hi, hi, x))
 
 
+def _relu6_of_x_plus_3(x: Tensor) -> Tensor:
+    """``min(max(x + 3, 0), 6)`` with the branch chosen on ``x`` itself: just inside 3, x + 3
+    rounds to 6.0 in float32, and a test on it would take the flat branch, losing the slope."""
+    return where(x <= -3, 0.0, where(x >= 3, 6.0, x + 3))
+
+
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
     """``x`` limited to ``[min_val, max_val]``; the gradient is 0 outside the open interval.
     An integer tensor keeps its dtype, the bounds truncated to integers (as in PyTorch).
@@ -242,7 +248,7 @@ def hardsigmoid(input, inplace: bool = False) -> Tensor:  # noqa: A002
     [0.0, 0.5, 0.75, 1.0]
     """
     x = _floating("hardsigmoid", input)
-    return _hardtanh(x + 3, 0.0, 6.0) / 6
+    return _relu6_of_x_plus_3(x) / 6
 
 
 def hardswish(input, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -254,7 +260,7 @@ def hardswish(input, inplace: bool = False) -> Tensor:  # noqa: A002
     [-0.0, -0.375, 0.0, 4.0]
     """
     x = _floating("hardswish", input)
-    return x * _hardtanh(x + 3, 0.0, 6.0) / 6
+    return x * _relu6_of_x_plus_3(x) / 6
 
 
 def prelu(input, weight) -> Tensor:  # noqa: A002

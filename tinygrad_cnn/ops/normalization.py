@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.ops.shape import _dim
 from tinygrad_cnn.tensor import Tensor
@@ -103,6 +105,11 @@ def _centred(x, axes):
     return xc, mean, (xc * xc).mean(axes, keepdim=True)
 
 
+def _like_input(out, input):  # noqa: A002
+    """``out`` in the input's dtype, as PyTorch returns it whatever the parameters' dtypes."""
+    return out if out.dtype == input.dtype else out.to(dtype=input.dtype)
+
+
 def _channel_shape(x):
     """The shape that lines a per-channel vector up with dim 1 of ``x``."""
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
@@ -173,8 +180,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     op = "batch_norm"
     momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
                                        eps, running_required=not training)
+    if input.dtype == np.float16:  # statistics in float16 overflow: in float32, as PyTorch
+        return batch_norm(input.float(), running_mean, running_var, weight, bias, training, momentum,
+                          eps).to(dtype=input.dtype)
     if not training:
-        return _running_statistics(input, running_mean, running_var, weight, bias, eps)
+        return _like_input(_running_statistics(input, running_mean, running_var, weight, bias, eps),
+                           input)
     n = input.numel() // input.shape[1]
     if n <= 1:
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got "
@@ -182,7 +193,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     out, mean, var = _own_statistics(input, (0, *range(2, input.ndim)), weight, bias, eps)
     if running_mean is not None:
         _update_running(running_mean, running_var, mean, var, n, momentum)
-    return out
+    return _like_input(out, input)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
@@ -200,8 +211,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     op = "instance_norm"
     momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
                                        eps, running_required=not use_input_stats)
+    if input.dtype == np.float16:
+        return instance_norm(input.float(), running_mean, running_var, weight, bias, use_input_stats,
+                             momentum, eps).to(dtype=input.dtype)
     if not use_input_stats:
-        return _running_statistics(input, running_mean, running_var, weight, bias, eps)
+        return _like_input(_running_statistics(input, running_mean, running_var, weight, bias, eps),
+                           input)
     n = math.prod(input.shape[2:])
     if n <= 1:
         raise ValueError(f"{op}: expected more than 1 spatial element per channel when using the "
@@ -211,7 +226,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         c = input.shape[1]
         _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
                         var.reshape(-1, c).mean(0), n, momentum)
-    return out
+    return _like_input(out, input)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:  # noqa: A002
@@ -235,11 +250,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     _check_shaped(op, "weight", weight, shape, "normalized_shape")
     _check_shaped(op, "bias", bias, shape, "normalized_shape")
     eps = _check_eps(op, eps)
+    if input.dtype == np.float16:
+        return layer_norm(input.float(), shape, weight, bias, eps).to(dtype=input.dtype)
     xc, _, var = _centred(input, tuple(range(input.ndim - k, input.ndim)))
     out = xc * (var + eps) ** -0.5
     if weight is not None:
         out = out * weight
-    return out if bias is None else out + bias
+    return _like_input(out if bias is None else out + bias, input)
 
 
 def _normalized_shape(op, normalized_shape) -> tuple:
@@ -276,12 +293,14 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     _check_shaped(op, "weight", weight, (c,), "one value per channel, dim 1 of the input")
     _check_shaped(op, "bias", bias, (c,), "one value per channel, dim 1 of the input")
     eps = _check_eps(op, eps)
+    if input.dtype == np.float16:
+        return group_norm(input.float(), num_groups, weight, bias, eps).to(dtype=input.dtype)
     grouped = input.reshape(n, int(num_groups), -1)
     xc, _, var = _centred(grouped, (2,))
     out = (xc * (var + eps) ** -0.5).reshape(*input.shape)
     if weight is not None:
         out = out * weight.reshape(_channel_shape(input))
-    return out if bias is None else out + bias.reshape(_channel_shape(input))
+    return _like_input(out if bias is None else out + bias.reshape(_channel_shape(input)), input)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002

@@ -78,6 +78,8 @@ def mean(x, dim=None, keepdim: bool = False) -> Tensor:
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     if x.dtype.kind != "f":
         raise TypeError(f"mean: expected a floating-point tensor, got dtype {x.dtype}")
+    if x.dtype == np.float16:  # its sum overflows past 65504: accumulate in float32, as PyTorch
+        return (sum(x.float(), axes, keepdim) / count).to(dtype=x.dtype)
     return sum(x, axes, keepdim) / count
 
 
@@ -95,6 +97,8 @@ def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -
         raise TypeError("var: give either unbiased or correction, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
+    if x.dtype == np.float16:  # squares overflow past 256: accumulate in float32, as PyTorch
+        return var(x.float(), dim, keepdim=keepdim, correction=correction).to(dtype=x.dtype)
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     centred = x - mean(x, axes, keepdim=True)
