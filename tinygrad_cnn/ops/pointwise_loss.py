@@ -83,13 +83,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     _same_shape(op, input, target)
     beta = _check_beta(op, beta)
 
-    def pointwise(x, y):
-        a = (x - y).abs()
-        if beta == 0:
-            return a
-        m = a.clamp(max=beta)
-        return m * m * (0.5 / beta) + (a - m)
-    return _reduce(pointwise(input, target), reduction)
+    a = (input - target).abs()
+    if beta == 0:
+        return _reduce(a, reduction)
+    m = a.clamp(max=beta)
+    # m / beta <= 1 cannot overflow; 0.5 / beta can for a tiny beta, and then 0 * inf is NaN.
+    return _reduce(0.5 * m * (m / beta) + (a - m), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0) -> Tensor:  # noqa: A002
@@ -109,11 +108,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0) -> Tensor:  # noqa: A
     if target.dtype != input.dtype and input.dtype.kind == "f":
         target = target.to(dtype=input.dtype)  # PyTorch's huber_loss keeps the input's dtype
 
-    def pointwise(x, y):
-        a = (x - y).abs()
-        m = a.clamp(max=delta)
-        return 0.5 * m * m + delta * (a - m)
-    return _reduce(pointwise(input, target), reduction)
+    a = (input - target).abs()
+    m = a.clamp(max=delta)
+    return _reduce(0.5 * m * m + delta * (a - m), reduction)
 
 
 # PyTorch's floor under x (1 - x) in the input's gradient: 1e-12 as a float32 constant.
