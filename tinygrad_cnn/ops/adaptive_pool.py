@@ -3,18 +3,22 @@
 Along a dim of size n pooled to ``out``, window i covers [floor(i*n/out), ceil((i+1)*n/out)),
 PyTorch's rule: the windows cover the input, neighbours overlap by at most one cell, and
 their lengths differ by at most one. Average pooling is two products with small averaging
-matrices. Max pooling finds each window's winning cell on the device (no gradient flows
-through that choice) and then gathers the winners with a differentiable indexing op, so the
-gradient goes to the winning cell exactly as in PyTorch, ties included, and gradients of
-gradients work.
+matrices. Max pooling with windows that tile the plane (sizes that divide evenly) is plain
+max pooling with kernel = stride = the window; otherwise it finds each window's winning cell
+on the device (no gradient flows through that choice) and then gathers the winners with a
+differentiable indexing op, so the gradient goes to the winning cell exactly as in PyTorch,
+ties included, and gradients of gradients work.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.ops._conv_utils import ntuple, positive
+from tinygrad_cnn.ops.pool import max_pool2d
 from tinygrad_cnn.ops.shape import grid_along
 from tinygrad_cnn.tensor import Tensor
 
@@ -36,12 +40,20 @@ def _output_size(op: str, input, output_size) -> tuple:  # noqa: A002
     return positive(ntuple((oh, ow), 2, "output_size", op), "output_size", op)
 
 
+def _windows(size: int, out: int) -> tuple:
+    """(start, end) arrays of the ``out`` windows along a dim of ``size``:
+    [floor(i*size/out), ceil((i+1)*size/out))."""
+    i = np.arange(out)
+    return (i * size) // out, -(-((i + 1) * size) // out)
+
+
+@functools.lru_cache(maxsize=256)
 def _adaptive_matrix(size: int, out: int) -> np.ndarray:
-    """(out, size) averaging matrix: row i averages [floor(i*size/out), ceil((i+1)*size/out))."""
-    m = np.zeros((out, size))
-    for i in range(out):
-        lo, hi = (i * size) // out, -(-((i + 1) * size) // out)
-        m[i, lo:hi] = 1.0 / (hi - lo)
+    """(out, size) averaging matrix: row i averages window i (shared through the cache: read-only)."""
+    start, end = _windows(size, out)
+    cells = np.arange(size)
+    m = ((cells >= start[:, None]) & (cells < end[:, None])) / (end - start)[:, None]
+    m.flags.writeable = False
     return m
 
 
@@ -51,12 +63,17 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     Window i along a dim of size n covers [floor(i*n/out), ceil((i+1)*n/out)), as in PyTorch,
     computed as ``A_h @ x @ A_w^T`` with two small averaging matrices.
 
-    >>> import numpy as np
+    >>> import functools
+
+import numpy as np
     >>> from tinygrad_cnn import Tensor
     >>> adaptive_avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 1).tolist()
     [[[[7.5]]]]
     """
-    oh, ow = _output_size("adaptive_avg_pool2d", input, output_size)
+    op = "adaptive_avg_pool2d"
+    oh, ow = _output_size(op, input, output_size)
+    if input.dtype.kind != "f":  # the averaging matrices would be cast to integers
+        raise TypeError(f"{op}: input: expected a floating-point tensor, got dtype {input.dtype}")
     h, w = input.shape[-2:]
     x = input
     dtype, device = input.dtype, input.device
@@ -67,13 +84,15 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     return x
 
 
+@functools.lru_cache(maxsize=256)
 def _window_cells(size: int, out: int) -> np.ndarray:
     """(out, K) positions of each window's cells, K the longest window; a shorter window
     repeats its last cell, which changes neither its maximum nor where that maximum is."""
-    i = np.arange(out)
-    start, end = (i * size) // out, -(-((i + 1) * size) // out)
+    start, end = _windows(size, out)
     k = int((end - start).max())
-    return np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+    cells = np.minimum(start[:, None] + np.arange(k), end[:, None] - 1)
+    cells.flags.writeable = False
+    return cells
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
@@ -85,7 +104,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     maximum in row-major order, and a window holding NaN gives NaN with its last NaN as the
     position; the gradient goes to that position.
 
-    >>> import numpy as np
+    >>> import functools
+
+import numpy as np
     >>> from tinygrad_cnn import Tensor
     >>> x = Tensor(np.array([[[[1.0, 5.0, 2.0], [4.0, 3.0, 6.0], [0.0, 8.0, 7.0]]]]))
     >>> out, idx = adaptive_max_pool2d(x, 2, return_indices=True)
@@ -95,6 +116,10 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     op = "adaptive_max_pool2d"
     oh, ow = _output_size(op, input, output_size)
     h, w = input.shape[-2:]
+    if h % oh == 0 and w % ow == 0 and input.dtype.kind == "f":
+        # Equal windows that tile the plane: plain max pooling (same ties, NaN and positions).
+        kernel = (h // oh, w // ow)
+        return max_pool2d(input, kernel, kernel, return_indices=return_indices)
     lead = input.shape[:-2]
     xp = input.device.xp
     rows = backend.to_device(_window_cells(h, oh), input.device)  # (OH, KH)

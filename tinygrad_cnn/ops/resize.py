@@ -2,20 +2,23 @@
 
 Along each spatial dim, output position ``i`` reads one source position (nearest) or two,
 with weights that add up to 1 (linear); the positions and weights depend only on the sizes,
-so they are worked out once per call, on the input's device. The resize itself is then a
-gather (``x[..., idx]``) or a weighted sum of two gathers per dim, both differentiable Tensor
-ops: the gradient adds each output gradient back into the positions it was read from, and
-gradients of gradients come for free. Bilinear and trilinear resizing are the linear one
-applied to each dim in turn, which is the same weighted sum of the 4 or 8 corners.
+so they are worked out once on the host (and cached). A linear resize is then one product with
+a small (n_out, n_in) interpolation matrix per resized dim (``A_h @ x @ A_w^T`` for bilinear),
+which is far faster than gathers, both ways, and its gradient is the transposed product. Nearest
+with a whole-number factor repeats each cell (a broadcast, whose gradient is a reshape-sum);
+other nearest sizes are a gather. A dim whose size and positions stay is left alone. All of
+these are differentiable Tensor ops, so gradients of gradients come for free.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
 import numpy as np
 
+from tinygrad_cnn import backend
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["interpolate"]
@@ -31,9 +34,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     ``size``, or by ``scale_factor`` (output size floor(n * factor)), PyTorch's
     ``F.interpolate``.
 
-    ``mode``: ``"nearest"`` (PyTorch's legacy rule: output ``i`` reads source
-    floor(i * n_in / n_out), or floor(i / scale_factor) when a factor was given; on 4-D input
-    a dim whose size stays or doubles is copied or doubled whatever the factor), ``"linear"``
+    ``mode``: ``"nearest"`` (PyTorch's documented rule for every dimensionality: output ``i``
+    reads source floor(i * scale), scale = n_in / n_out, or 1 / scale_factor when a factor was
+    given and not recomputed; PyTorch's 4-D kernel sometimes copies a dim whose size stays or
+    doubles one whose size doubles instead, depending on the sizes, which is not followed here),
+    ``"linear"``
     (3-D), ``"bilinear"`` (4-D) or ``"trilinear"`` (5-D). The linear modes treat values as
     samples at pixel centres (``align_corners=False``, the default: source coordinate
     (i + 0.5) * scale - 0.5, clamped at 0, with scale n_in / n_out or 1 / scale_factor) or at
@@ -67,17 +72,23 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias:
         raise ValueError(f"{op}: antialias: only antialias=False is supported, got {antialias!r}")
     sizes, scales = _output_geometry(op, input.shape[2:], size, scale_factor, recompute_scale_factor)
-    if mode == "nearest":
-        return _nearest(input, sizes, scales)
-    if input.dtype.kind != "f":
+    if mode != "nearest" and input.dtype.kind != "f":
         raise TypeError(f"{op}: input: mode {mode!r} needs a floating-point tensor, got dtype {input.dtype}")
-    return _linear(input, sizes, scales, bool(align_corners))
+    # Half precision is resized in float32, as PyTorch's CPU kernels compute, so that a gradient
+    # adding up many output gradients does not stall in float16 (at 2048).
+    half = input.dtype.kind == "f" and input.dtype.itemsize < 4
+    x = input.float() if half else input
+    if mode == "nearest":
+        out = _nearest(x, sizes, scales)
+    else:
+        out = _linear(x, sizes, scales, bool(align_corners))
+    return out.to(dtype=input.dtype) if half else out
 
 
-def _per_dim(op: str, arg: str, value, nd: int, kind) -> tuple:
-    """``value`` (one ``kind`` number, or a sequence of ``nd``) as a tuple of ``nd``."""
+def _per_dim(op: str, arg: str, value, nd: int, number_type) -> tuple:
+    """``value`` (one ``number_type`` number, or a sequence of ``nd``) as a tuple of ``nd``."""
     def ok(v):
-        return isinstance(v, kind) and not isinstance(v, (bool, np.bool_))
+        return isinstance(v, number_type) and not isinstance(v, (bool, np.bool_))
     if ok(value):
         return (value,) * nd
     if isinstance(value, (tuple, list)) and all(ok(v) for v in value):
@@ -85,7 +96,7 @@ def _per_dim(op: str, arg: str, value, nd: int, kind) -> tuple:
             raise ValueError(f"{op}: {arg}: expected one value or {nd} (one per spatial dim of the "
                              f"input), got {tuple(value)}")
         return tuple(value)
-    what = "an int" if kind is numbers.Integral else "a number"
+    what = "an int" if number_type is numbers.Integral else "a number"
     raise TypeError(f"{op}: {arg}: expected {what} or a tuple of {nd}, got {value!r}")
 
 
@@ -113,60 +124,107 @@ def _output_geometry(op: str, in_sizes: tuple, size, scale_factor, recompute_sca
     return sizes, scales
 
 
-def _step(kind, n_in: int, n_out: int, scale) -> object:
-    """Source positions per output position: 1 / scale_factor when one was given, else n_in / n_out,
-    in ``kind`` (PyTorch computes it in the input's precision: float32 unless float64)."""
-    return kind(1.0 / scale) if scale is not None else kind(n_in) / kind(n_out)
+def _coord_dtype(dtype) -> type:
+    """The precision PyTorch computes source coordinates in: float64 for float64 input, else float32."""
+    return np.float64 if dtype == np.float64 else np.float32
+
+
+def _step(coord_dtype, n_in: int, n_out: int, scale) -> object:
+    """Source positions per output position: 1 / scale_factor when one was given, else n_in / n_out."""
+    return coord_dtype(1.0 / scale) if scale is not None else coord_dtype(n_in) / coord_dtype(n_out)
+
+
+@functools.lru_cache(maxsize=256)
+def _nearest_source(n_in: int, n_out: int, scale, coord_dtype) -> np.ndarray:
+    """(n_out,) source position of each output position: floor(i * step), at most n_in - 1."""
+    src = np.arange(n_out, dtype=coord_dtype) * _step(coord_dtype, n_in, n_out, scale)
+    # The product is floored as a float32 whatever the input's precision (what agrees with
+    # PyTorch most often): a float64 product just below a whole number can round up to it.
+    at = np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), n_in - 1)
+    at.flags.writeable = False  # shared by every call through the cache
+    return at
+
+
+@functools.lru_cache(maxsize=256)
+def _linear_matrix(n_in: int, n_out: int, scale, align_corners: bool, coord_dtype) -> np.ndarray:
+    """(n_out, n_in) float64 matrix whose row i mixes the two source cells around output i's
+    source coordinate, computed in ``coord_dtype`` as PyTorch computes it."""
+    dst = np.arange(n_out, dtype=coord_dtype)
+    if align_corners:
+        step = coord_dtype(n_in - 1) / coord_dtype(n_out - 1) if n_out > 1 else coord_dtype(0)
+        src = dst * step
+    else:
+        step = _step(coord_dtype, n_in, n_out, scale)
+        src = np.maximum((dst + coord_dtype(0.5)) * step - coord_dtype(0.5), coord_dtype(0))
+    lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    hi = np.minimum(lo + 1, n_in - 1)
+    frac = src - lo.astype(coord_dtype)
+    m = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    np.add.at(m, (rows, lo), (1 - frac).astype(np.float64))  # lo == hi at the last cell
+    np.add.at(m, (rows, hi), frac.astype(np.float64))
+    m.flags.writeable = False
+    return m
+
+
+def _along(x: Tensor, d: int, matrix) -> Tensor:
+    """``matrix`` (n_out, n_in, a host array) applied to dim ``d`` of ``x``: a matrix product."""
+    m = backend.to_device(np.ascontiguousarray(matrix, dtype=x.dtype), x.device)
+    if d == x.ndim - 1:
+        return x @ Tensor._wrap(m.T)
+    shape = x.shape
+    trailing = math.prod(shape[d + 1:])
+    y = Tensor._wrap(m) @ x.reshape(*shape[:d], shape[d], trailing)
+    return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])
+
+
+def _repeat(x: Tensor, factors: dict) -> Tensor:
+    """Each cell along dim d of ``x`` repeated ``factors[d]`` times, for all those dims at once:
+    one broadcast and one reshape (whose gradient is one reshape-sum)."""
+    split, wide, out = [], [], []
+    for d, n in enumerate(x.shape):
+        split += [n, 1] if d in factors else [n]
+        wide += [n, factors[d]] if d in factors else [n]
+        out.append(n * factors.get(d, 1))
+    return x.reshape(*split).expand(*wide).reshape(*out)
 
 
 def _nearest(x: Tensor, sizes: tuple, scales: tuple) -> Tensor:
-    xp = x.device.xp
-    kind = np.float64 if x.dtype == np.float64 else np.float32
-    nd = len(sizes)
-    index = []
-    for d, (n_in, n_out, scale) in enumerate(zip(x.shape[2:], sizes, scales)):
-        if nd == 2 and n_out in (n_in, 2 * n_in):
-            # PyTorch's 2-D kernel (only that one) copies a dim whose size stays and doubles one
-            # whose size doubles, whatever scale_factor says (1.1 on a 4x6 map: a copy).
-            at = xp.arange(n_out) // (n_out // n_in)
+    coord_dtype = _coord_dtype(x.dtype)
+    repeats, gathers = {}, {}
+    for k, (n_in, n_out, scale) in enumerate(zip(x.shape[2:], sizes, scales)):
+        at = _nearest_source(n_in, n_out, scale, coord_dtype)
+        if n_out == n_in and (at == np.arange(n_in)).all():
+            continue  # nothing moves along this dim
+        if n_out % n_in == 0 and (at == np.arange(n_out) // (n_out // n_in)).all():
+            repeats[2 + k] = n_out // n_in
         else:
-            src = xp.arange(n_out, dtype=kind) * _step(kind, n_in, n_out, scale)
-            # PyTorch floors the product as a float32 (floorf) whatever the input's precision;
-            # a float64 product just below a whole number can round up to it there.
-            at = xp.minimum(xp.floor(src.astype(np.float32)).astype(np.int64), n_in - 1)
-        index.append(at.reshape((n_out,) + (1,) * (nd - 1 - d)))  # broadcast to an nd-dim grid
-    return x[(Ellipsis, *index)]
+            gathers[2 + k] = at
+    if not repeats and not gathers:
+        return x.clone()  # still a new tensor, as PyTorch returns
+    if repeats:
+        x = _repeat(x, repeats)
+    dims = sorted(gathers)
+    if dims and dims == list(range(dims[0], dims[-1] + 1)):
+        # Neighbouring dims: one gather, with index arrays broadcast to their grid.
+        index = [backend.to_device(gathers[d].reshape((-1,) + (1,) * (dims[-1] - d)), x.device) for d in dims]
+        return x[(slice(None),) * dims[0] + tuple(index)]
+    for d in dims:  # depth and width of 5-D input, with the height kept
+        x = x[(slice(None),) * d + (backend.to_device(gathers[d], x.device),)]
+    return x
 
 
 def _linear(x: Tensor, sizes: tuple, scales: tuple, align_corners: bool) -> Tensor:
-    xp = x.device.xp
-    kind = np.float64 if x.dtype == np.float64 else np.float32
+    coord_dtype = _coord_dtype(x.dtype)
     nd = len(sizes)
     in_sizes = x.shape[2:]
     # Shrink first: the dims that get smaller are resized before those that grow, so the
     # intermediate results stay as small as they can.
-    order = sorted(range(nd), key=lambda d: sizes[d] / in_sizes[d])
+    order = sorted(range(nd), key=lambda k: sizes[k] / in_sizes[k])
     resized = False
-    for d in order:
-        n_in, n_out = in_sizes[d], sizes[d]
-        if n_in == n_out:
+    for k in order:
+        if in_sizes[k] == sizes[k]:
             continue  # PyTorch copies a dim whose size stays, whatever scale_factor says
-        dst = xp.arange(n_out, dtype=kind)
-        if align_corners:
-            step = kind(n_in - 1) / kind(n_out - 1) if n_out > 1 else kind(0)
-            src = dst * step
-        else:
-            step = _step(kind, n_in, n_out, scales[d])
-            src = xp.maximum((dst + kind(0.5)) * step - kind(0.5), kind(0))
-        lo = xp.minimum(xp.floor(src).astype(np.int64), n_in - 1)
-        hi = xp.minimum(lo + 1, n_in - 1)
-        frac = src - lo.astype(kind)
-        shape = (n_out,) + (1,) * (nd - 1 - d)  # broadcast along the dims after d
-        w_hi = Tensor._wrap(frac.astype(x.dtype).reshape(shape))
-        w_lo = Tensor._wrap((1 - frac).astype(x.dtype).reshape(shape))
-        before = (slice(None),) * (2 + d)
-        x = x[(*before, lo)] * w_lo + x[(*before, hi)] * w_hi
+        x = _along(x, 2 + k, _linear_matrix(in_sizes[k], sizes[k], scales[k], align_corners, coord_dtype))
         resized = True
-    if not resized:  # no size changed: still a new tensor, as PyTorch returns
-        x = x[..., xp.arange(in_sizes[-1])]
-    return x
+    return x if resized else x.clone()  # still a new tensor, as PyTorch returns
