@@ -319,3 +319,30 @@ def test_outputs_keep_the_inputs_dtype_whatever_the_parameters_dtype():
     assert F.batch_norm(x, tg.zeros(3, **wide), tg.ones(3, **wide), training=True).dtype == np.float32
     assert F.layer_norm(x, (3,), weight=tg.ones(3, **wide)).dtype == np.float32
     assert F.group_norm(x, 3, bias=tg.zeros(3, **wide)).dtype == np.float32
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda F, x, w: F.batch_norm(x, None, None, w, training=True), (0, 4, 3, 3)),
+    (lambda F, x, w: F.batch_norm(x, None, None, w, training=True), (2, 4, 0, 3)),
+    (lambda F, x, w: F.instance_norm(x, weight=w), (2, 4, 0)),
+    (lambda F, x, w: F.group_norm(x, 2, w), (0, 4, 3)),
+    (lambda F, x, w: F.layer_norm(x, (4,), w), (0, 4)),
+], ids=["batch_norm_no_samples", "batch_norm_no_pixels", "instance_norm", "group_norm", "layer_norm"])
+def test_empty_inputs_give_empty_results_and_zero_weight_gradients_as_in_pytorch(call, shape):
+    torch = pytest.importorskip("torch")
+    x, w = tg.zeros(*shape, requires_grad=True), tg.ones(4, requires_grad=True)
+    tx, tw = torch.zeros(*shape, requires_grad=True), torch.ones(4, requires_grad=True)
+    out, expected = call(F, x, w), call(torch.nn.functional, tx, tw)
+    assert out.shape == tuple(expected.shape)
+    out.sum().backward()
+    expected.sum().backward()
+    assert x.grad.shape == shape and w.grad.tolist() == tw.grad.tolist() == [0.0] * 4
+
+
+def test_batch_norm_layer_on_an_empty_batch_counts_it_and_keeps_its_statistics_as_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
+    assert ours(tg.zeros(0, 4, 3, 3)).shape == tuple(theirs(torch.zeros(0, 4, 3, 3)).shape)
+    assert ours.num_batches_tracked.item() == theirs.num_batches_tracked.item() == 1
+    assert ours.running_mean.tolist() == theirs.running_mean.tolist() == [0.0] * 4
+    assert ours.running_var.tolist() == theirs.running_var.tolist() == [1.0] * 4

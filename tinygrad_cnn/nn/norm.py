@@ -105,7 +105,7 @@ class _BatchNorm(Module):
                 f"(shape {x.shape})"
             )
         use_batch_stats = self.training or not self.track_running_stats
-        if use_batch_stats and x.numel() // self.num_features <= 1:
+        if use_batch_stats and x.numel() // self.num_features == 1:  # (none at all: an empty result)
             raise ValueError(  # in eval too without running statistics, as in PyTorch
                 f"{type(self).__name__}: expected more than 1 value per channel to take "
                 f"batch statistics from, got input shape {x.shape}"

@@ -110,6 +110,13 @@ def _like_input(out, input):  # noqa: A002
     return out if out.dtype == input.dtype else out.to(dtype=input.dtype)
 
 
+def _empty(input, weight, bias, shape):  # noqa: A002
+    """The result for an input with no elements: empty, as in PyTorch, with the weight and bias
+    (viewed as ``shape``) still taking part, so that they get zero gradients, not none."""
+    out = input * 1.0 if weight is None else input * weight.reshape(shape)
+    return _like_input(out if bias is None else out + bias.reshape(shape), input)
+
+
 def _channel_shape(x):
     """The shape that lines a per-channel vector up with dim 1 of ``x``."""
     return (1, x.shape[1]) + (1,) * (x.ndim - 2)
@@ -186,6 +193,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training:
         return _like_input(_running_statistics(input, running_mean, running_var, weight, bias, eps),
                            input)
+    if input.numel() == 0:  # nothing to normalise or to count: the running statistics stay
+        return _empty(input, weight, bias, _channel_shape(input))
     n = input.numel() // input.shape[1]
     if n <= 1:
         raise ValueError(f"{op}: expected more than 1 value per channel when training, got "
@@ -217,6 +226,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     if not use_input_stats:
         return _like_input(_running_statistics(input, running_mean, running_var, weight, bias, eps),
                            input)
+    if input.numel() == 0:
+        return _empty(input, weight, bias, _channel_shape(input))
     n = math.prod(input.shape[2:])
     if n <= 1:
         raise ValueError(f"{op}: expected more than 1 spatial element per channel when using the "
@@ -252,6 +263,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     eps = _check_eps(op, eps)
     if input.dtype == np.float16:
         return layer_norm(input.float(), shape, weight, bias, eps).to(dtype=input.dtype)
+    if input.numel() == 0:
+        return _empty(input, weight, bias, shape)
     xc, _, var = _centred(input, tuple(range(input.ndim - k, input.ndim)))
     out = xc * (var + eps) ** -0.5
     if weight is not None:
@@ -295,6 +308,8 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     eps = _check_eps(op, eps)
     if input.dtype == np.float16:
         return group_norm(input.float(), num_groups, weight, bias, eps).to(dtype=input.dtype)
+    if input.numel() == 0:
+        return _empty(input, weight, bias, _channel_shape(input))
     grouped = input.reshape(n, int(num_groups), -1)
     xc, _, var = _centred(grouped, (2,))
     out = (xc * (var + eps) ** -0.5).reshape(*input.shape)
