@@ -376,7 +376,7 @@ X3, X4 = tg.zeros(1, 2, 4), tg.zeros(1, 2, 4, 4)
     (lambda: F.adaptive_max_pool2d(X4, (2, 2, 2)), TypeError,
      r"adaptive_max_pool2d: output_size: expected an int or a pair, got \(2, 2, 2\)"),
     (lambda: F.adaptive_max_pool2d(tg.zeros(4, 4), 2), ValueError,
-     r"adaptive_max_pool2d: input: expected a 3-D or 4-D tensor, got shape \(4, 4\)"),
+     r"adaptive_max_pool2d: input: expected a 3-D or 4-D tensor \(C, H, W\) or \(N, C, H, W\), got shape \(4, 4\)"),
     (lambda: F.adaptive_max_pool2d([1.0], 2), TypeError, r"adaptive_max_pool2d: input: expected a Tensor, got list"),
     (lambda: F.adaptive_max_pool2d(X4, 1.5), TypeError, r"output_size: expected an int or a tuple of 2 ints"),
     (lambda: nn.ZeroPad2d((1, 2)), TypeError,

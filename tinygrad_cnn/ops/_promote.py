@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
-__all__ = ["result_dtype", "promoted", "floating"]
+__all__ = ["result_dtype", "promoted", "floating", "check_floating"]
 
 _BOOL, _INT64, _FLOAT32 = np.dtype(bool), np.dtype(np.int64), np.dtype(np.float32)
 
@@ -95,6 +95,24 @@ def promoted(*values, dtype=None, like=None) -> list:
             v = v.to(dtype=dtype)
         out.append(v)
     return out
+
+
+def check_floating(op: str, x, arg: str = "input") -> Tensor:
+    """``x``, checked to be a floating-point Tensor, for the ops that refuse integers as
+    PyTorch's kernels do (where :func:`floating` would convert them).
+
+    >>> from tinygrad_cnn import Tensor
+    >>> check_floating("elu", Tensor([1, 2]))
+    Traceback (most recent call last):
+    ...
+    TypeError: elu: input: expected a floating-point tensor, got dtype int64 (convert it first, e.g. input.float())
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {arg}: expected a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: {arg}: expected a floating-point tensor, got dtype {x.dtype} (convert it "
+                        f"first, e.g. {arg}.float())")
+    return x
 
 
 def floating(x: Tensor) -> Tensor:

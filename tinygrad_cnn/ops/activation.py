@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._promote import check_floating
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.tensor import Tensor
 
@@ -72,16 +73,6 @@ class Softplus(Function):
 
 
 # -- argument checks ------------------------------------------------------------------------
-def _floating(op: str, input) -> Tensor:  # noqa: A002
-    """``input``, checked to be a floating-point Tensor (PyTorch's kernels refuse integers)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: input: expected a floating-point tensor, got dtype {input.dtype} "
-                        "(convert it first, e.g. input.float())")
-    return input
-
-
 def _number(op: str, name: str, value) -> float:
     """``value`` as a float, checked to be a real number (not a bool)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -138,7 +129,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A0
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 0.0, 3.0]), alpha=2.0).tolist()]
     [-1.2642, 0.0, 3.0]
     """
-    return _elu(_floating("elu", input), _number("elu", "alpha", alpha))
+    return _elu(check_floating("elu", input), _number("elu", "alpha", alpha))
 
 
 def selu(input, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -149,7 +140,7 @@ def selu(input, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 0.0, 1.0])).tolist()]
     [-1.1113, 0.0, 1.0507]
     """
-    return _elu(_floating("selu", input), _SELU_ALPHA) * _SELU_SCALE
+    return _elu(check_floating("selu", input), _SELU_ALPHA) * _SELU_SCALE
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -160,7 +151,7 @@ def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A
     >>> [round(v, 4) for v in celu(tg.tensor([-1.0, 0.0, 3.0]), alpha=2.0).tolist()]
     [-0.7869, 0.0, 3.0]
     """
-    x = _floating("celu", input)
+    x = check_floating("celu", input)
     alpha = _nonzero("celu", "alpha", alpha)
     return _elu(x, alpha, 1.0 / alpha)
 
@@ -173,7 +164,7 @@ def silu(input, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> [round(v, 4) for v in silu(tg.tensor([-1.0, 0.0, 2.0])).tolist()]
     [-0.2689, 0.0, 1.7616]
     """
-    x = _floating("silu", input)
+    x = check_floating("silu", input)
     return x * x.sigmoid()
 
 
@@ -184,7 +175,7 @@ def mish(input, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> [round(v, 4) for v in mish(tg.tensor([-1.0, 0.0, 2.0])).tolist()]
     [-0.3034, 0.0, 1.944]
     """
-    x = _floating("mish", input)
+    x = check_floating("mish", input)
     return x * Softplus.apply(x, beta=1.0, threshold=20.0).tanh()
 
 
@@ -200,7 +191,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # no
     >>> [round(v, 4) for v in softplus(x, beta=2.0, threshold=1.0).tolist()]   # 2 * 1 > 1: x
     [0.0, 0.3466, 1.0, 1000.0]
     """
-    x = _floating("softplus", input)
+    x = check_floating("softplus", input)
     beta = _nonzero("softplus", "beta", beta)
     return Softplus.apply(x, beta=beta, threshold=_number("softplus", "threshold", threshold))
 
@@ -247,7 +238,7 @@ def hardsigmoid(input, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> hardsigmoid(tg.tensor([-4.0, 0.0, 1.5, 4.0])).tolist()
     [0.0, 0.5, 0.75, 1.0]
     """
-    x = _floating("hardsigmoid", input)
+    x = check_floating("hardsigmoid", input)
     return _relu6_of_x_plus_3(x) / 6
 
 
@@ -259,7 +250,7 @@ def hardswish(input, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> hardswish(tg.tensor([-4.0, -1.5, 0.0, 4.0])).tolist()
     [-0.0, -0.375, 0.0, 4.0]
     """
-    x = _floating("hardswish", input)
+    x = check_floating("hardswish", input)
     return x * _relu6_of_x_plus_3(x) / 6
 
 
@@ -272,7 +263,7 @@ def prelu(input, weight) -> Tensor:  # noqa: A002
     >>> prelu(x, tg.tensor([0.25])).flatten().tolist(), prelu(x, tg.tensor([0.1, 0.5])).flatten().tolist()
     ([-0.25, -0.25], [-0.10000000149011612, -0.5])
     """
-    x = _floating("prelu", input)
+    x = check_floating("prelu", input)
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu: weight: expected a Tensor, got {type(weight).__name__}")
     if weight.dtype != x.dtype:

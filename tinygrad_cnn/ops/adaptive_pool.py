@@ -17,7 +17,9 @@ import functools
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn.ops._conv_utils import ntuple, positive
+from tinygrad_cnn.ops._conv_utils import check_input, ntuple, positive
+from tinygrad_cnn.ops._promote import check_floating
+from tinygrad_cnn.ops.linalg import along_dim
 from tinygrad_cnn.ops.pool import max_pool2d
 from tinygrad_cnn.ops.shape import grid_along
 from tinygrad_cnn.tensor import Tensor
@@ -28,10 +30,7 @@ __all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d"]
 def _output_size(op: str, input, output_size) -> tuple:  # noqa: A002
     """``output_size`` (an int or a pair, None keeping that dim) as (OH, OW), after checking
     ``input`` is a 3-D or 4-D Tensor."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: input: expected a 3-D or 4-D tensor, got shape {input.shape}")
+    check_input(op, 2, input)
     h, w = input.shape[-2:]
     sizes = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
     if len(sizes) != 2:
@@ -63,24 +62,20 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     Window i along a dim of size n covers [floor(i*n/out), ceil((i+1)*n/out)), as in PyTorch,
     computed as ``A_h @ x @ A_w^T`` with two small averaging matrices.
 
-    >>> import functools
-
-import numpy as np
+    >>> import numpy as np
     >>> from tinygrad_cnn import Tensor
     >>> adaptive_avg_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 1).tolist()
     [[[[7.5]]]]
     """
     op = "adaptive_avg_pool2d"
     oh, ow = _output_size(op, input, output_size)
-    if input.dtype.kind != "f":  # the averaging matrices would be cast to integers
-        raise TypeError(f"{op}: input: expected a floating-point tensor, got dtype {input.dtype}")
+    check_floating(op, input)  # the averaging matrices would be cast to integers
     h, w = input.shape[-2:]
     x = input
-    dtype, device = input.dtype, input.device
     if oh != h:
-        x = Tensor._wrap(backend.to_device(_adaptive_matrix(h, oh).astype(dtype), device)) @ x
+        x = along_dim(x, x.ndim - 2, _adaptive_matrix(h, oh))
     if ow != w:
-        x = x @ Tensor._wrap(backend.to_device(_adaptive_matrix(w, ow).T.astype(dtype), device))
+        x = along_dim(x, x.ndim - 1, _adaptive_matrix(w, ow))
     return x
 
 
@@ -104,9 +99,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
     maximum in row-major order, and a window holding NaN gives NaN with its last NaN as the
     position; the gradient goes to that position.
 
-    >>> import functools
-
-import numpy as np
+    >>> import numpy as np
     >>> from tinygrad_cnn import Tensor
     >>> x = Tensor(np.array([[[[1.0, 5.0, 2.0], [4.0, 3.0, 6.0], [0.0, 8.0, 7.0]]]]))
     >>> out, idx = adaptive_max_pool2d(x, 2, return_indices=True)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
+from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
-__all__ = ["matmul", "Linear"]
+__all__ = ["matmul", "Linear", "along_dim"]
 
 
 class MatMul(Function):
@@ -68,3 +73,22 @@ class Linear(Function):
             if need_b:
                 gb = g2.sum(0)
         return (gx, gw, gb)[:len(need)]
+
+
+def along_dim(x: Tensor, d: int, matrix) -> Tensor:
+    """``matrix`` (n_out, n_in, a host array) applied to dim ``d`` of ``x``, which has n_in
+    entries there: one matrix product, so its gradient is the transposed product (the linear
+    resizing modes and adaptive average pooling are such maps).
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn import Tensor
+    >>> along_dim(Tensor([[1.0, 3.0], [5.0, 7.0]]), 0, np.array([[0.5, 0.5]])).tolist()  # mean of the rows
+    [[3.0, 5.0]]
+    """
+    m = backend.to_device(np.ascontiguousarray(matrix, dtype=x.dtype), x.device)
+    if d == x.ndim - 1:
+        return x @ Tensor._wrap(m.T)
+    shape = x.shape
+    trailing = math.prod(shape[d + 1:])
+    y = Tensor._wrap(m) @ x.reshape(*shape[:d], shape[d], trailing)
+    return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])

@@ -26,8 +26,9 @@ import numbers
 
 import numpy as np
 
+from tinygrad_cnn.ops._promote import check_floating
 from tinygrad_cnn.ops.elementwise import where
-from tinygrad_cnn.ops.shape import _dim
+from tinygrad_cnn.ops.shape import int_dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "normalize"]
@@ -35,10 +36,7 @@ __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "normalize
 
 # -- argument checks ----------------------------------------------------------------------
 def _check_input(op, x, min_dims=0, layout=""):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input: expected a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: input: expected a floating-point tensor, got dtype {x.dtype}")
+    check_floating(op, x)
     if x.ndim < min_dims:
         raise ValueError(f"{op}: input: expected at least {min_dims} dims {layout}, got shape {x.shape}")
 
@@ -72,8 +70,7 @@ def _check_running(op, x, running_mean, running_var, required):
         return
     for arg, t in (("running_mean", running_mean), ("running_var", running_var)):
         _check_shaped(op, arg, t, (x.shape[1],), "one value per channel, dim 1 of the input")
-        if t.dtype.kind != "f":
-            raise TypeError(f"{op}: {arg}: expected a floating-point tensor, got dtype {t.dtype}")
+        check_floating(op, t, arg)
         if t.device != x.device:  # raw-array arithmetic below would not say which went wrong
             raise RuntimeError(f"{op}: {arg}: expected a tensor on {x.device.name} (the input's "
                                f"device), got {t.device.name}")
@@ -110,11 +107,18 @@ def _like_input(out, input):  # noqa: A002
     return out if out.dtype == input.dtype else out.to(dtype=input.dtype)
 
 
-def _empty(input, weight, bias, shape):  # noqa: A002
+def _computing(input):  # noqa: A002
+    """The tensor to take the statistics of: float16 sums overflow at 65504 and its squares
+    past 256, so half precision is normalised in float32, as PyTorch does; ``_like_input``
+    casts the result back."""
+    return input.float() if input.dtype == np.float16 else input
+
+
+def _empty(x, weight, bias, shape):
     """The result for an input with no elements: empty, as in PyTorch, with the weight and bias
     (viewed as ``shape``) still taking part, so that they get zero gradients, not none."""
-    out = input * 1.0 if weight is None else input * weight.reshape(shape)
-    return _like_input(out if bias is None else out + bias.reshape(shape), input)
+    out = x * 1.0 if weight is None else x * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
 
 
 def _channel_shape(x):
@@ -187,21 +191,19 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     op = "batch_norm"
     momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
                                        eps, running_required=not training)
-    if input.dtype == np.float16:  # statistics in float16 overflow: in float32, as PyTorch
-        return batch_norm(input.float(), running_mean, running_var, weight, bias, training, momentum,
-                          eps).to(dtype=input.dtype)
+    x = _computing(input)
     if not training:
-        return _like_input(_running_statistics(input, running_mean, running_var, weight, bias, eps),
-                           input)
-    if input.numel() == 0:  # nothing to normalise or to count: the running statistics stay
-        return _empty(input, weight, bias, _channel_shape(input))
-    n = input.numel() // input.shape[1]
-    if n <= 1:
-        raise ValueError(f"{op}: expected more than 1 value per channel when training, got "
-                         f"input shape {input.shape}")
-    out, mean, var = _own_statistics(input, (0, *range(2, input.ndim)), weight, bias, eps)
-    if running_mean is not None:
-        _update_running(running_mean, running_var, mean, var, n, momentum)
+        out = _running_statistics(x, running_mean, running_var, weight, bias, eps)
+    elif x.numel() == 0:  # nothing to normalise or to count: the running statistics stay
+        out = _empty(x, weight, bias, _channel_shape(x))
+    else:
+        n = x.numel() // x.shape[1]
+        if n <= 1:
+            raise ValueError(f"{op}: expected more than 1 value per channel when training, got "
+                             f"input shape {input.shape}")
+        out, mean, var = _own_statistics(x, (0, *range(2, x.ndim)), weight, bias, eps)
+        if running_mean is not None:
+            _update_running(running_mean, running_var, mean, var, n, momentum)
     return _like_input(out, input)
 
 
@@ -220,23 +222,21 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     op = "instance_norm"
     momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
                                        eps, running_required=not use_input_stats)
-    if input.dtype == np.float16:
-        return instance_norm(input.float(), running_mean, running_var, weight, bias, use_input_stats,
-                             momentum, eps).to(dtype=input.dtype)
+    x = _computing(input)
     if not use_input_stats:
-        return _like_input(_running_statistics(input, running_mean, running_var, weight, bias, eps),
-                           input)
-    if input.numel() == 0:
-        return _empty(input, weight, bias, _channel_shape(input))
-    n = math.prod(input.shape[2:])
-    if n <= 1:
-        raise ValueError(f"{op}: expected more than 1 spatial element per channel when using the "
-                         f"input's statistics, got input shape {input.shape}")
-    out, mean, var = _own_statistics(input, tuple(range(2, input.ndim)), weight, bias, eps)
-    if running_mean is not None:
-        c = input.shape[1]
-        _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
-                        var.reshape(-1, c).mean(0), n, momentum)
+        out = _running_statistics(x, running_mean, running_var, weight, bias, eps)
+    elif x.numel() == 0:
+        out = _empty(x, weight, bias, _channel_shape(x))
+    else:
+        n = math.prod(x.shape[2:])
+        if n <= 1:
+            raise ValueError(f"{op}: expected more than 1 spatial element per channel when using "
+                             f"the input's statistics, got input shape {input.shape}")
+        out, mean, var = _own_statistics(x, tuple(range(2, x.ndim)), weight, bias, eps)
+        if running_mean is not None:
+            c = x.shape[1]
+            _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
+                            var.reshape(-1, c).mean(0), n, momentum)
     return _like_input(out, input)
 
 
@@ -261,11 +261,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     _check_shaped(op, "weight", weight, shape, "normalized_shape")
     _check_shaped(op, "bias", bias, shape, "normalized_shape")
     eps = _check_eps(op, eps)
-    if input.dtype == np.float16:
-        return layer_norm(input.float(), shape, weight, bias, eps).to(dtype=input.dtype)
-    if input.numel() == 0:
-        return _empty(input, weight, bias, shape)
-    xc, _, var = _centred(input, tuple(range(input.ndim - k, input.ndim)))
+    x = _computing(input)
+    if x.numel() == 0:
+        return _like_input(_empty(x, weight, bias, shape), input)
+    xc, _, var = _centred(x, tuple(range(x.ndim - k, x.ndim)))
     out = xc * (var + eps) ** -0.5
     if weight is not None:
         out = out * weight
@@ -306,11 +305,10 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     _check_shaped(op, "weight", weight, (c,), "one value per channel, dim 1 of the input")
     _check_shaped(op, "bias", bias, (c,), "one value per channel, dim 1 of the input")
     eps = _check_eps(op, eps)
-    if input.dtype == np.float16:
-        return group_norm(input.float(), num_groups, weight, bias, eps).to(dtype=input.dtype)
-    if input.numel() == 0:
-        return _empty(input, weight, bias, _channel_shape(input))
-    grouped = input.reshape(n, int(num_groups), -1)
+    x = _computing(input)
+    if x.numel() == 0:
+        return _like_input(_empty(x, weight, bias, _channel_shape(x)), input)
+    grouped = x.reshape(n, int(num_groups), -1)
     xc, _, var = _centred(grouped, (2,))
     out = (xc * (var + eps) ** -0.5).reshape(*input.shape)
     if weight is not None:
@@ -338,9 +336,7 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
     _check_input(op, input)
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p >= 0:
         raise ValueError(f"{op}: p: expected a number >= 0 or inf, got {p!r}")
-    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
-        raise TypeError(f"{op}: dim: expected an int, got {dim!r}")
-    d = _dim(int(dim), input.ndim, f"{op}: dim")
+    d = int_dim(op, dim, input.ndim)
     eps = _check_eps(op, eps)
     if input.ndim == 0:  # PyTorch reads a 0-d tensor as one value along dim 0 or -1
         return normalize(input.reshape(1), p, 0, eps).reshape(())

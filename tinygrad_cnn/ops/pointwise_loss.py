@@ -20,8 +20,10 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._promote import check_floating
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.ops.loss import _check_reduction, _legacy, _reduce, _same_shape
+from tinygrad_cnn.ops.shape import broadcasts_to
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy", "kl_div"]
@@ -166,29 +168,21 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     _legacy(op, size_average, reduce)
     _check_reduction(op, reduction)
     _same_shape(op, input, target)
-    if input.dtype.kind != "f":
-        raise TypeError(f"{op}: input: expected a floating-point dtype, got {input.dtype}")
+    check_floating(op, input)
     if target.dtype != input.dtype:
         raise TypeError(f"{op}: target: expected the input's dtype {input.dtype}, got {target.dtype}")
     if weight is not None:
         if not isinstance(weight, Tensor):
             raise TypeError(f"{op}: weight: expected a Tensor, got {type(weight).__name__}")
-        try:
-            fits = np.broadcast_shapes(weight.shape, input.shape) == input.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not broadcasts_to(weight.shape, input.shape):
             raise ValueError(f"{op}: weight: expected a shape that broadcasts to the input's "
                              f"{input.shape}, got {weight.shape}")
     _check_probabilities(op, "input", input)
     _check_probabilities(op, "target", target)
     if weight is not None and weight.dtype != input.dtype:
         weight = weight.to(dtype=input.dtype)  # the loss keeps the input's dtype, as in PyTorch
-
-    def pointwise(x, y):
-        loss = BinaryCrossEntropy.apply(x, y)
-        return loss if weight is None else loss * weight
-    return _reduce(pointwise(input, target), reduction)
+    loss = BinaryCrossEntropy.apply(input, target)
+    return _reduce(loss if weight is None else loss * weight, reduction)
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002

@@ -5,9 +5,9 @@ with weights that add up to 1 (linear); the positions and weights depend only on
 so they are worked out once on the host (and cached). A linear resize is then one product with
 a small (n_out, n_in) interpolation matrix per resized dim (``A_h @ x @ A_w^T`` for bilinear),
 which is far faster than gathers, both ways, and its gradient is the transposed product. Nearest
-with a whole-number factor repeats each cell (a broadcast, whose gradient is a reshape-sum);
-other nearest sizes are a gather. A dim whose size and positions stay is left alone. All of
-these are differentiable Tensor ops, so gradients of gradients come for free.
+with a whole-number factor repeats each cell (the :class:`Repeat` op, whose gradient adds
+strided slices); other nearest sizes are a gather. A dim whose size and positions stay is left
+alone. All of these are differentiable, so gradients of gradients come for free.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops.linalg import along_dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["interpolate"]
@@ -169,17 +170,6 @@ def _linear_matrix(n_in: int, n_out: int, scale, align_corners: bool, coord_dtyp
     return m
 
 
-def _along(x: Tensor, d: int, matrix) -> Tensor:
-    """``matrix`` (n_out, n_in, a host array) applied to dim ``d`` of ``x``: a matrix product."""
-    m = backend.to_device(np.ascontiguousarray(matrix, dtype=x.dtype), x.device)
-    if d == x.ndim - 1:
-        return x @ Tensor._wrap(m.T)
-    shape = x.shape
-    trailing = math.prod(shape[d + 1:])
-    y = Tensor._wrap(m) @ x.reshape(*shape[:d], shape[d], trailing)
-    return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])
-
-
 class Repeat(Function):
     """Each cell along dim d repeated ``factors[d]`` times (nearest upsampling by whole factors).
 
@@ -251,6 +241,6 @@ def _linear(x: Tensor, sizes: tuple, scales: tuple, align_corners: bool) -> Tens
     for k in order:
         if in_sizes[k] == sizes[k]:
             continue  # PyTorch copies a dim whose size stays, whatever scale_factor says
-        x = _along(x, 2 + k, _linear_matrix(in_sizes[k], sizes[k], scales[k], align_corners, coord_dtype))
+        x = along_dim(x, 2 + k, _linear_matrix(in_sizes[k], sizes[k], scales[k], align_corners, coord_dtype))
         resized = True
     return x if resized else x.clone()  # still a new tensor, as PyTorch returns

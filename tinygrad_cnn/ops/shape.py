@@ -183,6 +183,18 @@ class SumTo(Function):
         return broadcast_to(grad, self.in_shape)
 
 
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of ``shape`` broadcasts to exactly ``target`` (NumPy's rules).
+
+    >>> broadcasts_to((3, 1), (2, 3, 4)), broadcasts_to((2,), (2, 3))
+    (True, False)
+    """
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
+
+
 def broadcast_to(x, shape) -> Tensor:
     """``x`` repeated (without copying) to ``shape`` by NumPy's broadcasting rules; the
     gradient is summed back to x's shape.
@@ -194,11 +206,7 @@ def broadcast_to(x, shape) -> Tensor:
     shape = tuple(shape)
     if x.shape == shape:
         return x
-    try:
-        ok = np.broadcast_shapes(x.shape, shape) == shape
-    except ValueError:
-        ok = False
-    if not ok:
+    if not broadcasts_to(x.shape, shape):
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
     return BroadcastTo.apply(x, shape=shape)
 
