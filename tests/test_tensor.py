@@ -422,6 +422,24 @@ class TestInPlace:
             x.add_(Tensor([1.0, 1.0], device="strict"))
         assert x.tolist() == [1.0, 2.0]
 
+    def test_a_refused_in_place_write_leaves_the_version_and_the_graph_alone(self):
+        a, b = Tensor([1.0, 2.0, 3.0], requires_grad=True), Tensor([4.0, 5.0, 6.0])
+        y = (a * b).sum()
+        with pytest.raises(ValueError, match=r"add_: other: expected a shape that broadcasts to \(3,\) "
+                                             r"\(this tensor's\), got \(2, 3\)"):
+            b.add_(tg.zeros(2, 3))
+        assert b._version == 0
+        y.backward()  # the Mul that saved b still trusts it
+        assert a.grad.tolist() == [4.0, 5.0, 6.0]
+
+    @pytest.mark.parametrize("write", [lambda t: t.add_(1.0), lambda t: t.fill_(0.0), lambda t: t.zero_(),
+                                       lambda t: t.__setitem__(0, 1.0), lambda t: t.copy_([1.0, 2.0])])
+    def test_in_place_writes_into_a_broadcast_view_are_refused(self, write):
+        view = Tensor([1.0, 2.0]).expand(3, 2)
+        with pytest.raises(RuntimeError, match=r"read-only or shared between its elements .* x\.clone\(\)"):
+            write(view)
+        assert view._version == 0 and view.tolist() == [[1.0, 2.0]] * 3
+
     def test_fill_takes_a_number_or_a_0d_tensor(self):
         x = Tensor([1.0, 2.0])
         assert x.fill_(Tensor(5.0)).tolist() == [5.0, 5.0]

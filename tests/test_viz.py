@@ -309,3 +309,4 @@ def test_index_settings_read_as_python_indices_in_labels():
     assert format_op(x[..., None, [1, 3]]._ctx) == "GetItem index=[...,None,<array (2,)>]"
     assert format_op(x.gather(1, tg.tensor([[0], [1], [2]]))._ctx) == "GetItem index=[<array (3, 1)>,<array (3, 1)>]"
     assert format_op(x.max(dim=1).values._ctx) == "MaxDim dim=1"  # its argmax is plumbing
+    assert format_op(x.min(dim=0).values._ctx) == "MinDim dim=0"

@@ -464,7 +464,10 @@ class Tensor(TensorMath):
     # -- in-place (only on tensors outside the graph; bump the version counter) -----------
     # Each is refused while grad mode is on if the tensor requires grad or was made by a
     # recorded op: wrap the change in ``with tinygrad_cnn.no_grad():``.
-    def _inplace_check(self, op: str, value=None) -> None:
+    def _in_place(self, op: str, write, value=None) -> Tensor:
+        """Run ``write()``, which changes ``self.data`` in place, after the checks every in-place
+        method shares (``value``: what is written, when it is a Tensor), and count the change in
+        the version counter only once it is made: a refused or failed write changes nothing."""
         if engine.is_grad_enabled():
             if self.requires_grad or self._ctx is not None:
                 raise RuntimeError(
@@ -477,7 +480,12 @@ class Tensor(TensorMath):
                     "recorded in the graph and its gradient would be lost; build the tensor out "
                     "of place (tg.cat, tg.stack, tg.where) or write value.detach()"
                 )
+        if not backend.writable_alone(self.data):
+            raise RuntimeError(f"{op}: the tensor's memory is read-only or shared between its "
+                               f"elements (an expand or broadcast view); write into x.clone() instead")
+        write()
         self._version += 1
+        return self
 
     def _combine_in_place(self, op: str, ufunc: str, other, alpha=1) -> Tensor:
         """``self = ufunc(self, alpha * other)`` in place (``ufunc``: add, subtract, multiply or
@@ -498,6 +506,9 @@ class Tensor(TensorMath):
             raise TypeError(f"{op}: other: the result is {result} ({self.dtype} with {other.dtype}), "
                             f"which cannot be written into this {self.dtype} tensor in place; use the "
                             f"out-of-place op, or convert the tensor first (e.g. x.float())")
+        if not ops.shape.broadcasts_to(other.shape, self.shape):
+            raise ValueError(f"{op}: other: expected a shape that broadcasts to {self.shape} (this "
+                             f"tensor's), got {other.shape}")
         if ufunc == "subtract" and result.kind == "b":
             raise TypeError(f"{op}: bool tensors cannot be subtracted (as in PyTorch); convert "
                             f"them first (e.g. x.long())")
@@ -508,9 +519,8 @@ class Tensor(TensorMath):
                                 f"(as in PyTorch), got {alpha!r}")
             xp = self.device.xp  # alpha in the result's type: -1 becomes 255 in uint8, as a wrap
             values = values.astype(result, copy=False) * xp.asarray(alpha).astype(result)
-        self._inplace_check(op, other)  # last: a refused call changes nothing, not even the version
-        getattr(self.device.xp, ufunc)(self.data, values, out=self.data, casting="unsafe")
-        return self
+        combine = getattr(self.device.xp, ufunc)
+        return self._in_place(op, lambda: combine(self.data, values, out=self.data, casting="unsafe"), other)
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place and return the tensor.
@@ -518,9 +528,7 @@ class Tensor(TensorMath):
         >>> Tensor([1.0, 2.0]).zero_().tolist()
         [0.0, 0.0]
         """
-        self._inplace_check("zero_")
-        self.data[...] = 0
-        return self
+        return self._in_place("zero_", lambda: self.data.__setitem__(Ellipsis, 0))
 
     def fill_(self, value) -> Tensor:
         """Set every element to ``value`` in place and return the tensor.
@@ -532,15 +540,13 @@ class Tensor(TensorMath):
             if value.ndim:
                 raise ValueError(f"fill_: value: expected a number or a 0-d tensor, got a tensor of "
                                  f"shape {value.shape}")
-            self._inplace_check("fill_", value)
-            value = value.item()
+            number = value.item()
         elif isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
-            self._inplace_check("fill_")
+            number = value
         else:
             raise TypeError(f"fill_: value: expected a number or a 0-d tensor, got "
                             f"{type(value).__name__} {value!r}")
-        self.data[...] = value
-        return self
+        return self._in_place("fill_", lambda: self.data.__setitem__(Ellipsis, number), value)
 
     def copy_(self, src) -> Tensor:
         """Write ``src`` (broadcast to this shape, cast to this dtype, moved to this device) into
@@ -549,12 +555,10 @@ class Tensor(TensorMath):
         >>> Tensor([[0, 0], [0, 0]]).copy_([1, 2]).tolist()
         [[1, 2], [1, 2]]
         """
-        self._inplace_check("copy_", src)
-        src = as_tensor(src, like=self)
-        if src.device != self.device:
-            src = src.to(self.device)
-        self.data[...] = src.data
-        return self
+        values = as_tensor(src, like=self)
+        if values.device != self.device:
+            values = values.to(self.device)
+        return self._in_place("copy_", lambda: self.data.__setitem__(Ellipsis, values.data), src)
 
     def add_(self, other, alpha=1) -> Tensor:
         """Add ``alpha * other`` in place and return the tensor.
@@ -572,9 +576,7 @@ class Tensor(TensorMath):
         [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
         """
         target, at, values = ops.shape.in_place_scatter("scatter_", self, dim, index, src, add=False)
-        self._inplace_check("scatter_", src)  # after the checks: a refused call changes nothing
-        target[at] = values
-        return self
+        return self._in_place("scatter_", lambda: target.__setitem__(at, values), src)
 
     def scatter_add_(self, dim, index, src) -> Tensor:
         """In-place :meth:`scatter_add` (not recorded: refused inside a graph, as ``add_``).
@@ -583,9 +585,7 @@ class Tensor(TensorMath):
         [1.0, 0.0, 2.0]
         """
         target, at, values = ops.shape.in_place_scatter("scatter_add_", self, dim, index, src, add=True)
-        self._inplace_check("scatter_add_", src)
-        backend.scatter_add(target, at, values)
-        return self
+        return self._in_place("scatter_add_", lambda: backend.scatter_add(target, at, values), src)
 
     def sub_(self, other, alpha=1) -> Tensor:
         """Subtract ``alpha * other`` in place and return the tensor (``x -= other`` does the same).
@@ -625,11 +625,11 @@ class Tensor(TensorMath):
         return self.__itruediv__(other)
 
     def __setitem__(self, index, value) -> None:
-        self._inplace_check("__setitem__", value)
-        value = as_tensor(value, like=self).data
+        values = as_tensor(value, like=self).data
         ints, index = ops.shape.split_index(ops.shape.normalize_index(index))
         target = self.data if ints is None else self.data[ints]  # a view: written through
-        target[ops.shape.index_on(index, self.device)] = value
+        at = ops.shape.index_on(index, self.device)
+        self._in_place("__setitem__", lambda: target.__setitem__(at, values), value)
 
     # -- arithmetic (broadcasting, reflected forms) -----------------------------------------
     def __add__(self, other):

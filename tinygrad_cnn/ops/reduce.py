@@ -3,13 +3,14 @@ logsumexp."""
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections import namedtuple
 
 import numpy as np
 
 from tinygrad_cnn.function import Function
-from tinygrad_cnn.ops.shape import _dim
+from tinygrad_cnn.ops.shape import _dim, int_dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["sum", "mean", "var", "std", "max", "min", "argmax", "argmin", "logsumexp"]
@@ -31,11 +32,11 @@ def _axes(dim, ndim: int):
 
 def _one_dim(op: str, dim, x) -> int:
     """The single axis that max/min/argmax/argmin reduce along (they return indices)."""
-    if isinstance(dim, bool) or not isinstance(dim, int):
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
         raise TypeError(f"{op}: dim: expected an int or None, got {dim!r}")
     if x.ndim == 0:
         raise IndexError(f"{op}: dim={dim} given for a 0-d tensor; use dim=None")
-    return _dim(dim, x.ndim)
+    return int_dim(op, dim, x.ndim)
 
 
 def _keep_shape(shape, axes) -> tuple:
@@ -79,7 +80,7 @@ def mean(x, dim=None, keepdim: bool = False) -> Tensor:
     if x.dtype.kind != "f":
         raise TypeError(f"mean: expected a floating-point tensor, got dtype {x.dtype}")
     if x.dtype == np.float16:  # its sum overflows past 65504: accumulate in float32, as PyTorch
-        return (sum(x.float(), axes, keepdim) / count).to(dtype=x.dtype)
+        return mean(x.float(), dim, keepdim).to(dtype=x.dtype)
     return sum(x, axes, keepdim) / count
 
 
@@ -162,6 +163,10 @@ class MaxDim(Function):
         return grad * Tensor._wrap(self.onehot.astype(grad.dtype))
 
 
+class MinDim(MaxDim):
+    """Min along one dim (see :class:`MaxDim`; its own name in graphs and ``grad_fn``)."""
+
+
 def _extreme(op: str, x, dim, keepdim):
     if x.numel() == 0:
         raise ValueError(f"{op}: expected a non-empty tensor, got shape {x.shape}")
@@ -169,7 +174,7 @@ def _extreme(op: str, x, dim, keepdim):
         return (Max if op == "max" else Min).apply(x, keepdim=keepdim)
     d = _one_dim(op, dim, x)
     indices = _indices(x, d, True, "arg" + op)
-    values = MaxDim.apply(x, dim=d, keepdim=keepdim, _index=indices.data)
+    values = (MaxDim if op == "max" else MinDim).apply(x, dim=d, keepdim=keepdim, _index=indices.data)
     return ValuesIndices(values, indices if keepdim else indices.squeeze(d))
 
 

@@ -601,11 +601,8 @@ def scatter_source(op: str, x: Tensor, index: Tensor, src, numbers_too: bool = T
 
 
 def in_place_scatter(op: str, x: Tensor, dim, index, src, add: bool) -> tuple:
-    """For ``scatter_``/``scatter_add_``: ``(array, positions, values)`` to write, after every
-    check (``x``'s memory must be its own to write: not read-only, not a broadcast)."""
-    if not backend.writable_alone(x.data):
-        raise RuntimeError(f"{op}: the tensor's memory is read-only or shared between its "
-                           f"elements (an expand or broadcast view); write into x.clone() instead")
+    """For ``scatter_``/``scatter_add_``: ``(array, positions, values)`` to write, after the
+    op's own checks (``Tensor._in_place`` makes those every in-place write shares)."""
     target, index = _one_d(x), _one_d(index)
     at = positions_along(op, target, dim, index)
     values = scatter_source(op, target, index, _one_d(src), numbers_too=not add)
