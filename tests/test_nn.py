@@ -280,6 +280,18 @@ def test_conv_padding_modes_pad_the_input_as_np_pad_does(mode, np_mode, padding)
                                rtol=1e-5, atol=1e-6)
 
 
+def test_padding_mode_set_on_a_built_layer_takes_effect_as_in_pytorch():
+    tg.manual_seed(0)
+    x = tg.randn(1, 2, 5, 5)
+    built = nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect")
+    changed = nn.Conv2d(2, 3, 3, padding=1)
+    changed.load_state_dict(built.state_dict())
+    zeros = changed(x).numpy()
+    changed.padding_mode = "reflect"
+    np.testing.assert_array_equal(changed(x).numpy(), built(x).numpy())
+    assert not np.array_equal(zeros, built(x).numpy())
+
+
 def test_padding_mode_errors_and_the_device_argument():
     with pytest.raises(ValueError, match="Conv2d: padding_mode: expected one of zeros, reflect, "
                                          "replicate, circular, got 'mirror'"):

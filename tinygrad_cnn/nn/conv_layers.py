@@ -75,8 +75,9 @@ class _ConvNd(Module):
         self._place(device)
         # With a padding_mode other than zeros, F.pad pads the input first (PyTorch's way),
         # by these amounts, the last dim first, and the convolution itself pads nothing.
+        # The mode is read at each call, so changing it on a built layer takes effect.
         self._mode_pads = None
-        if padding_mode != "zeros" and self.padding != "valid":
+        if self.padding != "valid":
             pairs = padding_pairs(layer, self.padding, n, self.kernel_size, self.dilation, self.stride)
             self._mode_pads = [v for pair in reversed(pairs) for v in pair]
 
@@ -94,7 +95,7 @@ class _ConvNd(Module):
 
     def _pad_input(self, x):
         """``(x, padding)`` for the convolution (see ``_mode_pads``)."""
-        if self._mode_pads is None:
+        if self.padding_mode == "zeros" or self._mode_pads is None:
             return x, self.padding
         return F.pad(x, self._mode_pads, self.padding_mode), (0,) * self._ndim
 

@@ -39,18 +39,12 @@ class _BatchNorm(Module):
                  dtype=np.float32):
         super().__init__()
         num_features = check_size(type(self).__name__, "num_features", num_features)
-        if not eps >= 0:
-            raise ValueError(f"{type(self).__name__}: eps: expected a number >= 0, got {eps}")
+        eps = _check_eps(type(self).__name__, eps)
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_features,), affine, affine, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
@@ -87,9 +81,7 @@ class _BatchNorm(Module):
         ([1.0, 1.0], [0.0, 0.0])
         """
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Tensor) -> Tensor:
         """Normalise ``x`` per channel (dim 1): batch statistics in training (and always with

@@ -130,7 +130,19 @@ class AvgPool2d(AvgPool1d):
                             self.count_include_pad, self.divisor_override)
 
 
-class AdaptiveAvgPool2d(Module):
+class _AdaptivePool(Module):
+    """What the adaptive pooling layers share: ``output_size`` and its repr."""
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        """``output_size``."""
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
     """:func:`~tinygrad_cnn.nn.functional.adaptive_avg_pool2d` as a layer: means over windows
     chosen so that the output is ``output_size`` (an int or a pair; None keeps that dim) whatever
     the input size.
@@ -145,20 +157,12 @@ class AdaptiveAvgPool2d(Module):
     (2, 3, 1, 1)
     """
 
-    def __init__(self, output_size) -> None:
-        super().__init__()
-        self.output_size = output_size
-
     def forward(self, x):
         """``x`` averaged down to ``output_size``."""
         return F.adaptive_avg_pool2d(x, self.output_size)
 
-    def extra_repr(self) -> str:
-        """``output_size``."""
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool2d(Module):
+class AdaptiveMaxPool2d(_AdaptivePool):
     """:func:`~tinygrad_cnn.nn.functional.adaptive_max_pool2d` as a layer: maxima over the
     windows of :class:`AdaptiveAvgPool2d`, so that the output is ``output_size`` (an int or a
     pair; None keeps that dim), with their flat indices too when ``return_indices``.
@@ -175,14 +179,9 @@ class AdaptiveMaxPool2d(Module):
     """
 
     def __init__(self, output_size, return_indices: bool = False) -> None:
-        super().__init__()
-        self.output_size = output_size
+        super().__init__(output_size)
         self.return_indices = return_indices
 
     def forward(self, x):
         """The maximum of each window of ``x`` (and its flat index, with ``return_indices``)."""
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
-
-    def extra_repr(self) -> str:
-        """``output_size``."""
-        return f"output_size={self.output_size}"

@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn.module import Module
+from tinygrad_cnn.ops._conv_utils import check_input, non_negative, ntuple
 
 __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
@@ -107,14 +106,7 @@ class _Pad(Module):
 
     def forward(self, x):
         """``x`` with its last dims padded."""
-        name, nd = type(self).__name__, self.nd
-        ndim = getattr(x, "ndim", None)
-        if self.mode == "constant":
-            if ndim is not None and ndim < nd:
-                raise ValueError(f"{name}: input: expected at least {nd} dims, got shape {x.shape}")
-            return F.pad(x, self.padding, value=self.value)
-        if ndim is not None and ndim not in (nd + 1, nd + 2):
-            raise ValueError(f"{name}: input: expected a {nd + 1}-D or {nd + 2}-D tensor, got shape {x.shape}")
+        check_input(type(self).__name__, self.nd, x)
         return F.pad(x, self.padding, self.mode)
 
     def extra_repr(self) -> str:
@@ -123,14 +115,7 @@ class _Pad(Module):
 
 
 def _pad_widths(layer: str, padding, n: int) -> tuple:
-    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
-        padding = (int(padding),) * n
-    if not (isinstance(padding, (tuple, list)) and len(padding) == n
-            and all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in padding)):
-        raise TypeError(f"{layer}: padding: expected an int or a tuple of {n} ints, got {padding!r}")
-    if any(p < 0 for p in padding):
-        raise ValueError(f"{layer}: padding: expected non-negative widths, got {tuple(padding)}")
-    return tuple(int(p) for p in padding)
+    return non_negative(ntuple(padding, n, "padding", layer), "padding", layer)
 
 
 class _ConstantPad(_Pad):
@@ -139,6 +124,13 @@ class _ConstantPad(_Pad):
     def __init__(self, padding, value) -> None:
         super().__init__(padding)
         self.value = value
+
+    def forward(self, x):
+        """``x`` with its last dims padded with ``value`` (any number of leading dims)."""
+        if getattr(x, "ndim", self.nd) < self.nd:
+            raise ValueError(f"{type(self).__name__}: input: expected at least {self.nd} dims, got "
+                             f"shape {x.shape}")
+        return F.pad(x, self.padding, value=self.value)
 
     def extra_repr(self) -> str:
         """The widths and the value, as PyTorch shows them."""
@@ -177,9 +169,7 @@ class _ZeroPad(_ConstantPad):
     def __init__(self, padding) -> None:
         super().__init__(padding, 0.0)
 
-    def extra_repr(self) -> str:
-        """The widths, as PyTorch shows them."""
-        return f"{self.padding}"
+    extra_repr = _Pad.extra_repr
 
 
 class ZeroPad1d(_ZeroPad, ConstantPad1d):
