@@ -277,8 +277,9 @@ def test_inplace_is_accepted_and_the_input_keeps_its_values(name):
     x = tg.tensor([-4.0, -0.5, 2.0])
     y = layer(x)
     assert x.tolist() == [-4.0, -0.5, 2.0] and y is not x and "inplace" not in repr(layer)
-    if name != "ReLU":  # F.relu is the Tensor op, with no inplace argument
-        assert getattr(F, name.lower())(x, inplace=True).tolist() == y.tolist()
+    assert getattr(F, name.lower())(x, inplace=True).tolist() == y.tolist()
+    np.testing.assert_allclose(F.leaky_relu(x, 0.1, inplace=True).numpy(), [-0.4, -0.05, 2.0], rtol=1e-6)
+    assert x.tolist() == [-4.0, -0.5, 2.0]
 
 
 def test_relu6_is_a_hardtanh_as_in_pytorch():

@@ -222,8 +222,7 @@ def test_names_order_and_lengths_match_pytorch():
     assert len(ours_list[1:]) == len(theirs_list[1:])
     for build in (dict, OrderedDict, list):
         pairs = [("w", 1.0), ("b", 2.0), ("a", 3.0)]
-        ours = nn.ParameterDict(build(pairs) if build is not list else pairs)
-        theirs = torch.nn.ParameterDict(build(pairs) if build is not list else pairs)
+        ours, theirs = nn.ParameterDict(build(pairs)), torch.nn.ParameterDict(build(pairs))
         assert list(ours) == list(theirs), build
     ours = nn.ParameterDict({"w": tg.ones(1), "b": tg.ones(2)})
     theirs = torch.nn.ParameterDict({"w": torch.ones(1), "b": torch.ones(2)})

@@ -65,16 +65,20 @@ def test_interpolate_matches_pytorch(mode, nd, dtype):
                 x, dtype, atol, grad=not (mode == "nearest" and _pytorch_backward_disagrees(nd, shape, kwargs)))
 
 
-def _pytorch_backward_disagrees(nd, shape, kwargs):
-    """PyTorch's 1-D and 3-D nearest backward treats a dim whose size stays or doubles as copied
-    or doubled, where its forward floors i / scale_factor (5 cells by 1.1: forward reads
-    0, 0, 1, 2, 3, backward sends the gradient to 0, 1, 2, 3, 4). Ours is the gradient of the
-    forward; see test_nearest_gradient_is_the_gradient_of_the_forward."""
+def _keeps_or_doubles(nd, shape, kwargs):
+    """Whether a scale_factor other than 1 or 2 keeps or doubles some dim's size: there PyTorch's
+    nearest kernels (the 4-D forward for some sizes, the 1-D and 3-D backward) copy or double
+    that dim where the documented rule, which ours follows, floors i / scale_factor (5 cells by
+    1.1: read 0, 0, 1, 2, 3; see test_nearest_gradient_is_the_gradient_of_the_forward)."""
     factors = kwargs.get("scale_factor")
-    if nd == 2 or factors is None or kwargs.get("recompute_scale_factor"):
+    if factors is None or kwargs.get("recompute_scale_factor"):
         return False
     factors = factors if isinstance(factors, tuple) else (factors,) * nd
     return any(int(n * f) in (n, 2 * n) and f not in (1, 2) for n, f in zip(shape[2:], factors))
+
+
+def _pytorch_backward_disagrees(nd, shape, kwargs):
+    return nd != 2 and _keeps_or_doubles(nd, shape, kwargs)
 
 
 def test_nearest_gradient_is_the_gradient_of_the_forward():
@@ -85,13 +89,7 @@ def test_nearest_gradient_is_the_gradient_of_the_forward():
 
 
 def _pytorch_may_copy(nd, shape, kwargs):
-    """PyTorch's 4-D nearest kernel, for some sizes, copies a dim whose size stays and doubles one
-    whose size doubles, whatever scale_factor says; ours floors i / scale_factor there too."""
-    factors = kwargs.get("scale_factor")
-    if nd != 2 or factors is None or kwargs.get("recompute_scale_factor"):
-        return False
-    factors = factors if isinstance(factors, tuple) else (factors,) * nd
-    return any(int(n * f) in (n, 2 * n) and f not in (1, 2) for n, f in zip(shape[2:], factors))
+    return nd == 2 and _keeps_or_doubles(nd, shape, kwargs)
 
 
 def _sweep_configs(count=300, seed=0):

@@ -431,8 +431,9 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
-def relu(x) -> Tensor:
-    """max(x, 0) elementwise.
+def relu(x, inplace: bool = False) -> Tensor:
+    """max(x, 0) elementwise. ``inplace`` is accepted for PyTorch's ``F.relu`` signature; the
+    result is always a new tensor.
 
     >>> from tinygrad_cnn import Tensor
     >>> Tensor([-1.0, 2.0]).relu().tolist()
@@ -441,8 +442,8 @@ def relu(x) -> Tensor:
     return ReLU.apply(x)
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, ``negative_slope * x`` otherwise.
+def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, ``negative_slope * x`` otherwise (``inplace`` as in :func:`relu`).
 
     >>> from tinygrad_cnn import Tensor
     >>> leaky_relu(Tensor([-2.0, 3.0]), negative_slope=0.25).tolist()
