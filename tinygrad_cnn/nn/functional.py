@@ -130,17 +130,20 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     >>> dropout(tg.ones(3), 0.5, training=False).tolist()
     [1.0, 1.0, 1.0]
     """
-    return _dropout("dropout", input, p, training, lambda shape: shape)
+    _check_dropout("dropout", input, p)
+    return _dropout(input, p, training, input.shape)
 
 
-def _dropout(op, input, p, training, mask_shape):  # noqa: A002
-    """Inverted dropout of ``input`` with one kept-or-dropped draw per element of
-    ``mask_shape(input.shape)`` (broadcast over the rest)."""
+def _check_dropout(op, input, p) -> None:  # noqa: A002
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: p: expected a probability in [0, 1], got {p!r}")
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    shape = mask_shape(input.shape)
+
+
+def _dropout(input, p, training, shape):  # noqa: A002
+    """Inverted dropout of ``input`` with one kept-or-dropped draw per element of ``shape``
+    (broadcast over the rest of the input's)."""
     if not training or p == 0.0:
         return input
     if p == 1.0:
@@ -165,13 +168,11 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     >>> sorted(set(y.tolist()[0][0][0])) in ([0.0], [2.0])   # a channel is all kept or all dropped
     True
     """
-    def channels(shape):
-        if len(shape) != 4:
-            raise ValueError(f"dropout2d: input: expected a 4-D tensor (N, C, H, W), got shape "
-                             f"{shape} (for one (C, H, W) image use input.unsqueeze(0))")
-        return (*shape[:2], 1, 1)
-
-    return _dropout("dropout2d", input, p, training, channels)
+    _check_dropout("dropout2d", input, p)
+    if input.ndim != 4:
+        raise ValueError(f"dropout2d: input: expected a 4-D tensor (N, C, H, W), got shape "
+                         f"{input.shape} (for one (C, H, W) image use input.unsqueeze(0))")
+    return _dropout(input, p, training, (*input.shape[:2], 1, 1))
 
 
 def one_hot(tensor, num_classes: int = -1) -> Tensor:

@@ -2,10 +2,10 @@
 linear "hard" ones and PReLU, with PyTorch's names, arguments, dtypes and values.
 
 Most are composites of differentiable ops (``where``, ``sigmoid``, ``tanh``), so
-their second-order gradients come for free. Two small Functions fill gaps: ``Expm1``
-(exp(x) - 1 keeps few of x's digits near 0, where PyTorch's ELUs use expm1) and
-``Softplus`` (one overflow-free pass with PyTorch's ``threshold`` rule; a max/abs composite
-would have the wrong second derivative at exactly 0).
+their second-order gradients come for free; the ELUs use the elementwise ``Expm1`` (exp(x) - 1
+keeps few of x's digits near 0, where PyTorch's ELUs use expm1), and ``Softplus`` is a small
+Function of its own (one overflow-free pass with PyTorch's ``threshold`` rule; a max/abs
+composite would have the wrong second derivative at exactly 0).
 
 At a corner, where the derivative jumps, the gradient is PyTorch's: 0 at hardtanh's bounds
 (so at relu6's 0 and 6 and hardsigmoid's -3 and 3), the negative side's slope at the ELUs'
@@ -28,7 +28,7 @@ import numpy as np
 
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._promote import check_floating
-from tinygrad_cnn.ops.elementwise import where
+from tinygrad_cnn.ops.elementwise import Expm1, where
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -39,18 +39,6 @@ __all__ = [
 # SELU's constants (Klambauer et al., 2017): the fixed point of mean 0 and variance 1.
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-
-
-class Expm1(Function):
-    """exp(x) - 1, accurate where x is near 0."""
-
-    def forward(self, x):
-        return self.xp.expm1(x)
-
-    def backward(self, grad):
-        # exp(x), not output + 1: near -1 the sum would keep few of exp(x)'s digits.
-        (x,) = self.saved_tensors
-        return grad * x.exp()
 
 
 class Softplus(Function):

@@ -240,6 +240,18 @@ class Log1p(Function):
         return grad / (x + 1)
 
 
+class Expm1(Function):
+    """exp(x) - 1, accurate where x is near 0."""
+
+    def forward(self, x):
+        return self.xp.expm1(x)
+
+    def backward(self, grad):
+        # exp(x), not output + 1: near -1 the sum would keep few of exp(x)'s digits.
+        (x,) = self.saved_tensors
+        return grad * x.exp()
+
+
 class Sqrt(Function):
     def forward(self, x):
         return self.xp.sqrt(x)
