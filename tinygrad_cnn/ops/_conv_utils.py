@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
+from tinygrad_cnn._threads import run_shared
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -284,12 +285,19 @@ def rows_line_up(xp, shape, stride, out_hw) -> bool:
     return xp is np and tuple(stride) == (1, 1) and out_hw[1] == shape[3] and shape[0] > 0
 
 
-def _row_patches(x, kernel, dilation, pads, out_h, groups, ones_row=False):
+def _chunk_samples(x, kernel, out_h) -> int:
+    """How many samples of ``x`` make one chunk of :func:`_row_patches` (at least one)."""
+    row_bytes = x.shape[1] * kernel[0] * kernel[1] * x.shape[3] * x.itemsize
+    return max(1, min(x.shape[0], _CHUNK_BYTES // (row_bytes * out_h)))
+
+
+def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=False):
     """Yield ``(start, count, patches)``: ``patches`` (G, C/G*KH*KW [+ 1], count) are the im2col
     columns ``start:start+count`` of ``x`` (columns ordered by sample, output row, output
     column), plus a row of ones under each group's patches with ``ones_row``, for the
-    geometries of :func:`rows_line_up`. A chunk is a few whole samples, or a band of output
-    rows of one sample when a sample's patches alone are larger than _CHUNK_BYTES.
+    geometries of :func:`rows_line_up`, for the chunks of :func:`_chunk_samples` samples that
+    start at the samples ``firsts``. A chunk of one sample comes in bands of output rows when
+    its patches alone are larger than _CHUNK_BYTES.
 
     The chunk's samples are copied into a vertically padded scratch plane stack; kernel cell
     (a, b) reads it as one run per plane starting ``a*D`` rows down and ``b*D - left pad``
@@ -301,7 +309,7 @@ def _row_patches(x, kernel, dilation, pads, out_h, groups, ones_row=False):
     hp, length, cg = h + pt + pb, out_h * w, c // groups
     k = cg * kh * kw  # patch rows per group
     row_bytes = c * kh * kw * w * x.itemsize  # the patches of one output row
-    samples = max(1, min(n, _CHUNK_BYTES // (row_bytes * out_h)))
+    samples = _chunk_samples(x, kernel, out_h)
     band = out_h if samples > 1 else max(1, min(out_h, _CHUNK_BYTES // row_bytes))
     plane = hp * w
     # pl spare values before the first plane and pr after the last: the wrapped reads there
@@ -321,7 +329,7 @@ def _row_patches(x, kernel, dilation, pads, out_h, groups, ones_row=False):
     cells = scratch[:, :k].reshape(groups, cg, kh, kw, samples, band, w)  # only splits axes: a view
     shifts = [(b, b * dw - pl) for b in range(kw) if b * dw != pl]
     try:
-        for first in range(0, n, samples):
+        for first in firsts:
             m = min(samples, n - first)
             planes[:m, :, pt:pt + h] = x[first:first + m]
             for top in range(0, out_h, band):
@@ -344,7 +352,8 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
     """The forward of :func:`correlate` on the row-run path: one matrix product per chunk of
     :func:`_row_patches` writes that chunk's columns of the (O, N*L) output. Long runs and
     cache-sized chunks made a 64-channel 3x3 forward about 1.3x faster here than one
-    whole-batch im2col of short rows (the patches are never all in memory at once)."""
+    whole-batch im2col of short rows (the patches are never all in memory at once). The
+    chunks are shared out over the BLAS's threads (:func:`tinygrad_cnn._threads.run_shared`)."""
     n, o = x.shape[0], wmat.shape[0]
     length = out_hw[0] * out_hw[1]
     dtype = np.result_type(wmat, x)
@@ -355,7 +364,11 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
         wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1)], axis=2)
         wmats = wmats.astype(dtype, copy=False)  # the product's type, as in correlate
     out = new_array(np, (groups, o // groups, n * length), dtype)
-    for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
-                                              ones_row=bias is not None):
-        np.matmul(wmats, patches, out=out[:, :, start:start + count])
+
+    def convolve(firsts):  # each thread makes its chunks' patches and multiplies them at once
+        for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
+                                                  firsts, ones_row=bias is not None):
+            np.matmul(wmats, patches, out=out[:, :, start:start + count])
+
+    run_shared(convolve, range(0, n, _chunk_samples(x, kernel, out_hw[0])))
     return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3)

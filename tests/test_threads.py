@@ -1,0 +1,202 @@
+"""The thread sharing behind the row-run convolution forward (tinygrad_cnn._threads)."""
+
+import itertools
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import _threads
+from tinygrad_cnn.nn import functional as F
+
+from reference import conv2d as reference_conv2d
+
+
+def _blas_threads() -> list:
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+@pytest.fixture
+def two_blas_threads():
+    """The BLAS set to two threads (skipped where it cannot have two, as on a one-core machine)."""
+    with threadpool_limits(limits=2, user_api="blas"):
+        if _threads.thread_count() < 2:
+            pytest.skip(f"the BLAS runs {_blas_threads()} thread(s) here")
+        yield
+
+
+def _both_threads_take_one_first(work, barrier):
+    """``work`` made to wait, after taking its first item, until the other thread has one too,
+    so that the items are sure to be shared between the two threads."""
+
+    def wrapped(shared):
+        items = iter(shared)
+        first = next(items, None)
+        barrier.wait(timeout=10)
+        if first is not None:
+            work(itertools.chain([first], items))
+
+    return wrapped
+
+
+def test_every_item_goes_to_exactly_one_thread_and_the_blas_is_held_at_one_meanwhile(two_blas_threads):
+    taken, blas_inside = [], []
+    lock = threading.Lock()
+
+    def work(shared):
+        for item in shared:
+            with lock:
+                taken.append((item, threading.get_ident()))
+                blas_inside.extend(_blas_threads())
+
+    _threads.run_shared(_both_threads_take_one_first(work, threading.Barrier(2)), range(20))
+    assert sorted(item for item, _ in taken) == list(range(20))
+    assert len({ident for _, ident in taken}) == 2
+    assert set(blas_inside) == {1}
+    assert set(_blas_threads()) == {2}  # restored
+
+
+def test_a_blas_of_one_thread_means_the_calling_thread_alone():
+    idents = set()
+
+    def work(shared):
+        for _ in shared:
+            idents.add(threading.get_ident())
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert _threads.thread_count() == 1
+        _threads.run_shared(work, range(10))
+    assert idents == {threading.get_ident()}
+
+
+def test_without_threadpoolctl_everything_runs_in_the_calling_thread(monkeypatch):
+    monkeypatch.setitem(_threads._state, "blas", [])  # what _blas_libraries finds without it
+    assert _threads.thread_count() == 1
+    seen = []
+    _threads.run_shared(lambda shared: seen.extend((i, threading.get_ident()) for i in shared), range(3))
+    assert seen == [(i, threading.get_ident()) for i in range(3)]
+
+
+def test_an_error_in_a_helper_thread_is_raised_in_the_caller_and_the_blas_restored(two_blas_threads):
+    caller = threading.get_ident()
+
+    def work(shared):
+        for _ in shared:
+            if threading.get_ident() != caller:
+                raise ValueError("from the helper")
+
+    with pytest.raises(ValueError, match="from the helper"):
+        _threads.run_shared(_both_threads_take_one_first(work, threading.Barrier(2)), range(10))
+    assert set(_blas_threads()) == {2}
+
+
+def test_an_error_stops_the_other_threads_at_their_next_item(two_blas_threads):
+    done = []
+
+    def work(shared):
+        for item in shared:
+            if item == 0:
+                raise RuntimeError("first item")
+            time.sleep(0.001)  # the other thread: 999 items would take a second
+            done.append(item)
+
+    with pytest.raises(RuntimeError, match="first item"):
+        _threads.run_shared(_both_threads_take_one_first(work, threading.Barrier(2)), range(1000))
+    assert len(done) < 500
+    assert set(_blas_threads()) == {2}
+
+
+def test_a_call_made_while_another_shares_runs_in_its_own_thread_and_the_blas_comes_back(two_blas_threads):
+    """One call shares at a time; one from another user thread meanwhile runs alone in that
+    thread, and the BLAS is restored by the call that set it."""
+    inside, finish = threading.Event(), threading.Event()
+    seen = {}
+
+    def first(shared):
+        for _ in shared:
+            if threading.current_thread() is threading.main_thread():
+                inside.set()
+                finish.wait(timeout=10)
+
+    def second():
+        inside.wait(timeout=10)
+        idents = set()
+
+        def work(shared):
+            for _ in shared:
+                idents.add(threading.get_ident())
+
+        _threads.run_shared(work, range(6))
+        seen.update(idents=idents, caller=threading.get_ident(), blas=_blas_threads())
+        finish.set()
+
+    other = threading.Thread(target=second)
+    other.start()
+    _threads.run_shared(first, range(2))
+    other.join(timeout=30)
+    assert seen["idents"] == {seen["caller"]}
+    assert set(seen["blas"]) == {1}  # the first call was still holding it
+    assert set(_blas_threads()) == {2}
+
+
+def test_a_blas_setting_that_does_not_take_means_the_calling_thread_alone(two_blas_threads, monkeypatch):
+    class Stubborn:  # a BLAS that ignores set_num_threads, as OpenBLAS may outside the main thread
+        def get_num_threads(self):
+            return 2
+
+        def set_num_threads(self, n):
+            pass
+
+    monkeypatch.setitem(_threads._state, "blas", [Stubborn()])
+    idents = set()
+    _threads.run_shared(lambda shared: idents.update(threading.get_ident() for _ in shared), range(6))
+    assert idents == {threading.get_ident()}
+
+
+def test_the_row_run_conv_forward_shared_over_two_threads_matches_the_reference(two_blas_threads, monkeypatch):
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    idents = set()
+    real = _threads.run_shared
+    barrier = threading.Barrier(2)
+
+    def spread(work, items):
+        def recorded(shared):
+            idents.add(threading.get_ident())
+            work(shared)
+
+        real(_both_threads_take_one_first(recorded, barrier), items)
+
+    monkeypatch.setattr(_conv_utils, "run_shared", spread)
+    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", 1)  # one sample per chunk
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((6, 3, 5, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    with tg.no_grad():
+        got = F.conv2d(tg.Tensor(x), tg.Tensor(w), tg.Tensor(b), padding=1).numpy()
+    np.testing.assert_allclose(got, reference_conv2d(x, w, b, padding=1), atol=1e-10)
+    assert len(idents) == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_shares_work_with_threads_of_its_own(two_blas_threads):
+    _threads.run_shared(lambda shared: list(shared), range(4))  # the parent has its pool now
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the work was done in time
+        try:
+            threading.Timer(20, lambda: os._exit(2)).start()
+            out = np.zeros(8)
+
+            def work(shared):
+                for i in shared:
+                    out[i] = i
+
+            _threads.run_shared(work, range(8))
+            os._exit(0 if out.tolist() == list(range(8)) else 1)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -1,0 +1,167 @@
+"""Splitting an op's independent pieces of work over threads (NumPy only).
+
+A NumPy op runs on one core except inside its matrix products, where the BLAS uses its own
+threads. A convolution that alternates single-threaded patch copies with multi-threaded
+products leaves the other cores idle (or, with OpenBLAS, spinning while they wait for the
+next product) during every copy. :func:`run_shared` instead lets as many threads as the BLAS
+would use each take pieces of the work (copy and product together) from one shared queue,
+with the BLAS held at one thread meanwhile, so that every core copies and multiplies at once,
+and a core slowed by something else on the machine simply takes fewer pieces.
+
+The number of threads follows the BLAS's own setting (``OMP_NUM_THREADS``,
+``OPENBLAS_NUM_THREADS`` or a ``threadpoolctl`` limit): a BLAS held at one thread means no
+threads here either. The BLAS is found and set through ``threadpoolctl``; without it, or
+without a BLAS it knows, everything runs in the calling thread.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["run_shared", "thread_count"]
+
+_state = {"blas": None, "pool": None, "pool_size": 0}
+_sharing = threading.Lock()  # held by the one call that is sharing its work out
+
+
+def _blas_libraries() -> list:
+    """threadpoolctl's controllers of the loaded BLAS libraries (found once; [] without it)."""
+    if _state["blas"] is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _state["blas"] = []
+        else:
+            _state["blas"] = list(ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _state["blas"]
+
+
+def thread_count() -> int:
+    """How many threads :func:`run_shared` uses at most: as many as the BLAS is set to use.
+
+    >>> from tinygrad_cnn._threads import thread_count
+    >>> thread_count() >= 1
+    True
+    """
+    return max([1] + [lib.get_num_threads() for lib in _blas_libraries()])
+
+
+class _SharedItems:
+    """An iterator several threads take items from, each item once; ``stop`` ends it early."""
+
+    def __init__(self, items):
+        self._items = iter(items)
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        with self._lock:
+            if self._stopped:
+                raise StopIteration
+            return next(self._items)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+
+def _hold_blas_at_one_thread() -> tuple | None:
+    """Set every BLAS to one thread; return what to restore, or None (and change nothing) if
+    the setting did not take (OpenBLAS 0.3.31 ignores it in other threads once the main
+    thread has set it). The calling thread must restore it: that is where it took."""
+    saved = tuple((lib, lib.get_num_threads()) for lib in _blas_libraries())
+    for lib, _ in saved:
+        lib.set_num_threads(1)
+    if all(lib.get_num_threads() == 1 for lib, _ in saved):
+        return saved
+    _restore_blas(saved)
+    return None
+
+
+def _restore_blas(saved: tuple) -> None:
+    for lib, threads in saved:
+        lib.set_num_threads(threads)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    if _state["pool_size"] < workers:  # only the call holding _sharing gets here
+        if _state["pool"] is not None:
+            _state["pool"].shutdown(wait=False)
+        _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="tinygrad_cnn")
+        _state["pool_size"] = workers
+    return _state["pool"]
+
+
+def _forget_threads_after_fork() -> None:
+    # A forked child has none of its parent's threads: a pool inherited from it would never run
+    # anything, and the lock may have been held by one of them.
+    global _sharing
+    _sharing = threading.Lock()
+    _state.update(pool=None, pool_size=0)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads_after_fork)
+
+
+def run_shared(work, items) -> None:
+    """Call ``work(shared)`` in up to :func:`thread_count` threads, the calling one included,
+    where ``shared`` is one iterator over ``items`` that hands each item to one thread only.
+
+    ``work`` must write its results into memory of its own for each item (threads run it at
+    the same time), must not call ``run_shared`` itself, and should use the BLAS as if it had
+    one thread: it is held at one meanwhile (for the whole process: other threads' products
+    run on one thread then too). The first error raised in any thread is raised here, after
+    every thread has stopped. One call shares its work at a time; a call made while another
+    is sharing, or from a thread whose BLAS setting does not take, runs ``work`` in the calling
+    thread alone.
+
+    >>> import numpy as np
+    >>> from tinygrad_cnn._threads import run_shared
+    >>> out = np.zeros(8)
+    >>> def square(shared):
+    ...     for i in shared:
+    ...         out[i] = i * i
+    >>> run_shared(square, range(8))
+    >>> out.tolist()
+    [0.0, 1.0, 4.0, 9.0, 16.0, 25.0, 36.0, 49.0]
+    """
+    items = list(items)
+    threads = min(thread_count(), len(items))
+    if threads <= 1 or not _sharing.acquire(blocking=False):
+        work(iter(items))
+        return
+    try:
+        saved = _hold_blas_at_one_thread()
+        if saved is None:
+            work(iter(items))
+            return
+        try:
+            _share(work, _SharedItems(items), threads)
+        finally:
+            _restore_blas(saved)
+    finally:
+        _sharing.release()
+
+
+def _share(work, shared: _SharedItems, threads: int) -> None:
+    def guarded(shared_items):
+        try:
+            work(shared_items)
+        except BaseException:
+            shared_items.stop()  # the other threads stop at their next item
+            raise
+
+    helpers = [_pool(threads - 1).submit(guarded, shared) for _ in range(threads - 1)]
+    try:
+        guarded(shared)
+    finally:
+        errors = [helper.exception() for helper in helpers]  # waits for every helper
+    for error in errors:
+        if error is not None:
+            raise error
