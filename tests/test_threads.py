@@ -4,6 +4,7 @@ import itertools
 import os
 import threading
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import tinygrad_cnn as tg
 from tinygrad_cnn import _threads
+from tinygrad_cnn._recycle import give_buffer, take_buffer
 from tinygrad_cnn.nn import functional as F
 
 from reference import conv2d as reference_conv2d
@@ -200,3 +202,25 @@ def test_a_forked_child_shares_work_with_threads_of_its_own(two_blas_threads):
             os._exit(3)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_releasing_cached_memory_ends_the_helper_threads_and_their_buffers(two_blas_threads):
+    def helpers():
+        return [t for t in threading.enumerate() if t.name.startswith("tinygrad_cnn")]
+
+    kept = []
+
+    def take_a_buffer(shared):
+        for _ in shared:
+            if threading.current_thread() is not threading.main_thread():
+                buffer = take_buffer(np, (1 << 20,), np.float32)
+                kept.append(weakref.ref(buffer))
+                give_buffer(np, buffer)  # kept for reuse by this thread
+
+    _threads.run_shared(_both_threads_take_one_first(take_a_buffer, threading.Barrier(2)), range(2))
+    assert helpers() and kept[0]() is not None
+    tg.backend.release_cached_memory()
+    assert helpers() == [] and kept[0]() is None
+    out = np.zeros(4)
+    _threads.run_shared(lambda shared: [out.__setitem__(i, 1) for i in shared], range(4))  # new helpers
+    assert out.tolist() == [1, 1, 1, 1]

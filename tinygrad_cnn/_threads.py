@@ -20,7 +20,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["run_shared", "thread_count"]
+__all__ = ["run_shared", "thread_count", "stop_helpers"]
 
 _state = {"blas": None, "pool": None, "pool_size": 0}
 _sharing = threading.Lock()  # held by the one call that is sharing its work out
@@ -95,6 +95,19 @@ def _pool(workers: int) -> ThreadPoolExecutor:
         _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="tinygrad_cnn")
         _state["pool_size"] = workers
     return _state["pool"]
+
+
+def stop_helpers() -> None:
+    """End the helper threads (after any sharing in progress), and with them the buffers
+    they keep for reuse; the next :func:`run_shared` that shares starts new ones.
+
+    >>> from tinygrad_cnn._threads import stop_helpers
+    >>> stop_helpers()
+    """
+    with _sharing:
+        if _state["pool"] is not None:
+            _state["pool"].shutdown(wait=True)
+        _state.update(pool=None, pool_size=0)
 
 
 def _forget_threads_after_fork() -> None:

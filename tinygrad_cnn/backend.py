@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from tinygrad_cnn import _recycle
+from tinygrad_cnn import _recycle, _threads
 
 __all__ = [
     "Device",
@@ -302,8 +302,9 @@ def retain_host_memory(limit_bytes: int = 1 << 30) -> bool:
 def release_cached_memory() -> None:
     """Give up the host buffers the ops keep for reuse in the calling thread: scratch arrays
     and the memory of results no longer in use (at most 256 MiB each), and arrays of zeros
-    (up to 8, of at most 32 MiB each). Results still in use are untouched. The pools fill up
-    again as ops run.
+    (up to 8, of at most 32 MiB each). Results still in use are untouched. The helper threads
+    that share a convolution's work end too, and with them their own scratch arrays. The
+    pools fill up again as ops run.
 
     >>> import tinygrad_cnn as tg
     >>> y = tg.randn(64, 6, 28, 28).relu()    # its memory comes from the results pool
@@ -312,6 +313,7 @@ def release_cached_memory() -> None:
     (64, 6, 28, 28)
     """
     _recycle.release()
+    _threads.stop_helpers()
 
 
 def memory_owner(array):
