@@ -159,28 +159,66 @@ def test_a_blas_setting_that_does_not_take_means_the_calling_thread_alone(two_bl
     assert idents == {threading.get_ident()}
 
 
-def test_the_row_run_conv_forward_shared_over_two_threads_matches_the_reference(two_blas_threads, monkeypatch):
+def _spread_over_two_threads(monkeypatch) -> list:
+    """Make every run_shared of the conv ops hand work to both threads; the returned list
+    gets, per call, the set of threads that took part."""
     from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
 
-    idents = set()
+    calls = []
     real = _threads.run_shared
-    barrier = threading.Barrier(2)
 
     def spread(work, items):
+        idents = set()
+        calls.append(idents)
+
         def recorded(shared):
             idents.add(threading.get_ident())
             work(shared)
 
-        real(_both_threads_take_one_first(recorded, barrier), items)
+        real(_both_threads_take_one_first(recorded, threading.Barrier(2)), items)
 
     monkeypatch.setattr(_conv_utils, "run_shared", spread)
     monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", 1)  # one sample per chunk
+    return calls
+
+
+def test_the_row_run_conv_forward_shared_over_two_threads_matches_the_reference(two_blas_threads, monkeypatch):
+    calls = _spread_over_two_threads(monkeypatch)
     rng = np.random.default_rng(3)
     x, w, b = rng.standard_normal((6, 3, 5, 7)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     with tg.no_grad():
         got = F.conv2d(tg.Tensor(x), tg.Tensor(w), tg.Tensor(b), padding=1).numpy()
     np.testing.assert_allclose(got, reference_conv2d(x, w, b, padding=1), atol=1e-10)
-    assert len(idents) == 2
+    assert [len(idents) for idents in calls] == [2]
+
+
+def test_a_training_step_shared_over_two_threads_matches_one_thread(two_blas_threads, monkeypatch):
+    """Forward with kept patches, the weight gradient's summed products and the input
+    gradient's row-run correlation (as many channels in as out: the full-correlation form),
+    each shared over two threads, against the same step
+    with the BLAS (and so everything) on one thread."""
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    monkeypatch.setattr(_conv_utils, "_SAMPLES_LAST_BYTES", 0)  # the input counts as large
+    monkeypatch.setattr(_conv_utils, "_SHARED_PRODUCT_MIN", 0)
+    rng = np.random.default_rng(4)
+    x, w, b = rng.standard_normal((6, 6, 5, 7)), rng.standard_normal((6, 3, 3, 3)), rng.standard_normal(6)
+    gy = rng.standard_normal((6, 6, 5, 7))
+
+    def step():
+        tx, tw, tb = (tg.Tensor(a, requires_grad=True) for a in (x, w, b))
+        y = F.conv2d(tx, tw, tb, padding=1, groups=2)
+        y.backward(tg.Tensor(gy))
+        return y.numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        alone = step()
+    calls = _spread_over_two_threads(monkeypatch)
+    shared = step()
+    assert [len(idents) for idents in calls] == [2, 2, 2]  # forward, weight and input gradient
+    for got, want in zip(shared, alone):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(shared[0], reference_conv2d(x, w, b, padding=1, groups=2), atol=1e-10)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")

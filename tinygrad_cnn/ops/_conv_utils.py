@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
-from tinygrad_cnn._threads import run_shared
+from tinygrad_cnn._threads import run_shared, thread_count
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -291,7 +291,7 @@ def _chunk_samples(x, kernel, out_h) -> int:
     return max(1, min(x.shape[0], _CHUNK_BYTES // (row_bytes * out_h)))
 
 
-def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=False):
+def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=False, into=None):
     """Yield ``(start, count, patches)``: ``patches`` (G, C/G*KH*KW [+ 1], count) are the im2col
     columns ``start:start+count`` of ``x`` (columns ordered by sample, output row, output
     column), plus a row of ones under each group's patches with ``ones_row``, for the
@@ -303,6 +303,8 @@ def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=Fals
     (a, b) reads it as one run per plane starting ``a*D`` rows down and ``b*D - left pad``
     values along, and the values that wrapped round a row end (the left/right padding) are
     zeroed. ``patches`` is rewritten for the next chunk: use it before asking for that one.
+    With ``into``, the whole (G, C/G*KH*KW, N*OH*OW) patch matrix (no ``ones_row``), each
+    chunk's patches are written into its columns there instead, and stay.
     """
     n, c, h, w = x.shape
     (kh, kw), (dh, dw), ((pt, pb), (pl, pr)) = kernel, dilation, pads
@@ -323,10 +325,9 @@ def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=Fals
         flat, shape=(groups, cg, kh, kw, samples, out_h, w),
         strides=(cg * plane * e, plane * e, dh * w * e, dw * e, c * plane * e, w * e, e),
         writeable=False)
-    scratch = take_buffer(np, (groups, k + ones_row, samples * band * w), x.dtype)
+    scratch = None if into is not None else take_buffer(np, (groups, k + ones_row, samples * band * w), x.dtype)
     if ones_row:
         scratch[:, k] = 1
-    cells = scratch[:, :k].reshape(groups, cg, kh, kw, samples, band, w)  # only splits axes: a view
     shifts = [(b, b * dw - pl) for b in range(kw) if b * dw != pl]
     try:
         for first in firsts:
@@ -334,41 +335,91 @@ def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=Fals
             planes[:m, :, pt:pt + h] = x[first:first + m]
             for top in range(0, out_h, band):
                 rows = min(band, out_h - top)
-                part = cells[:, :, :, :, :m, :rows]
+                start, count = first * length + top * w, m * rows * w
+                patches = scratch[:, :, :count] if into is None else into[:, :, start:start + count]
+                part = patches[:, :k].reshape(groups, cg, kh, kw, m, rows, w)  # only splits axes: a view
                 part[...] = source[:, :, :, :, :m, top:top + rows]
                 for b, shift in shifts:  # windows over the left or right edge read padding
                     if shift < 0:
                         part[:, :, :, b, :, :, :min(w, -shift)] = 0
                     else:
                         part[:, :, :, b, :, :, max(0, w - shift):] = 0
-                count = m * rows * w
-                yield first * length + top * w, count, scratch[:, :, :count]
+                yield start, count, patches
     finally:
         give_buffer(np, flat)
-        give_buffer(np, scratch)
+        if scratch is not None:
+            give_buffer(np, scratch)
 
 
-def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None):
+# Products smaller than this (in multiply-adds) are left to the BLAS as one call: LeNet-5's
+# weight gradients (8-15 million) gain nothing from threads of their own.
+_SHARED_PRODUCT_MIN = 1 << 27
+
+
+def summed_product(xp, a, b):
+    """``a (G, M, L) @ b (G, L, K)`` for a long inner length L (a weight gradient sums over
+    every sample and output position). A large NumPy product is cut along L into chunks that
+    the BLAS's threads share (:func:`tinygrad_cnn._threads.run_shared`), each thread adding up
+    its chunks' products; no product then leaves the BLAS's own threads spinning for the
+    chunks that the next op shares out (see :mod:`tinygrad_cnn._threads`)."""
+    length = a.shape[2]
+    threads = thread_count()
+    if xp is not np or threads < 2 or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN:
+        return xp.matmul(a, b)
+    step = -(-length // (4 * threads))  # four chunks a thread: a slowed core takes fewer
+    sums = []
+
+    def add_up(starts):
+        total = None
+        for start in starts:
+            part = np.matmul(a[:, :, start:start + step], b[:, start:start + step])
+            if total is None:
+                total = part
+            else:
+                total += part
+        if total is not None:
+            sums.append(total)
+
+    run_shared(add_up, range(0, length, step))
+    total = sums[0]
+    for part in sums[1:]:
+        total += part
+    return total
+
+
+def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None, keep_cols=False):
     """The forward of :func:`correlate` on the row-run path: one matrix product per chunk of
     :func:`_row_patches` writes that chunk's columns of the (O, N*L) output. Long runs and
     cache-sized chunks made a 64-channel 3x3 forward about 1.3x faster here than one
     whole-batch im2col of short rows (the patches are never all in memory at once). The
-    chunks are shared out over the BLAS's threads (:func:`tinygrad_cnn._threads.run_shared`)."""
+    chunks are shared out over the BLAS's threads (:func:`tinygrad_cnn._threads.run_shared`).
+
+    Returns the output and, with ``keep_cols``, the whole patch matrix as :class:`Patches`
+    (the weight gradient reads it; the caller gives ``cols`` back), each chunk written into
+    its columns and multiplied while it is still in the cache; else None.
+    """
     n, o = x.shape[0], wmat.shape[0]
     length = out_hw[0] * out_hw[1]
     dtype = np.result_type(wmat, x)
     wmats = wmat.reshape(groups, o // groups, -1)
-    if bias is not None:
+    ones_row = bias is not None and not keep_cols
+    if ones_row:
         # The bias as an extra weight column against the row of ones: the product adds it
         # (a separate pass over the output cost as much as all the patch copies).
         wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1)], axis=2)
         wmats = wmats.astype(dtype, copy=False)  # the product's type, as in correlate
     out = new_array(np, (groups, o // groups, n * length), dtype)
+    cols = take_buffer(np, (groups, wmats.shape[2], n * length), x.dtype) if keep_cols else None
+    per_group_bias = None if bias is None or ones_row else bias.reshape(groups, o // groups, 1)
 
     def convolve(firsts):  # each thread makes its chunks' patches and multiplies them at once
         for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
-                                                  firsts, ones_row=bias is not None):
-            np.matmul(wmats, patches, out=out[:, :, start:start + count])
+                                                  firsts, ones_row=ones_row, into=cols):
+            block = out[:, :, start:start + count]
+            np.matmul(wmats, patches, out=block)
+            if per_group_bias is not None:
+                block += per_group_bias
 
     run_shared(convolve, range(0, n, _chunk_samples(x, kernel, out_hw[0])))
-    return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3)
+    kept = None if cols is None else Patches(cols.reshape(-1, n * length), False)
+    return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3), kept

@@ -41,6 +41,7 @@ from tinygrad_cnn.ops._conv_utils import (
     rows_line_up,
     samples_last,
     scratch_like_patches,
+    summed_product,
     to4d,
 )
 from tinygrad_cnn.tensor import Tensor
@@ -74,13 +75,14 @@ class Conv2d(Function):
         # The weight gradient needs exactly these patches: keep them instead of a second im2col
         # (when nothing will need them, correlate recycles them at once).
         keep = self.needs_input_grad[1] and self.recording
-        self.patches = None
-        if not keep and rows_line_up(self.xp, x.shape, geom.stride, out_hw):
-            # Patches needed once, a cache-sized chunk at a time (see correlate_by_rows).
-            return correlate_by_rows(x, wmat, w.shape[2:], geom.dilation, geom.pads, out_hw,
-                                     geom.groups, b)
-        out, self.patches = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
-                                      geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
+        # A cache-sized chunk at a time, shared over threads (see correlate_by_rows), unless
+        # the patches are kept and the input is small enough for samples-last ones (im2col).
+        if rows_line_up(self.xp, x.shape, geom.stride, out_hw) and not (keep and samples_last(self.xp, x)):
+            out, self.patches = correlate_by_rows(x, wmat, w.shape[2:], geom.dilation, geom.pads,
+                                                  out_hw, geom.groups, b, keep_cols=keep)
+        else:
+            out, self.patches = correlate(self.xp, x, wmat, w.shape[2:], geom.stride, geom.dilation,
+                                          geom.pads, out_hw, geom.groups, keep_cols=keep, bias=b)
         return out
 
     def backward(self, grad):
@@ -152,7 +154,7 @@ class ConvWeightGrad2d(Function):
         gt = g.transpose(1, 2, 3, 0) if patches.samples_last else g.transpose(1, 0, 2, 3)
         gmat = gt.reshape(groups, o // groups, n * oh * ow)
         rows = cols.reshape(groups, cols.shape[0] // groups, n * oh * ow).transpose(0, 2, 1)  # (G, N*L, C/G*KK)
-        dw = xp.matmul(gmat, rows)  # (G, O/G, C/G*KK)
+        dw = summed_product(xp, gmat, rows)  # (G, O/G, C/G*KK)
         if own:
             give_buffer(xp, cols)
         self.settings["patches"] = None  # not needed by backward; do not keep them alive
@@ -175,7 +177,10 @@ def _full_correlation_transpose(xp, y, w, geom, out_hw):
     # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW) flipped -> (C, O/G*KH*KW)
     wt = w.reshape(g, o // g, cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
     wt = xp.ascontiguousarray(wt).reshape(g * cg, -1)
-    out, _ = correlate(xp, spread, wt, (kh, kw), (1, 1), geom.dilation, pads, out_hw, g, keep_cols=False)
+    if rows_line_up(xp, spread.shape, (1, 1), out_hw) and not samples_last(xp, spread):
+        out, _ = correlate_by_rows(spread, wt, (kh, kw), geom.dilation, pads, out_hw, g)
+    else:
+        out, _ = correlate(xp, spread, wt, (kh, kw), (1, 1), geom.dilation, pads, out_hw, g, keep_cols=False)
     if scratch is not None:
         give_buffer(xp, scratch)
     return out
