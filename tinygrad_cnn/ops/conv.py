@@ -6,9 +6,11 @@ window view of the padded input, one contiguous copy (C*KH*KW, N*OH*OW), and one
 product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) result, or of an
 (O, OH, OW, N) result for small inputs, whose patches put the samples innermost
 (``_conv_utils.samples_last``).
-Forwards that need their patches only once (inference, or frozen weights) of stride-1
-convolutions that keep the width make them from long row runs, a cache-sized chunk of
-samples at a time (``_conv_utils.correlate_by_rows``).
+Stride-1 convolutions that keep the width make their patches from long row runs, a
+cache-sized chunk of samples at a time, the chunks shared over the BLAS's threads
+(``_conv_utils.correlate_by_rows``): always when the patches are needed only once
+(inference, frozen weights, the input gradient's full correlation), and in training for
+inputs too large for samples-last patches, writing each chunk into the kept patch matrix.
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
