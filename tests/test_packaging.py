@@ -16,8 +16,8 @@ def test_import_needs_numpy_only():
 
 
 def test_convolves_without_threadpoolctl():
-    """threadpoolctl only lets the row-run conv forward share its chunks over threads;
-    without it the forward runs in the calling thread and gives the same result."""
+    """threadpoolctl only lets the row-run convolutions share their chunks over threads;
+    without it they run in the calling thread and give the same result."""
     code = (
         "import sys; sys.modules['threadpoolctl'] = None\n"
         "import numpy as np, tinygrad_cnn as tg\n"

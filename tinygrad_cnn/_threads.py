@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["run_shared", "thread_count", "stop_helpers"]
 
-_state = {"blas": None, "pool": None, "pool_size": 0}
+_state = {"blas": None, "pool": None, "pool_size": 0, "saved": ()}
 _sharing = threading.Lock()  # held by the one call that is sharing its work out
 
 
@@ -70,17 +70,17 @@ class _SharedItems:
             self._stopped = True
 
 
-def _hold_blas_at_one_thread() -> tuple | None:
-    """Set every BLAS to one thread; return what to restore, or None (and change nothing) if
-    the setting did not take (OpenBLAS 0.3.31 ignores it in other threads once the main
-    thread has set it). The calling thread must restore it: that is where it took."""
-    saved = tuple((lib, lib.get_num_threads()) for lib in _blas_libraries())
-    for lib, _ in saved:
+def _one_blas_thread_here() -> bool:
+    """Set every BLAS to one thread, as the calling thread sees it, and say whether it took.
+
+    threadpoolctl lets only one thread at a time set OpenBLAS's process-wide count (the first
+    that set it, for as long as it lives; the others' settings are ignored), while the MKL and
+    OpenMP settings it makes apply to the calling thread alone: so the thread that shares sets
+    it, and each helper sets it again for itself."""
+    libraries = _blas_libraries()
+    for lib in libraries:
         lib.set_num_threads(1)
-    if all(lib.get_num_threads() == 1 for lib, _ in saved):
-        return saved
-    _restore_blas(saved)
-    return None
+    return all(lib.get_num_threads() == 1 for lib in libraries)
 
 
 def _restore_blas(saved: tuple) -> None:
@@ -98,8 +98,9 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def stop_helpers() -> None:
-    """End the helper threads (after any sharing in progress), and with them the buffers
-    they keep for reuse; the next :func:`run_shared` that shares starts new ones.
+    """End the helper threads, and with them the buffers they keep for reuse; the next
+    :func:`run_shared` that shares starts new ones. It waits for a call that is sharing to
+    finish (so it must not be called from inside its ``work``).
 
     >>> from tinygrad_cnn._threads import stop_helpers
     >>> stop_helpers()
@@ -112,10 +113,13 @@ def stop_helpers() -> None:
 
 def _forget_threads_after_fork() -> None:
     # A forked child has none of its parent's threads: a pool inherited from it would never run
-    # anything, and the lock may have been held by one of them.
+    # anything, and the lock may have been held by one of them. If the fork came while a call
+    # was sharing, the child's BLAS is still held at one thread: give it its setting back.
     global _sharing
     _sharing = threading.Lock()
-    _state.update(pool=None, pool_size=0)
+    saved = _state["saved"]
+    _state.update(pool=None, pool_size=0, saved=())
+    _restore_blas(saved)
 
 
 if hasattr(os, "register_at_fork"):
@@ -128,11 +132,14 @@ def run_shared(work, items) -> None:
 
     ``work`` must write its results into memory of its own for each item (threads run it at
     the same time), must not call ``run_shared`` itself, and should use the BLAS as if it had
-    one thread: it is held at one meanwhile (for the whole process: other threads' products
-    run on one thread then too). The first error raised in any thread is raised here, after
-    every thread has stopped. One call shares its work at a time; a call made while another
-    is sharing, or from a thread whose BLAS setting does not take, runs ``work`` in the calling
-    thread alone.
+    one thread: it is held at one meanwhile (OpenBLAS's count is the whole process's: other
+    threads' products run on one thread then too). The first error raised in any thread is
+    raised here, after every thread has stopped.
+
+    Only the main thread shares, one call at a time: from another thread, or while a call is
+    sharing, or where the BLAS setting does not take, ``work`` runs in the calling thread
+    alone. (A thread that set OpenBLAS's count through threadpoolctl keeps that control while
+    it lives; sharing from a user's background thread would take it from the main thread.)
 
     >>> import numpy as np
     >>> from tinygrad_cnn._threads import run_shared
@@ -146,33 +153,43 @@ def run_shared(work, items) -> None:
     """
     items = list(items)
     threads = min(thread_count(), len(items))
-    if threads <= 1 or not _sharing.acquire(blocking=False):
+    if (threads <= 1 or threading.current_thread() is not threading.main_thread()
+            or not _sharing.acquire(blocking=False)):
         work(iter(items))
         return
     try:
-        saved = _hold_blas_at_one_thread()
-        if saved is None:
-            work(iter(items))
-            return
+        saved = tuple((lib, lib.get_num_threads()) for lib in _blas_libraries())
+        _state["saved"] = saved
         try:
-            _share(work, _SharedItems(items), threads)
+            if _one_blas_thread_here():
+                _share(work, _SharedItems(items), threads)
+            else:
+                work(iter(items))
         finally:
             _restore_blas(saved)
+            _state["saved"] = ()
     finally:
         _sharing.release()
 
 
 def _share(work, shared: _SharedItems, threads: int) -> None:
-    def guarded(shared_items):
+    def guarded(shared_items, helper):
+        if helper and not _one_blas_thread_here():
+            return  # its products would not run on one thread: leave the items to the others
         try:
             work(shared_items)
         except BaseException:
             shared_items.stop()  # the other threads stop at their next item
             raise
 
-    helpers = [_pool(threads - 1).submit(guarded, shared) for _ in range(threads - 1)]
+    helpers = []
     try:
-        guarded(shared)
+        for _ in range(threads - 1):
+            helpers.append(_pool(threads - 1).submit(guarded, shared, True))
+    except RuntimeError:  # no new threads once the interpreter is shutting down: go on without
+        pass
+    try:
+        guarded(shared, False)
     finally:
         errors = [helper.exception() for helper in helpers]  # waits for every helper
     for error in errors:

@@ -303,8 +303,8 @@ def release_cached_memory() -> None:
     """Give up the host buffers the ops keep for reuse in the calling thread: scratch arrays
     and the memory of results no longer in use (at most 256 MiB each), and arrays of zeros
     (up to 8, of at most 32 MiB each). Results still in use are untouched. The helper threads
-    that share a convolution's work end too, and with them their own scratch arrays. The
-    pools fill up again as ops run.
+    that share a convolution's work (one fewer than the BLAS's threads) end too, and with them
+    the scratch arrays each keeps for itself. The pools fill up again as ops run.
 
     >>> import tinygrad_cnn as tg
     >>> y = tg.randn(64, 6, 28, 28).relu()    # its memory comes from the results pool

@@ -285,34 +285,41 @@ def rows_line_up(xp, shape, stride, out_hw) -> bool:
     return xp is np and tuple(stride) == (1, 1) and out_hw[1] == shape[3] and shape[0] > 0
 
 
-def _chunk_samples(x, kernel, out_h) -> int:
-    """How many samples of ``x`` make one chunk of :func:`_row_patches` (at least one)."""
-    row_bytes = x.shape[1] * kernel[0] * kernel[1] * x.shape[3] * x.itemsize
-    return max(1, min(x.shape[0], _CHUNK_BYTES // (row_bytes * out_h)))
+def _chunking(x, kernel, out_h) -> tuple:
+    """``(samples, band)``: a chunk of :func:`_row_patches` is ``samples`` whole samples, or,
+    when one sample's patches alone are larger than _CHUNK_BYTES, a band of ``band`` output
+    rows of one sample."""
+    row_bytes = x.shape[1] * kernel[0] * kernel[1] * x.shape[3] * x.itemsize  # one output row's
+    samples = max(1, min(x.shape[0], _CHUNK_BYTES // (row_bytes * out_h)))
+    band = out_h if samples > 1 else max(1, min(out_h, _CHUNK_BYTES // row_bytes))
+    return samples, band
 
 
-def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=False, into=None):
-    """Yield ``(start, count, patches)``: ``patches`` (G, C/G*KH*KW [+ 1], count) are the im2col
-    columns ``start:start+count`` of ``x`` (columns ordered by sample, output row, output
-    column), plus a row of ones under each group's patches with ``ones_row``, for the
-    geometries of :func:`rows_line_up`, for the chunks of :func:`_chunk_samples` samples that
-    start at the samples ``firsts``. A chunk of one sample comes in bands of output rows when
-    its patches alone are larger than _CHUNK_BYTES.
+def row_chunks(x, kernel, out_h) -> list:
+    """The chunks of :func:`_row_patches` that cover ``x``: ``(first sample, top row)`` pairs."""
+    samples, band = _chunking(x, kernel, out_h)
+    return [(first, top) for first in range(0, x.shape[0], samples) for top in range(0, out_h, band)]
 
-    The chunk's samples are copied into a vertically padded scratch plane stack; kernel cell
-    (a, b) reads it as one run per plane starting ``a*D`` rows down and ``b*D - left pad``
-    values along, and the values that wrapped round a row end (the left/right padding) are
-    zeroed. ``patches`` is rewritten for the next chunk: use it before asking for that one.
-    With ``into``, the whole (G, C/G*KH*KW, N*OH*OW) patch matrix (no ``ones_row``), each
-    chunk's patches are written into its columns there instead, and stay.
+
+def _row_patches(x, kernel, dilation, pads, out_h, groups, chunks, ones_row=False, into=None):
+    """Yield ``(start, count, patches)`` for each chunk of :func:`row_chunks` in ``chunks``:
+    ``patches`` (G, C/G*KH*KW [+ 1], count) are the im2col columns ``start:start+count`` of
+    ``x`` (columns ordered by sample, output row, output column), plus a row of ones under
+    each group's patches with ``ones_row``, for the geometries of :func:`rows_line_up`.
+
+    A chunk's samples are copied into a vertically padded scratch plane stack (once for all
+    the bands of one sample that come one after another); kernel cell (a, b) reads it as one
+    run per plane starting ``a*D`` rows down and ``b*D - left pad`` values along, and the
+    values that wrapped round a row end (the left/right padding) are zeroed. ``patches`` is
+    rewritten for the next chunk: use it before asking for that one. With ``into``, the whole
+    (G, C/G*KH*KW, N*OH*OW) patch matrix (no ``ones_row``), each chunk's patches are written
+    into its columns there instead, and stay.
     """
     n, c, h, w = x.shape
     (kh, kw), (dh, dw), ((pt, pb), (pl, pr)) = kernel, dilation, pads
     hp, length, cg = h + pt + pb, out_h * w, c // groups
     k = cg * kh * kw  # patch rows per group
-    row_bytes = c * kh * kw * w * x.itemsize  # the patches of one output row
-    samples = _chunk_samples(x, kernel, out_h)
-    band = out_h if samples > 1 else max(1, min(out_h, _CHUNK_BYTES // row_bytes))
+    samples, band = _chunking(x, kernel, out_h)
     plane = hp * w
     # pl spare values before the first plane and pr after the last: the wrapped reads there
     # land only on values that are zeroed below.
@@ -329,22 +336,23 @@ def _row_patches(x, kernel, dilation, pads, out_h, groups, firsts, ones_row=Fals
     if ones_row:
         scratch[:, k] = 1
     shifts = [(b, b * dw - pl) for b in range(kw) if b * dw != pl]
+    in_planes = None  # the first sample of the chunk whose samples the planes hold
     try:
-        for first in firsts:
-            m = min(samples, n - first)
-            planes[:m, :, pt:pt + h] = x[first:first + m]
-            for top in range(0, out_h, band):
-                rows = min(band, out_h - top)
-                start, count = first * length + top * w, m * rows * w
-                patches = scratch[:, :, :count] if into is None else into[:, :, start:start + count]
-                part = patches[:, :k].reshape(groups, cg, kh, kw, m, rows, w)  # only splits axes: a view
-                part[...] = source[:, :, :, :, :m, top:top + rows]
-                for b, shift in shifts:  # windows over the left or right edge read padding
-                    if shift < 0:
-                        part[:, :, :, b, :, :, :min(w, -shift)] = 0
-                    else:
-                        part[:, :, :, b, :, :, max(0, w - shift):] = 0
-                yield start, count, patches
+        for first, top in chunks:
+            m, rows = min(samples, n - first), min(band, out_h - top)
+            if first != in_planes:
+                planes[:m, :, pt:pt + h] = x[first:first + m]
+                in_planes = first
+            start, count = first * length + top * w, m * rows * w
+            patches = scratch[:, :, :count] if into is None else into[:, :, start:start + count]
+            part = patches[:, :k].reshape(groups, cg, kh, kw, m, rows, w)  # only splits axes: a view
+            part[...] = source[:, :, :, :, :m, top:top + rows]
+            for b, shift in shifts:  # windows over the left or right edge read padding
+                if shift < 0:
+                    part[:, :, :, b, :, :, :min(w, -shift)] = 0
+                else:
+                    part[:, :, :, b, :, :, max(0, w - shift):] = 0
+            yield start, count, patches
     finally:
         give_buffer(np, flat)
         if scratch is not None:
@@ -358,45 +366,48 @@ _SHARED_PRODUCT_MIN = 1 << 27
 
 def summed_product(xp, a, b):
     """``a (G, M, L) @ b (G, L, K)`` for a long inner length L (a weight gradient sums over
-    every sample and output position). A large NumPy product is cut along L into chunks that
-    the BLAS's threads share (:func:`tinygrad_cnn._threads.run_shared`), each thread adding up
-    its chunks' products; no product then leaves the BLAS's own threads spinning for the
-    chunks that the next op shares out (see :mod:`tinygrad_cnn._threads`)."""
+    every sample and output position).
+
+    A large float32 or float64 NumPy product is cut along L into chunks whose products the
+    threads of :func:`tinygrad_cnn._threads.run_shared` share, each on one BLAS thread, and
+    they are added up in chunk order, so the result does not depend on which thread made
+    which. One product on the BLAS's own threads would leave them spinning after it, taking
+    the cores from the threads of the op that follows (the input gradient's shared chunks).
+    """
     length = a.shape[2]
     threads = thread_count()
-    if xp is not np or threads < 2 or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN:
+    if (xp is not np or threads < 2 or a.dtype not in _BLAS_TYPES or b.dtype != a.dtype
+            or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN):
         return xp.matmul(a, b)
     step = -(-length // (4 * threads))  # four chunks a thread: a slowed core takes fewer
-    sums = []
+    starts = range(0, length, step)
+    parts = [None] * len(starts)
 
-    def add_up(starts):
-        total = None
-        for start in starts:
-            part = np.matmul(a[:, :, start:start + step], b[:, start:start + step])
-            if total is None:
-                total = part
-            else:
-                total += part
-        if total is not None:
-            sums.append(total)
+    def multiply(chunks):
+        for i in chunks:
+            parts[i] = np.matmul(a[:, :, starts[i]:starts[i] + step], b[:, starts[i]:starts[i] + step])
 
-    run_shared(add_up, range(0, length, step))
-    total = sums[0]
-    for part in sums[1:]:
+    run_shared(multiply, range(len(starts)))
+    total = parts[0]
+    for part in parts[1:]:
         total += part
     return total
+
+
+_BLAS_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None, keep_cols=False):
     """The forward of :func:`correlate` on the row-run path: one matrix product per chunk of
     :func:`_row_patches` writes that chunk's columns of the (O, N*L) output. Long runs and
     cache-sized chunks made a 64-channel 3x3 forward about 1.3x faster here than one
-    whole-batch im2col of short rows (the patches are never all in memory at once). The
-    chunks are shared out over the BLAS's threads (:func:`tinygrad_cnn._threads.run_shared`).
+    whole-batch im2col of short rows. The chunks are shared out over the BLAS's threads
+    (:func:`tinygrad_cnn._threads.run_shared`).
 
     Returns the output and, with ``keep_cols``, the whole patch matrix as :class:`Patches`
     (the weight gradient reads it; the caller gives ``cols`` back), each chunk written into
-    its columns and multiplied while it is still in the cache; else None.
+    its columns and multiplied while it is still in the cache; else None, and the patches are
+    never all in memory at once.
     """
     n, o = x.shape[0], wmat.shape[0]
     length = out_hw[0] * out_hw[1]
@@ -409,17 +420,17 @@ def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None
         wmats = np.concatenate([wmats, bias.reshape(groups, o // groups, 1)], axis=2)
         wmats = wmats.astype(dtype, copy=False)  # the product's type, as in correlate
     out = new_array(np, (groups, o // groups, n * length), dtype)
-    cols = take_buffer(np, (groups, wmats.shape[2], n * length), x.dtype) if keep_cols else None
+    cols = take_buffer(np, (groups, wmat.shape[1], n * length), x.dtype) if keep_cols else None
     per_group_bias = None if bias is None or ones_row else bias.reshape(groups, o // groups, 1)
 
-    def convolve(firsts):  # each thread makes its chunks' patches and multiplies them at once
+    def convolve(chunks):  # each thread makes its chunks' patches and multiplies them at once
         for start, count, patches in _row_patches(x, kernel, dilation, pads, out_hw[0], groups,
-                                                  firsts, ones_row=ones_row, into=cols):
+                                                  chunks, ones_row=ones_row, into=cols):
             block = out[:, :, start:start + count]
             np.matmul(wmats, patches, out=block)
             if per_group_bias is not None:
                 block += per_group_bias
 
-    run_shared(convolve, range(0, n, _chunk_samples(x, kernel, out_hw[0])))
+    run_shared(convolve, row_chunks(x, kernel, out_hw[0]))
     kept = None if cols is None else Patches(cols.reshape(-1, n * length), False)
     return out.reshape(o, n, out_hw[0], out_hw[1]).transpose(1, 0, 2, 3), kept

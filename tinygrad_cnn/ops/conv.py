@@ -8,9 +8,9 @@ product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) resu
 (``_conv_utils.samples_last``).
 Stride-1 convolutions that keep the width make their patches from long row runs, a
 cache-sized chunk of samples at a time, the chunks shared over the BLAS's threads
-(``_conv_utils.correlate_by_rows``): always when the patches are needed only once
-(inference, frozen weights, the input gradient's full correlation), and in training for
-inputs too large for samples-last patches, writing each chunk into the kept patch matrix.
+(``_conv_utils.correlate_by_rows``): when the patches are needed only once (inference,
+frozen weights), and, for inputs whose patches are not samples-last, in training (each chunk
+written into the kept patch matrix) and in the input gradient's full correlation.
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
