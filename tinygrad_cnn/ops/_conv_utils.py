@@ -375,10 +375,12 @@ def summed_product(xp, a, b):
     the cores from the threads of the op that follows (the input gradient's shared chunks).
     """
     length = a.shape[2]
-    threads = thread_count()
-    if (xp is not np or threads < 2 or a.dtype not in _BLAS_TYPES or b.dtype != a.dtype
+    if (xp is not np or a.dtype not in _BLAS_TYPES or b.dtype != a.dtype
             or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN):
         return xp.matmul(a, b)
+    threads = thread_count()
+    if threads < 2:
+        return np.matmul(a, b)
     step = -(-length // (4 * threads))  # four chunks a thread: a slowed core takes fewer
     starts = range(0, length, step)
     parts = [None] * len(starts)
