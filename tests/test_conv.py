@@ -73,8 +73,8 @@ def test_both_patch_orders_match_loop_reference_and_gradcheck(cfg, order, monkey
 
 # Stride 1 with an output as wide as the input, when the weight needs no gradient (inference,
 # frozen weights) or the patches are not samples-last: conv2d reads each kernel cell's patch
-# row as one run of a vertically padded copy, a chunk of samples at a time
-# (_conv_utils.correlate_by_rows).
+# row as one run of a vertically padded copy, a chunk (a few samples, or a band of rows of
+# one) at a time (_conv_utils.correlate_by_rows).
 ROW_RUN_CONFIGS = [
     ((5, 3, 6, 7), (4, 3, 3, 3), {"padding": 1}),
     ((5, 2, 5, 6), (3, 2, 2, 4), {"padding": "same", "dilation": (2, 1)}),  # uneven pads

@@ -130,10 +130,25 @@ def test_an_error_stops_the_other_threads_at_their_next_item(two_blas_threads):
     assert set(_blas_threads()) == {2}
 
 
-def test_a_call_from_another_thread_runs_there_alone_and_leaves_the_blas_to_the_main_thread(two_blas_threads):
+def _count_sharing(monkeypatch) -> list:
+    """A stand-in BLAS of two threads whose setting always takes, and a list that gets one
+    entry each time a call really shares its work."""
+    monkeypatch.setitem(_threads._state, "blas", [_PerThreadBLAS()])
+    shared, real = [], _threads._share
+
+    def counted(*args):
+        shared.append(threading.get_ident())
+        return real(*args)
+
+    monkeypatch.setattr(_threads, "_share", counted)
+    return shared
+
+
+def test_a_call_from_another_thread_runs_there_alone(monkeypatch):
     """Only the main thread shares: a background thread that set OpenBLAS's count through
     threadpoolctl would keep control of it while it lives, and the main thread's limits
     would then be ignored."""
+    sharing = _count_sharing(monkeypatch)
     seen = {}
 
     def background():
@@ -144,13 +159,14 @@ def test_a_call_from_another_thread_runs_there_alone_and_leaves_the_blas_to_the_
     other = threading.Thread(target=background)
     other.start()
     other.join(timeout=30)
-    assert seen["idents"] == {seen["caller"]}
-    with threadpool_limits(limits=1, user_api="blas"):
-        assert _blas_threads() == [1] and _threads.thread_count() == 1
-    assert set(_blas_threads()) == {2}
+    assert seen["idents"] == {seen["caller"]} and sharing == []
+    _threads.run_shared(lambda shared: list(shared), range(6))
+    assert sharing == [threading.get_ident()]  # the same call from the main thread shares
 
 
-def test_a_call_inside_a_shared_call_runs_alone(two_blas_threads):
+def test_a_call_inside_a_shared_call_runs_alone(monkeypatch):
+    sharing = _count_sharing(monkeypatch)
+    monkeypatch.setattr(_threads, "thread_count", lambda: 2)  # as if the BLAS were not held
     inner = set()
 
     def work(shared):
@@ -158,9 +174,9 @@ def test_a_call_inside_a_shared_call_runs_alone(two_blas_threads):
             if threading.current_thread() is threading.main_thread():
                 _threads.run_shared(lambda items: inner.update(threading.get_ident() for _ in items), range(4))
 
-    _threads.run_shared(_both_threads_take_one_first(work, threading.Barrier(2)), range(2))
+    _threads.run_shared(work, range(2))
     assert inner == {threading.get_ident()}
-    assert set(_blas_threads()) == {2}
+    assert len(sharing) == 1  # the outer call only
 
 
 def test_a_blas_setting_that_does_not_take_means_the_calling_thread_alone(monkeypatch):
@@ -188,7 +204,13 @@ def test_a_helper_whose_blas_setting_does_not_take_leaves_its_items_to_the_other
     blas = _PerThreadBLAS(takes=lambda: threading.current_thread() is threading.main_thread())
     monkeypatch.setitem(_threads._state, "blas", [blas])
     idents = set()
-    _threads.run_shared(lambda shared: idents.update(threading.get_ident() for _ in shared), range(50))
+
+    def work(shared):
+        for _ in shared:
+            idents.add(threading.get_ident())
+            time.sleep(0.002)  # 50 items: a tenth of a second in which a helper could take some
+
+    _threads.run_shared(work, range(50))
     assert idents == {threading.get_ident()}
 
 
@@ -208,21 +230,26 @@ def test_keyboard_interrupt_restores_the_blas_and_frees_the_next_call(two_blas_t
 
 
 def test_a_conv_at_interpreter_exit_still_runs():
-    """Past the start of shutdown no new threads can be started; the work is done anyway."""
+    """Past the start of shutdown no new work can be handed to the helper threads; the
+    calling thread does it all."""
     code = (
         "import atexit, numpy as np, tinygrad_cnn as tg\n"
+        "from tinygrad_cnn import _threads\n"
         "from tinygrad_cnn.ops import _conv_utils\n"
         "_conv_utils._CHUNK_BYTES = 1\n"
-        "def late():\n"
-        "    tg.backend.release_cached_memory()  # no helper threads left to reuse\n"
+        "def conv():\n"
         "    with tg.no_grad():\n"
-        "        y = tg.nn.functional.conv2d(tg.ones(4, 2, 3, 5), tg.ones(3, 2, 3, 3), padding=1)\n"
-        "    print(y.numpy()[3, 2, 1].tolist())\n"
-        "atexit.register(late)\n"
+        "        return tg.nn.functional.conv2d(tg.ones(4, 2, 3, 5), tg.ones(3, 2, 3, 3), padding=1)\n"
+        "conv()  # the helper threads exist now\n"
+        "atexit.register(lambda: print(_threads.thread_count(), conv().numpy()[3, 2, 1].tolist()))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[12.0, 18.0, 18.0, 18.0, 12.0]"
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    threads, values = out.stdout.strip().split(" ", 1)
+    if int(threads) < 2:
+        pytest.skip("the BLAS runs one thread here")
+    assert values == "[12.0, 18.0, 18.0, 18.0, 12.0]"
 
 
 def _spread_over_two_threads(monkeypatch) -> list:
@@ -302,7 +329,8 @@ def test_the_summed_product_does_not_depend_on_which_thread_made_which_chunk(two
     results = [_conv_utils.summed_product(np, a, b) for _ in range(5)]
     assert [len(idents) for idents in calls] == [2] * 5
     step = -(-4001 // (4 * _threads.thread_count()))
-    chunks = [a[:, :, i:i + step] @ b[:, i:i + step] for i in range(0, 4001, step)]
+    with threadpool_limits(limits=1, user_api="blas"):  # as the shared parts were made
+        chunks = [a[:, :, i:i + step] @ b[:, i:i + step] for i in range(0, 4001, step)]
     in_order = sum(chunks[1:], chunks[0])
     for result in results:
         np.testing.assert_array_equal(result, in_order)  # bit for bit, every time
@@ -351,3 +379,30 @@ def test_releasing_cached_memory_ends_the_helper_threads_and_their_buffers(two_b
     out = np.zeros(4)
     _threads.run_shared(lambda shared: [out.__setitem__(i, 1) for i in shared], range(4))  # new helpers
     assert out.tolist() == [1, 1, 1, 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_the_main_thread_shares_gets_its_blas_setting_back(two_blas_threads):
+    forked, statuses = threading.Event(), []
+
+    def fork_now():
+        pid = os.fork()
+        if pid == 0:  # the child: the BLAS must be back at two threads, and sharing must work
+            try:
+                threading.Timer(20, lambda: os._exit(2)).start()
+                ok = _blas_threads() == [2] and _threads.thread_count() == 2
+                os._exit(0 if ok else 1)
+            finally:
+                os._exit(3)
+        statuses.append(os.waitpid(pid, 0)[1])
+        forked.set()
+
+    def work(shared):
+        for _ in shared:
+            if threading.current_thread() is threading.main_thread() and not forked.is_set():
+                assert _blas_threads() == [1]
+                threading.Thread(target=fork_now).start()  # forks while the BLAS is held
+                assert forked.wait(timeout=30)
+
+    _threads.run_shared(work, range(4))
+    assert [os.waitstatus_to_exitcode(status) for status in statuses] == [0]

@@ -133,13 +133,16 @@ def run_shared(work, items) -> None:
     ``work`` must write its results into memory of its own for each item (threads run it at
     the same time), must not call ``run_shared`` itself, and should use the BLAS as if it had
     one thread: it is held at one meanwhile (OpenBLAS's count is the whole process's: other
-    threads' products run on one thread then too). The first error raised in any thread is
-    raised here, after every thread has stopped.
+    threads' products run on one thread then too). It must not fork either. An error raised in
+    the calling thread, else the first helper's (in the order they were started), is raised
+    here after every thread has stopped.
 
     Only the main thread shares, one call at a time: from another thread, or while a call is
     sharing, or where the BLAS setting does not take, ``work`` runs in the calling thread
-    alone. (A thread that set OpenBLAS's count through threadpoolctl keeps that control while
-    it lives; sharing from a user's background thread would take it from the main thread.)
+    alone. threadpoolctl lets the first thread that sets OpenBLAS's count keep that control
+    while it lives: sharing from a user's background thread would take it from the main
+    thread. The main thread, once it has shared, holds it as after any ``threadpool_limits``
+    it ran (a background thread's limits are then ignored).
 
     >>> import numpy as np
     >>> from tinygrad_cnn._threads import run_shared
@@ -186,7 +189,10 @@ def _share(work, shared: _SharedItems, threads: int) -> None:
     try:
         for _ in range(threads - 1):
             helpers.append(_pool(threads - 1).submit(guarded, shared, True))
-    except RuntimeError:  # no new threads once the interpreter is shutting down: go on without
+    except RuntimeError:
+        # No new futures once the interpreter is shutting down: go on with the helpers there
+        # are. (A helper queued but not started, if a thread could not be made, finds the
+        # items used up or stopped whenever it runs: it cannot outlive this call's work.)
         pass
     try:
         guarded(shared, False)

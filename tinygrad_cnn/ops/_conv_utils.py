@@ -369,8 +369,8 @@ def summed_product(xp, a, b):
     every sample and output position).
 
     A large float32 or float64 NumPy product is cut along L into chunks whose products the
-    threads of :func:`tinygrad_cnn._threads.run_shared` share, each on one BLAS thread, and
-    they are added up in chunk order, so the result does not depend on which thread made
+    threads of :func:`tinygrad_cnn._threads.run_shared` share (each on one BLAS thread when
+    they are shared), and they are added up in chunk order, so the result does not depend on which thread made
     which. One product on the BLAS's own threads would leave them spinning after it, taking
     the cores from the threads of the op that follows (the input gradient's shared chunks).
     """

@@ -7,10 +7,11 @@ product for the whole batch, returned as an NCHW view of its (O, N, OH, OW) resu
 (O, OH, OW, N) result for small inputs, whose patches put the samples innermost
 (``_conv_utils.samples_last``).
 Stride-1 convolutions that keep the width make their patches from long row runs, a
-cache-sized chunk of samples at a time, the chunks shared over the BLAS's threads
-(``_conv_utils.correlate_by_rows``): when the patches are needed only once (inference,
-frozen weights), and, for inputs whose patches are not samples-last, in training (each chunk
-written into the kept patch matrix) and in the input gradient's full correlation.
+cache-sized chunk (a few samples, or a band of rows of one) at a time, the chunks shared
+over the BLAS's threads (``_conv_utils.correlate_by_rows``): when the patches are needed
+only once (inference, frozen weights), and, for inputs whose patches are not samples-last,
+in training (each chunk written into the kept patch matrix) and in the input gradient's
+full correlation.
 
 The three Functions are each other's derivatives, so every order of gradient is made of them:
 
