@@ -85,27 +85,41 @@ ROW_RUN_CONFIGS = [
 ]
 
 
+def _row_run_calls(monkeypatch) -> list:
+    """Record each call of the row-run correlation: (input shape, whether it kept its patches)."""
+    from tinygrad_cnn.ops import conv  # noqa: PLC0415
+
+    calls, real = [], conv.correlate_by_rows
+
+    def spy(*args, **kwargs):
+        out, patches = real(*args, **kwargs)
+        calls.append((args[0].shape, patches is not None))
+        return out, patches
+
+    monkeypatch.setattr(conv, "correlate_by_rows", spy)
+    return calls
+
+
+def _chunks_of(monkeypatch, per_chunk, x_shape, w_shape, out_shape) -> None:
+    """Make the row-run chunks ``per_chunk`` samples' worth of patches (float64)."""
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    patch_bytes = x_shape[1] * w_shape[2] * w_shape[3] * out_shape[2] * out_shape[3] * 8  # one sample's
+    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", int(per_chunk * patch_bytes))
+
+
 @pytest.mark.parametrize("per_chunk", [0.4, 1, 2, 5])  # samples; under 1: bands of rows
 @pytest.mark.parametrize("cfg", ROW_RUN_CONFIGS, ids=[_config_id(c) for c in ROW_RUN_CONFIGS])
 def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
-    from tinygrad_cnn.ops import _conv_utils, conv  # noqa: PLC0415
 
     xs, ws, kw = cfg
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    calls = []
-    real = conv.correlate_by_rows
-
-    def spy(*args, **kwargs):
-        calls.append(args[0].shape)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(conv, "correlate_by_rows", spy)
+    calls = _row_run_calls(monkeypatch)
     want = ref.conv2d(x, w, b, **kw)
-    patch_bytes = xs[1] * ws[2] * ws[3] * want.shape[2] * want.shape[3] * 8  # one sample's
-    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", int(per_chunk * patch_bytes))
+    _chunks_of(monkeypatch, per_chunk, xs, ws, want.shape)
     np.testing.assert_allclose(F.conv2d(Tensor(x), Tensor(w), Tensor(b), **kw).numpy(), want, atol=1e-10)
-    assert calls == [xs]  # the forward took the row-run path
+    assert calls == [(xs, False)]  # the forward took the row-run path, keeping no patches
     # Frozen weights: the row-run forward inside a recorded graph, its input gradient and
     # the gradient of that.
     frozen_w, frozen_b = Tensor(w), Tensor(b)
@@ -121,29 +135,20 @@ def test_training_on_the_row_run_path_keeps_its_patches_and_matches_the_referenc
     """Inputs too large for samples-last patches train on the row-run path too: the forward
     writes each chunk's patches into the kept patch matrix, the weight gradient sums products
     over chunks of its long inner dimension, and the input gradient is a row-run correlation."""
-    from tinygrad_cnn.ops import _conv_utils, conv  # noqa: PLC0415
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
 
     xs, ws, kw = cfg
     rng = np.random.default_rng(17)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    kept = []
-    real = conv.correlate_by_rows
-
-    def spy(*args, **kwargs):
-        out, patches = real(*args, **kwargs)
-        kept.append(patches is not None)
-        return out, patches
-
-    monkeypatch.setattr(conv, "correlate_by_rows", spy)
+    calls = _row_run_calls(monkeypatch)
     monkeypatch.setattr(_conv_utils, "_SAMPLES_LAST_BYTES", 0)  # every input counts as large
     monkeypatch.setattr(_conv_utils, "_SHARED_PRODUCT_MIN", 0)  # every weight gradient is cut up
     want = ref.conv2d(x, w, b, **kw)
-    patch_bytes = xs[1] * ws[2] * ws[3] * want.shape[2] * want.shape[3] * 8  # one sample's
-    monkeypatch.setattr(_conv_utils, "_CHUNK_BYTES", int(per_chunk * patch_bytes))
+    _chunks_of(monkeypatch, per_chunk, xs, ws, want.shape)
     tw = Tensor(w, requires_grad=True)
     y = F.conv2d(Tensor(x), tw, Tensor(b), **kw)
     np.testing.assert_allclose(y.numpy(), want, atol=1e-10)
-    assert kept == [True]  # the row-run forward kept its patches for the weight gradient
+    assert calls == [(xs, True)]  # the row-run forward kept its patches for the weight gradient
     gy = rng.standard_normal(y.shape)
     y.backward(Tensor(gy))
     # d<conv(x, w), gy>/dw[o, c, a, b]: the loop reference's gradient by finite differences is
