@@ -301,9 +301,12 @@ def test_bad_input_is_named(call, error, message):
     lambda F, x: F.instance_norm(x),
     lambda F, x: F.layer_norm(x, (5, 5)),
     lambda F, x: F.group_norm(x, 2),
-], ids=["batch_norm", "instance_norm", "layer_norm", "group_norm"])
+    lambda F, x: F.normalize(x, dim=1),
+    lambda F, x: F.normalize(x, p=3, dim=1),
+], ids=["batch_norm", "instance_norm", "layer_norm", "group_norm", "normalize", "normalize p=3"])
 def test_float16_statistics_are_taken_in_float32_as_in_pytorch(call):
-    """Sums of float16 overflow at 65504 and squares past 256: the statistics are in float32."""
+    """Sums of float16 overflow at 65504 and squares past 256: the statistics (and normalize's
+    norms) are in float32."""
     torch = pytest.importorskip("torch")
     x = (np.random.default_rng(0).standard_normal((8, 4, 5, 5)) * 300).astype(np.float16)
     ours = call(F, tg.tensor(x))

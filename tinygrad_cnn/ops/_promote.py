@@ -22,7 +22,7 @@ import numpy as np
 
 from tinygrad_cnn.tensor import Tensor, as_tensor
 
-__all__ = ["result_dtype", "promoted", "floating", "check_floating"]
+__all__ = ["result_dtype", "promoted", "floating", "check_floating", "widened"]
 
 _BOOL, _INT64, _FLOAT32 = np.dtype(bool), np.dtype(np.int64), np.dtype(np.float32)
 
@@ -113,6 +113,18 @@ def check_floating(op: str, x, arg: str = "input") -> Tensor:
         raise TypeError(f"{op}: {arg}: expected a floating-point tensor, got dtype {x.dtype} (convert it "
                         f"first, e.g. {arg}.float())")
     return x
+
+
+def widened(x: Tensor) -> Tensor:
+    """``x`` in float32 if it is float16, else ``x``: the ops whose float16 sums, squares or
+    summed gradients would overflow (past 65504) or stall compute half precision in float32,
+    as PyTorch's CPU kernels do, and cast the result back with ``out.to(dtype=x.dtype)``.
+
+    >>> from tinygrad_cnn import Tensor
+    >>> widened(Tensor([300.0], dtype="float16")).dtype, widened(Tensor([1.0])).dtype
+    (dtype('float32'), dtype('float32'))
+    """
+    return x.float() if x.dtype == np.float16 else x
 
 
 def floating(x: Tensor) -> Tensor:

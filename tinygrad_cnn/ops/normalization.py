@@ -12,6 +12,10 @@ Batch and instance norm also keep running statistics: given ``running_mean`` and
 ``running_var`` while they use the input's own statistics, they update them in place as
 ``running = (1 - momentum) * running + momentum * statistic``, with the *unbiased* variance.
 
+Half precision is normalised in float32 (``widened``: its sums overflow at 65504, its squares
+past 256), and every result comes back in the input's dtype whatever the parameters' dtypes,
+as PyTorch returns it.
+
 >>> import tinygrad_cnn as tg
 >>> x = tg.tensor([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0]])
 >>> layer_norm(x, (3,), eps=0.0).numpy().round(4)     # each row to mean 0, variance 1
@@ -24,9 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 
-import numpy as np
-
-from tinygrad_cnn.ops._promote import check_floating
+from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.ops.shape import int_dim
 from tinygrad_cnn.tensor import Tensor
@@ -100,18 +102,6 @@ def _centred(x, axes):
     mean = x.mean(axes, keepdim=True)
     xc = x - mean
     return xc, mean, (xc * xc).mean(axes, keepdim=True)
-
-
-def _like_input(out, input):  # noqa: A002
-    """``out`` in the input's dtype, as PyTorch returns it whatever the parameters' dtypes."""
-    return out if out.dtype == input.dtype else out.to(dtype=input.dtype)
-
-
-def _computing(input):  # noqa: A002
-    """The tensor to take the statistics of: float16 sums overflow at 65504 and its squares
-    past 256, so half precision is normalised in float32, as PyTorch does; ``_like_input``
-    casts the result back."""
-    return input.float() if input.dtype == np.float16 else input
 
 
 def _empty(x, weight, bias, shape):
@@ -191,7 +181,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     op = "batch_norm"
     momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
                                        eps, running_required=not training)
-    x = _computing(input)
+    x = widened(input)
     if not training:
         out = _running_statistics(x, running_mean, running_var, weight, bias, eps)
     elif x.numel() == 0:  # nothing to normalise or to count: the running statistics stay
@@ -204,7 +194,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         out, mean, var = _own_statistics(x, (0, *range(2, x.ndim)), weight, bias, eps)
         if running_mean is not None:
             _update_running(running_mean, running_var, mean, var, n, momentum)
-    return _like_input(out, input)
+    return out.to(dtype=input.dtype)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
@@ -222,7 +212,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     op = "instance_norm"
     momentum, eps = _check_per_channel(op, input, running_mean, running_var, weight, bias, momentum,
                                        eps, running_required=not use_input_stats)
-    x = _computing(input)
+    x = widened(input)
     if not use_input_stats:
         out = _running_statistics(x, running_mean, running_var, weight, bias, eps)
     elif x.numel() == 0:
@@ -237,7 +227,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             c = x.shape[1]
             _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
                             var.reshape(-1, c).mean(0), n, momentum)
-    return _like_input(out, input)
+    return out.to(dtype=input.dtype)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:  # noqa: A002
@@ -261,14 +251,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     _check_shaped(op, "weight", weight, shape, "normalized_shape")
     _check_shaped(op, "bias", bias, shape, "normalized_shape")
     eps = _check_eps(op, eps)
-    x = _computing(input)
+    x = widened(input)
     if x.numel() == 0:
-        return _like_input(_empty(x, weight, bias, shape), input)
+        return _empty(x, weight, bias, shape).to(dtype=input.dtype)
     xc, _, var = _centred(x, tuple(range(x.ndim - k, x.ndim)))
     out = xc * (var + eps) ** -0.5
     if weight is not None:
         out = out * weight
-    return _like_input(out if bias is None else out + bias, input)
+    return (out if bias is None else out + bias).to(dtype=input.dtype)
 
 
 def _normalized_shape(op, normalized_shape) -> tuple:
@@ -305,15 +295,15 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     _check_shaped(op, "weight", weight, (c,), "one value per channel, dim 1 of the input")
     _check_shaped(op, "bias", bias, (c,), "one value per channel, dim 1 of the input")
     eps = _check_eps(op, eps)
-    x = _computing(input)
+    x = widened(input)
     if x.numel() == 0:
-        return _like_input(_empty(x, weight, bias, _channel_shape(x)), input)
+        return _empty(x, weight, bias, _channel_shape(x)).to(dtype=input.dtype)
     grouped = x.reshape(n, int(num_groups), -1)
     xc, _, var = _centred(grouped, (2,))
     out = (xc * (var + eps) ** -0.5).reshape(*input.shape)
     if weight is not None:
         out = out * weight.reshape(_channel_shape(input))
-    return _like_input(out if bias is None else out + bias.reshape(_channel_shape(input)), input)
+    return (out if bias is None else out + bias.reshape(_channel_shape(input))).to(dtype=input.dtype)
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
@@ -340,7 +330,8 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
     eps = _check_eps(op, eps)
     if input.ndim == 0:  # PyTorch reads a 0-d tensor as one value along dim 0 or -1
         return normalize(input.reshape(1), p, 0, eps).reshape(())
-    return input / _norm(input, float(p), d).clamp(min=eps)
+    x = widened(input)
+    return (x / _norm(x, float(p), d).clamp(min=eps)).to(dtype=input.dtype)
 
 
 def _norm(x, p, dim):

@@ -10,6 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.shape import _dim, int_dim
 from tinygrad_cnn.tensor import Tensor
 
@@ -75,12 +76,11 @@ def mean(x, dim=None, keepdim: bool = False) -> Tensor:
     >>> x.mean().item(), x.mean(dim=1).tolist(), x.mean(0, keepdim=True).shape
     (2.5, [1.5, 3.5], (1, 2))
     """
+    check_floating("mean", x)
+    if x.dtype == np.float16:  # its sum overflows past 65504: accumulate in float32, as PyTorch
+        return mean(widened(x), dim, keepdim).to(dtype=x.dtype)
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-    if x.dtype.kind != "f":
-        raise TypeError(f"mean: expected a floating-point tensor, got dtype {x.dtype}")
-    if x.dtype == np.float16:  # its sum overflows past 65504: accumulate in float32, as PyTorch
-        return mean(x.float(), dim, keepdim).to(dtype=x.dtype)
     return sum(x, axes, keepdim) / count
 
 
@@ -99,7 +99,7 @@ def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -
     if correction is None:
         correction = 0 if unbiased is False else 1
     if x.dtype == np.float16:  # squares overflow past 256: accumulate in float32, as PyTorch
-        return var(x.float(), dim, keepdim=keepdim, correction=correction).to(dtype=x.dtype)
+        return var(widened(x), dim, keepdim=keepdim, correction=correction).to(dtype=x.dtype)
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     centred = x - mean(x, axes, keepdim=True)

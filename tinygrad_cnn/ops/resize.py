@@ -21,6 +21,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._promote import widened
 from tinygrad_cnn.ops.linalg import along_dim
 from tinygrad_cnn.tensor import Tensor
 
@@ -79,13 +80,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise TypeError(f"{op}: input: mode {mode!r} needs a floating-point tensor, got dtype {input.dtype}")
     # Half precision is resized in float32, as PyTorch's CPU kernels compute, so that a gradient
     # adding up many output gradients does not stall in float16 (at 2048).
-    half = input.dtype.kind == "f" and input.dtype.itemsize < 4
-    x = input.float() if half else input
+    x = widened(input)
     if mode == "nearest":
         out = _nearest(x, sizes, scales)
     else:
         out = _linear(x, sizes, scales, bool(align_corners))
-    return out.to(dtype=input.dtype) if half else out
+    return out.to(dtype=input.dtype)
 
 
 def _per_dim(op: str, arg: str, value, nd: int, number_type) -> tuple:
