@@ -496,17 +496,20 @@ class Tensor(TensorMath):
         uint8). ``other`` must be on this tensor's device (the ops refuse mixed devices too;
         PyTorch lets a 0-d CPU tensor through)."""
         other = as_tensor(other, like=self)
-        if other.device != self.device:
-            raise RuntimeError(f"{op}: other: expected a tensor on {self.device} (this tensor's "
+        device = self.device
+        if other.device != device:
+            raise RuntimeError(f"{op}: other: expected a tensor on {device} (this tensor's "
                                f"device), got one on {other.device}")
-        result = ops._promote.result_dtype(self, other)
+        # The common case (an optimiser's update: same dtype, same shape) skips the type rule
+        # and the broadcast check, which cost more than the arithmetic on small tensors.
+        result = self.dtype if other.dtype == self.dtype else ops._promote.result_dtype(self, other)
         if ufunc == "true_divide" and result.kind in "biu":
             result = np.dtype(np.float32)
         if _KIND_RANK[result.kind] > _KIND_RANK[self.dtype.kind]:
             raise TypeError(f"{op}: other: the result is {result} ({self.dtype} with {other.dtype}), "
                             f"which cannot be written into this {self.dtype} tensor in place; use the "
                             f"out-of-place op, or convert the tensor first (e.g. x.float())")
-        if not ops.shape.broadcasts_to(other.shape, self.shape):
+        if other.shape != self.shape and not ops.shape.broadcasts_to(other.shape, self.shape):
             raise ValueError(f"{op}: other: expected a shape that broadcasts to {self.shape} (this "
                              f"tensor's), got {other.shape}")
         if ufunc == "subtract" and result.kind == "b":
@@ -517,9 +520,9 @@ class Tensor(TensorMath):
             if result.kind in "biu" and not isinstance(alpha, numbers.Integral):
                 raise TypeError(f"{op}: alpha: expected an integer, since the result is {result} "
                                 f"(as in PyTorch), got {alpha!r}")
-            xp = self.device.xp  # alpha in the result's type: -1 becomes 255 in uint8, as a wrap
+            xp = device.xp  # alpha in the result's type: -1 becomes 255 in uint8, as a wrap
             values = values.astype(result, copy=False) * xp.asarray(alpha).astype(result)
-        combine = getattr(self.device.xp, ufunc)
+        combine = getattr(device.xp, ufunc)
         return self._in_place(op, lambda: combine(self.data, values, out=self.data, casting="unsafe"), other)
 
     def zero_(self) -> Tensor:
