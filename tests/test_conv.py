@@ -133,8 +133,10 @@ def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_ch
 @pytest.mark.parametrize("cfg", ROW_RUN_CONFIGS, ids=[_config_id(c) for c in ROW_RUN_CONFIGS])
 def test_training_on_the_row_run_path_keeps_its_patches_and_matches_the_reference(cfg, per_chunk, monkeypatch):
     """Inputs too large for samples-last patches train on the row-run path too: the forward
-    writes each chunk's patches into the kept patch matrix, the weight gradient sums products
-    over chunks of its long inner dimension, and the input gradient is a row-run correlation."""
+    writes each chunk's patches into the kept patch matrix and the weight gradient sums
+    products over chunks of its long inner dimension (the input gradient, gradchecked below,
+    is a row-run correlation only where it takes the full-correlation form; tests/test_threads.py
+    checks that case)."""
     from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
 
     xs, ws, kw = cfg
