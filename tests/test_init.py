@@ -79,3 +79,24 @@ def test_seed_reproduces_initialisation(device):
 def test_fan_needs_two_dims():
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.xavier_uniform_(_param(5))
+
+
+@pytest.mark.parametrize("fill, name", [(lambda t: init.constant_(t, 1.0), "constant_"),
+                                        (lambda t: init.uniform_(t), "uniform_"),
+                                        (lambda t: init.kaiming_normal_(t), "normal_")])
+def test_initialisers_refuse_broadcast_views_by_name_and_change_nothing(fill, name):
+    base = tg.zeros(1, 3)
+    view = base.expand(2, 3)
+    with pytest.raises(RuntimeError, match=rf"{name}: the tensor's memory is read-only or shared between its elements"):
+        fill(view)
+    assert base.tolist() == [[0.0, 0.0, 0.0]] and base._version == 0
+
+
+def test_load_state_dict_writes_through_the_shared_in_place_path():
+    layer = nn.Linear(2, 2)
+    version = layer.weight._version
+    layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})
+    assert layer.weight.tolist() == [[1.0, 1.0], [1.0, 1.0]] and layer.weight._version == version + 1
+    layer.weight.data = np.broadcast_to(np.zeros(2, np.float32), (2, 2))  # memory the write must refuse
+    with pytest.raises(RuntimeError, match=r"load_state_dict: the tensor's memory is read-only or shared"):
+        layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})

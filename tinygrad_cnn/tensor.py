@@ -480,6 +480,12 @@ class Tensor(TensorMath):
                     "recorded in the graph and its gradient would be lost; build the tensor out "
                     "of place (tg.cat, tg.stack, tg.where) or write value.detach()"
                 )
+        return self._write(op, write)
+
+    def _write(self, op: str, write) -> Tensor:
+        """The part of :meth:`_in_place` that holds for writes made outside the graph on purpose
+        too (the initialisers, ``load_state_dict``): refuse memory that is read-only or a
+        broadcast view, run ``write()``, and count the change once it is made."""
         if not backend.writable_alone(self.data):
             raise RuntimeError(f"{op}: the tensor's memory is read-only or shared between its "
                                f"elements (an expand or broadcast view); write into x.clone() instead")

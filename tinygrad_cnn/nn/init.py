@@ -34,12 +34,10 @@ __all__ = [
 ]
 
 
-def _fill(tensor: Tensor, values) -> Tensor:
-    """Write host ``values`` into ``tensor`` in place (outside the graph)."""
-    values = np.asarray(values, dtype=tensor.dtype)
-    tensor.data[...] = backend.to_device(values, tensor.device)
-    tensor._version += 1
-    return tensor
+def _fill(op: str, tensor: Tensor, values) -> Tensor:
+    """Write host ``values`` into ``tensor`` in place (outside the graph, whatever the grad mode)."""
+    values = backend.to_device(np.asarray(values, dtype=tensor.dtype), tensor.device)
+    return tensor._write(op, lambda: tensor.data.__setitem__(Ellipsis, values))
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -98,7 +96,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     >>> bool(((w.numpy() >= -1) & (w.numpy() < 1)).all()), w.shape
     (True, (2, 3))
     """
-    return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
+    return _fill("uniform_", tensor, default_generator().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -110,7 +108,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     >>> round(float(w.mean()), 1), round(float(w.std()), 1)
     (2.0, 0.5)
     """
-    return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
+    return _fill("normal_", tensor, default_generator().normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -120,7 +118,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     >>> constant_(tg.zeros(3, dtype="float64"), 0.1).tolist()
     [0.1, 0.1, 0.1]
     """
-    return _fill(tensor, np.full(tensor.shape, val))
+    return _fill("constant_", tensor, np.full(tensor.shape, val))
 
 
 def zeros_(tensor: Tensor) -> Tensor:

@@ -24,6 +24,7 @@ Sequential(
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -440,8 +441,8 @@ class Module:
             values[key] = value
         for key, value in values.items():
             target = own[key]
-            target.data[...] = backend.to_device(value, target.device).astype(target.dtype, copy=False)
-            target._version += 1
+            value = backend.to_device(value, target.device).astype(target.dtype, copy=False)
+            target._write("load_state_dict", functools.partial(target.data.__setitem__, Ellipsis, value))
         return IncompatibleKeys(missing, unexpected)
 
     # -- modes and devices ------------------------------------------------------------------

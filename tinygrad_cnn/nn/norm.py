@@ -68,7 +68,7 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked.data[...] = 0
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         """Reset the running statistics and the affine weight and bias to 1 and 0.
@@ -111,8 +111,7 @@ class _BatchNorm(Module):
         out = batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                          training=use_batch_stats, momentum=momentum, eps=self.eps)
         if update:
-            self.num_batches_tracked.data[...] = self.num_batches_tracked.data + 1
-            self.num_batches_tracked._version += 1
+            self.num_batches_tracked.add_(1)
         return out
 
     def extra_repr(self) -> str:
