@@ -550,7 +550,7 @@ class Tensor(TensorMath):
                 raise ValueError(f"fill_: value: expected a number or a 0-d tensor, got a tensor of "
                                  f"shape {value.shape}")
             number = value.item()
-        elif isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
+        elif isinstance(value, (numbers.Number, np.number, np.bool_)) and not isinstance(value, complex):
             number = value
         else:
             raise TypeError(f"fill_: value: expected a number or a 0-d tensor, got "
@@ -565,6 +565,9 @@ class Tensor(TensorMath):
         [[1, 2], [1, 2]]
         """
         values = as_tensor(src, like=self)
+        if values.shape != self.shape and not ops.shape.broadcasts_to(values.shape, self.shape):
+            raise ValueError(f"copy_: src: expected a shape that broadcasts to {self.shape} (this "
+                             f"tensor's), got {values.shape}")
         if values.device != self.device:
             values = values.to(self.device)
         return self._in_place("copy_", lambda: self.data.__setitem__(Ellipsis, values.data), src)

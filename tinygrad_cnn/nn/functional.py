@@ -134,9 +134,14 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     return _dropout(input, p, training, input.shape)
 
 
-def _check_dropout(op, input, p) -> None:  # noqa: A002
+def _check_probability(op, p) -> None:
+    """``p`` must be a drop probability in [0, 1] (dropout and its layers)."""
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: p: expected a probability in [0, 1], got {p!r}")
+
+
+def _check_dropout(op, input, p) -> None:  # noqa: A002
+    _check_probability(op, p)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
 

@@ -138,8 +138,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{type(self).__name__}: p: expected a probability in [0, 1], got {p}")
+        F._check_probability(type(self).__name__, p)
         self.p = p
 
     def forward(self, x):

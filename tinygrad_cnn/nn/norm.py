@@ -25,7 +25,14 @@ import numpy as np
 
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, Parameter, check_size
-from tinygrad_cnn.ops.normalization import _check_eps, _normalized_shape, batch_norm, group_norm, layer_norm
+from tinygrad_cnn.ops.normalization import (
+    _check_eps,
+    _check_momentum,
+    _normalized_shape,
+    batch_norm,
+    group_norm,
+    layer_norm,
+)
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
@@ -40,7 +47,7 @@ class _BatchNorm(Module):
         super().__init__()
         num_features = check_size(type(self).__name__, "num_features", num_features)
         eps = _check_eps(type(self).__name__, eps)
-        if momentum is not None and not 0 <= momentum <= 1:
+        if momentum is not None and not 0 <= _check_momentum(type(self).__name__, momentum) <= 1:
             raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, got {momentum}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
