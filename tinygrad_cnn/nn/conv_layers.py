@@ -73,13 +73,8 @@ class _ConvNd(Module):
         self.weight = weight
         self.register_parameter("bias", bias)
         self._place(device)
-        # With a padding_mode other than zeros, F.pad pads the input first (PyTorch's way),
-        # by these amounts, the last dim first, and the convolution itself pads nothing.
-        # The mode is read at each call, so changing it on a built layer takes effect.
-        self._mode_pads = None
-        if self.padding != "valid":
-            pairs = padding_pairs(layer, self.padding, n, self.kernel_size, self.dilation, self.stride)
-            self._mode_pads = [v for pair in reversed(pairs) for v in pair]
+        if self.padding != "valid":  # 'same' with a stride > 1 is refused here, as in PyTorch
+            padding_pairs(layer, self.padding, n, self.kernel_size, self.dilation, self.stride)
 
     def reset_parameters(self) -> None:
         """Draw the weight and bias again from PyTorch's default initialisation (see above).
@@ -94,10 +89,15 @@ class _ConvNd(Module):
         init.default_init_(self.weight, self.bias)
 
     def _pad_input(self, x):
-        """``(x, padding)`` for the convolution (see ``_mode_pads``)."""
-        if self.padding_mode == "zeros" or self._mode_pads is None:
+        """``(x, padding)`` for the convolution. With a padding_mode other than zeros, F.pad
+        pads the input first (PyTorch's way; F.pad takes the last dim first) and the
+        convolution pads nothing. The mode and the padding are read at each call, so changing
+        them on a built layer takes effect."""
+        if self.padding_mode == "zeros" or self.padding == "valid":
             return x, self.padding
-        return F.pad(x, self._mode_pads, self.padding_mode), (0,) * self._ndim
+        pairs = padding_pairs(type(self).__name__, self.padding, self._ndim, self.kernel_size,
+                              self.dilation, self.stride)
+        return F.pad(x, [v for pair in reversed(pairs) for v in pair], self.padding_mode), (0,) * self._ndim
 
     def _arg(self, value):
         return value[0] if self._ndim == 1 and not isinstance(value, str) else value
