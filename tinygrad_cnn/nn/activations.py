@@ -28,8 +28,23 @@ __all__ = [
 ]
 
 
+class _NoSettings(Module):
+    """An activation without settings of its own: ``inplace`` is accepted for PyTorch
+    compatibility and ignored (the result is always a new tensor, the input keeps its values).
+    A subclass names its functional form as ``_function``."""
+
+    _function = None
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+
+    def forward(self, x):
+        """The activation, elementwise."""
+        return self._function(x)
+
+
 # -- relu, sigmoid, tanh, softmax ---------------------------------------------------------
-class ReLU(Module):
+class ReLU(_NoSettings):
     """max(x, 0), elementwise. ``inplace`` is accepted for PyTorch compatibility; the result
     is always a new tensor and the input keeps its values.
 
@@ -39,12 +54,7 @@ class ReLU(Module):
     ([0.0, 0.0, 2.0], [-1.0, 0.0, 2.0])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """max(x, 0), elementwise."""
-        return F.relu(x)
+    _function = staticmethod(F.relu)
 
 
 class LeakyReLU(Module):
@@ -162,7 +172,7 @@ class ELU(Module):
         return f"alpha={self.alpha}"
 
 
-class SELU(Module):
+class SELU(_NoSettings):
     """:func:`~tinygrad_cnn.nn.functional.selu`: the self-normalising ``scale * elu(x, alpha)``.
 
     >>> import tinygrad_cnn as tg
@@ -170,12 +180,7 @@ class SELU(Module):
     (SELU(), [-1.1113, 1.0507])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """``selu(x)``."""
-        return F.selu(x)
+    _function = staticmethod(F.selu)
 
 
 class CELU(ELU):
@@ -197,7 +202,7 @@ class CELU(ELU):
 
 
 # -- smooth gates -------------------------------------------------------------------------
-class SiLU(Module):
+class SiLU(_NoSettings):
     """:func:`~tinygrad_cnn.nn.functional.silu` (swish): ``x * sigmoid(x)``.
 
     >>> import tinygrad_cnn as tg
@@ -205,15 +210,10 @@ class SiLU(Module):
     (SiLU(), [-0.2689, 1.7616])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """``x * sigmoid(x)``."""
-        return F.silu(x)
+    _function = staticmethod(F.silu)
 
 
-class Mish(Module):
+class Mish(_NoSettings):
     """:func:`~tinygrad_cnn.nn.functional.mish`: ``x * tanh(softplus(x))``.
 
     >>> import tinygrad_cnn as tg
@@ -221,12 +221,7 @@ class Mish(Module):
     (Mish(), [-0.3034, 1.944])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """``x * tanh(softplus(x))``."""
-        return F.mish(x)
+    _function = staticmethod(F.mish)
 
 
 class Softplus(Module):
@@ -300,7 +295,7 @@ class ReLU6(Hardtanh):
         return ""
 
 
-class Hardsigmoid(Module):
+class Hardsigmoid(_NoSettings):
     """:func:`~tinygrad_cnn.nn.functional.hardsigmoid`: 0 below -3, 1 above 3, ``x / 6 + 1/2``
     in between.
 
@@ -309,15 +304,10 @@ class Hardsigmoid(Module):
     (Hardsigmoid(), [0.0, 0.75, 1.0])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """``hardsigmoid(x)``."""
-        return F.hardsigmoid(x)
+    _function = staticmethod(F.hardsigmoid)
 
 
-class Hardswish(Module):
+class Hardswish(_NoSettings):
     """:func:`~tinygrad_cnn.nn.functional.hardswish`: ``x * hardsigmoid(x)``.
 
     >>> import tinygrad_cnn as tg
@@ -325,12 +315,7 @@ class Hardswish(Module):
     (Hardswish(), [-0.0, -0.375, 4.0])
     """
 
-    def __init__(self, inplace: bool = False) -> None:
-        super().__init__()
-
-    def forward(self, x):
-        """``x * hardsigmoid(x)``."""
-        return F.hardswish(x)
+    _function = staticmethod(F.hardswish)
 
 
 # -- a learnt slope -----------------------------------------------------------------------
