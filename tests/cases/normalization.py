@@ -79,6 +79,8 @@ def _batch_norm_eval_ref(x, w, b):
 def _lp_normalized(x, p, dim):
     if p == np.inf:
         norm = np.abs(x).max(axis=dim, keepdims=True)
+    elif p == 0:  # the count of non-zeros
+        norm = (x != 0).sum(axis=dim, keepdims=True).astype(x.dtype)
     else:
         norm = (np.abs(x) ** p).sum(axis=dim, keepdims=True) ** (1 / p)
     return x / np.maximum(norm, 1e-12)
@@ -115,6 +117,10 @@ CASES = [
            lambda x: _lp_normalized(x, 1, -1)),
     OpCase("normalize_p3", lambda x: F.normalize(x, p=3, dim=0), _away_from_zero((4, 3)),
            lambda x: _lp_normalized(x, 3, 0)),
+    OpCase("normalize_p_half", lambda x: F.normalize(x, p=0.5, dim=1), _away_from_zero((3, 4)),
+           lambda x: _lp_normalized(x, 0.5, 1)),
+    OpCase("normalize_p0_counts_non_zeros", lambda x: F.normalize(x, p=0, dim=1), _away_from_zero((3, 4)),
+           lambda x: _lp_normalized(x, 0, 1)),
     OpCase("normalize_p_inf", lambda x: F.normalize(x, p=float("inf")), _distinct_magnitudes((2, 5)),
            lambda x: _lp_normalized(x, np.inf, 1)),
 ]

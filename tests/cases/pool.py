@@ -47,4 +47,7 @@ CASES = [
            lambda x: ref.avg_pool2d(x[:, :, None], (1, 2), (1, 1), (0, 1))[:, :, 0]),
     OpCase("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), _normal((2, 2, 5, 7)),
            lambda x: ref.adaptive_avg_pool2d(x, (2, 3))),
+    # Unbatched, growing one dim (overlapping windows), None keeping the other.
+    OpCase("adaptive_avg_pool2d_grow_3d", lambda x: F.adaptive_avg_pool2d(x, (7, None)), _normal((2, 4, 5)),
+           lambda x: ref.adaptive_avg_pool2d(x[None], (7, 5))[0]),
 ]
