@@ -191,9 +191,10 @@ def _hardtanh(x: Tensor, lo, hi) -> Tensor:
 
 
 def _relu6_of_x_plus_3(x: Tensor) -> Tensor:
-    """``min(max(x + 3, 0), 6)`` with the branch chosen on ``x`` itself: just inside 3, x + 3
-    rounds to 6.0 in float32, and a test on it would take the flat branch, losing the slope."""
-    return where(x <= -3, 0.0, where(x >= 3, 6.0, x + 3))
+    """``min(max(x + 3, 0), 6)`` as ``hardtanh(x, -3, 3) + 3``: the branch is chosen on ``x``
+    itself, since just inside 3, x + 3 rounds to 6.0 in float32, and a test on it would take
+    the flat branch, losing the slope."""
+    return _hardtanh(x, -3.0, 3.0) + 3
 
 
 def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002

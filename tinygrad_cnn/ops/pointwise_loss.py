@@ -107,7 +107,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0) -> Tensor:  # noqa: A
     _check_reduction(op, reduction)
     _same_shape(op, input, target)
     delta = _check_delta(op, delta)
-    if target.dtype != input.dtype and input.dtype.kind == "f":
+    if input.dtype.kind == "f":
         target = target.to(dtype=input.dtype)  # PyTorch's huber_loss keeps the input's dtype
 
     a = (input - target).abs()
@@ -179,7 +179,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                              f"{input.shape}, got {weight.shape}")
     _check_probabilities(op, "input", input)
     _check_probabilities(op, "target", target)
-    if weight is not None and weight.dtype != input.dtype:
+    if weight is not None:
         weight = weight.to(dtype=input.dtype)  # the loss keeps the input's dtype, as in PyTorch
     loss = BinaryCrossEntropy.apply(input, target)
     return _reduce(loss if weight is None else loss * weight, reduction)

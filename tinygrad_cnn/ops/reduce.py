@@ -150,10 +150,9 @@ class MaxDim(Function):
 
     def forward(self, x, dim, keepdim, _index):  # "_": plumbing, not shown in graph labels
         xp = self.xp
-        idx = _index
         positions = xp.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
-        self.onehot = positions == idx
-        out = xp.take_along_axis(x, idx, axis=dim)
+        self.onehot = positions == _index
+        out = xp.take_along_axis(x, _index, axis=dim)
         return out if keepdim else out.squeeze(dim)
 
     def backward(self, grad):
