@@ -375,19 +375,21 @@ def summed_product(xp, a, b):
     the cores from the threads of the op that follows (the input gradient's shared chunks).
     """
     length = a.shape[2]
-    if (xp is not np or a.dtype not in _BLAS_TYPES or b.dtype != a.dtype
-            or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN):
+    if xp is not np:
         return xp.matmul(a, b)
+    if (a.dtype not in _BLAS_TYPES or b.dtype != a.dtype
+            or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN):
+        return _transposed_product(a, b)
     threads = thread_count()
     if threads < 2:
-        return np.matmul(a, b)
+        return _transposed_product(a, b)
     step = -(-length // (4 * threads))  # four chunks a thread: a slowed core takes fewer
     starts = range(0, length, step)
     parts = [None] * len(starts)
 
     def multiply(chunks):
         for i in chunks:
-            parts[i] = np.matmul(a[:, :, starts[i]:starts[i] + step], b[:, starts[i]:starts[i] + step])
+            parts[i] = _transposed_product(a[:, :, starts[i]:starts[i] + step], b[:, starts[i]:starts[i] + step])
 
     run_shared(multiply, range(len(starts)))
     total = parts[0]
@@ -397,6 +399,15 @@ def summed_product(xp, a, b):
 
 
 _BLAS_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _transposed_product(a, b):
+    """``a @ b`` (NumPy, batched) computed as ``(b^T @ a^T)^T``: the same sums, in the order
+    OpenBLAS liked better for a weight gradient, whose b^T is the C-ordered patch matrix
+    (C*KH*KW, N*L) and a^T the output gradient's columns. LeNet-5's two weight gradients
+    took 0.76 and 0.74 of the time of ``a @ b`` here (float32; 0.83 and 0.86 in float64),
+    the 64-channel 3x3 layer's 0.97 (0.92)."""
+    return np.matmul(b.transpose(0, 2, 1), a.transpose(0, 2, 1)).transpose(0, 2, 1)
 
 
 def correlate_by_rows(x, wmat, kernel, dilation, pads, out_hw, groups, bias=None, keep_cols=False):
