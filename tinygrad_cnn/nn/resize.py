@@ -14,6 +14,7 @@ from __future__ import annotations
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn.module import Module
 from tinygrad_cnn.ops._conv_utils import check_input, non_negative, ntuple
+from tinygrad_cnn.ops.resize import check_settings
 
 __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
@@ -41,6 +42,9 @@ class Upsample(Module):
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                  recompute_scale_factor=None) -> None:
         super().__init__()
+        # Checked here, where a mistake is made, not at the first forward (as in PyTorch).
+        check_settings(type(self).__name__, size, scale_factor, mode, align_corners,
+                       recompute_scale_factor)
         self.size = size
         if isinstance(scale_factor, (tuple, list)):
             self.scale_factor = tuple(float(f) for f in scale_factor)

@@ -61,18 +61,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     op = "interpolate"
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
-    if mode not in _MODES:
-        raise ValueError(f"{op}: mode: expected one of {', '.join(map(repr, _MODES))}, got {mode!r}")
     if input.ndim - 2 not in _SHAPES:
         raise ValueError(f"{op}: input: expected a 3-D, 4-D or 5-D tensor (batch, channels and 1 to 3 "
                          f"spatial dims), got shape {input.shape}")
     nd = input.ndim - 2
+    check_settings(op, size, scale_factor, mode, align_corners, recompute_scale_factor, nd)
     if _MODES[mode] not in (None, nd):
         raise ValueError(f"{op}: input: mode {mode!r} needs a {_SHAPES[_MODES[mode]]} tensor, "
                          f"got shape {input.shape}")
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError(f"{op}: align_corners: only the linear modes take it, got "
-                         f"align_corners={align_corners!r} with mode 'nearest'")
     if antialias:
         raise ValueError(f"{op}: antialias: only antialias=False is supported, got {antialias!r}")
     sizes, scales = _output_geometry(op, input.shape[2:], size, scale_factor, recompute_scale_factor)
@@ -88,24 +84,41 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     return out.to(dtype=input.dtype)
 
 
-def _per_dim(op: str, arg: str, value, nd: int, number_type) -> tuple:
-    """``value`` (one ``number_type`` number, or a sequence of ``nd``) as a tuple of ``nd``."""
+def _per_dim(op: str, arg: str, value, nd: int | None, number_type) -> tuple:
+    """``value`` (one ``number_type`` number, or a sequence of ``nd``) as a tuple of ``nd``;
+    with ``nd`` None, as a tuple of its own values (a sequence of any non-zero length)."""
     def ok(v):
         return isinstance(v, number_type) and not isinstance(v, (bool, np.bool_))
     if ok(value):
-        return (value,) * nd
-    if isinstance(value, (tuple, list)) and all(ok(v) for v in value):
-        if len(value) != nd:
+        return (value,) * (1 if nd is None else nd)
+    if isinstance(value, (tuple, list)) and value and all(ok(v) for v in value):
+        if nd is not None and len(value) != nd:
             raise ValueError(f"{op}: {arg}: expected one value or {nd} (one per spatial dim of the "
                              f"input), got {tuple(value)}")
         return tuple(value)
     what = "an int" if number_type is numbers.Integral else "a number"
-    raise TypeError(f"{op}: {arg}: expected {what} or a tuple of {nd}, got {value!r}")
+    raise TypeError(f"{op}: {arg}: expected {what} or a tuple of {'them' if nd is None else nd}, "
+                    f"got {value!r}")
 
 
-def _output_geometry(op: str, in_sizes: tuple, size, scale_factor, recompute_scale_factor) -> tuple:
-    """(output sizes, scale factors the coordinates use: None where they follow from the sizes)."""
-    nd = len(in_sizes)
+def check_settings(op: str, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                   nd: int | None = None) -> None:
+    """Check the settings of :func:`interpolate`: ``mode``, exactly one of ``size`` and
+    ``scale_factor`` (ints, or positive finite numbers), and the flags that go with them. With
+    ``nd`` (the input's spatial dims) a tuple must have ``nd`` values; without it, any number
+    (:class:`~tinygrad_cnn.nn.Upsample` checks its settings where it is built, before it sees
+    an input).
+
+    >>> check_settings("Upsample", None, 2, "bicubic", None, None)
+    Traceback (most recent call last):
+    ...
+    ValueError: Upsample: mode: expected one of 'nearest', 'linear', 'bilinear', 'trilinear', got 'bicubic'
+    """
+    if mode not in _MODES:
+        raise ValueError(f"{op}: mode: expected one of {', '.join(map(repr, _MODES))}, got {mode!r}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError(f"{op}: align_corners: only the linear modes take it, got "
+                         f"align_corners={align_corners!r} with mode 'nearest'")
     if (size is None) == (scale_factor is None):
         given = "both" if size is not None else "neither"
         raise ValueError(f"{op}: expected exactly one of size and scale_factor, got {given}")
@@ -113,12 +126,22 @@ def _output_geometry(op: str, in_sizes: tuple, size, scale_factor, recompute_sca
         if recompute_scale_factor:
             raise ValueError(f"{op}: recompute_scale_factor: only meaningful with scale_factor, not "
                              "with an explicit size")
+        _per_dim(op, "size", size, nd, numbers.Integral)
+        return
+    factors = _per_dim(op, "scale_factor", scale_factor, nd, numbers.Real)
+    if not all(math.isfinite(f) and f > 0 for f in factors):
+        raise ValueError(f"{op}: scale_factor: expected positive finite numbers, got {scale_factor!r}")
+
+
+def _output_geometry(op: str, in_sizes: tuple, size, scale_factor, recompute_scale_factor) -> tuple:
+    """(output sizes, scale factors the coordinates use: None where they follow from the
+    sizes), from settings :func:`check_settings` accepted."""
+    nd = len(in_sizes)
+    if size is not None:
         sizes = tuple(int(s) for s in _per_dim(op, "size", size, nd, numbers.Integral))
         scales = (None,) * nd
     else:
         factors = tuple(float(f) for f in _per_dim(op, "scale_factor", scale_factor, nd, numbers.Real))
-        if not all(math.isfinite(f) and f > 0 for f in factors):
-            raise ValueError(f"{op}: scale_factor: expected positive finite numbers, got {scale_factor!r}")
         sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))
         scales = (None,) * nd if recompute_scale_factor else factors
     if min(sizes) <= 0 or min(in_sizes) <= 0:
