@@ -136,7 +136,9 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 
 def _check_probability(op, p) -> None:
     """``p`` must be a drop probability in [0, 1] (dropout and its layers)."""
-    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):  # (NumPy bools are not Real)
+        raise TypeError(f"{op}: p: expected a probability (a number in [0, 1]), got {type(p).__name__} {p!r}")
+    if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: p: expected a probability in [0, 1], got {p!r}")
 
 

@@ -44,7 +44,9 @@ def _check_input(op, x, min_dims=0, layout=""):
 
 
 def _check_eps(op, eps):
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps >= 0:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"{op}: eps: expected a number, got {type(eps).__name__} {eps!r}")
+    if not eps >= 0:
         raise ValueError(f"{op}: eps: expected a number >= 0, got {eps!r}")
     return float(eps)
 
@@ -286,7 +288,9 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     """
     op = "group_norm"
     _check_input(op, input, 2, "(N, C, *)")
-    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral) or num_groups < 1:
+    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral):
+        raise TypeError(f"{op}: num_groups: expected an int, got {type(num_groups).__name__} {num_groups!r}")
+    if num_groups < 1:
         raise ValueError(f"{op}: num_groups: expected an int >= 1, got {num_groups!r}")
     n, c = input.shape[:2]
     if c % num_groups:
