@@ -410,3 +410,26 @@ X3, X4 = tg.zeros(1, 2, 4), tg.zeros(1, 2, 4, 4)
 def test_bad_input_raises(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_the_cached_matrices_are_placed_once_per_dtype_and_device(monkeypatch):
+    """interpolate and adaptive pooling reuse their matrix's copy in the input's dtype and on its
+    device (on CUDA each copy was a host-to-device transfer); writeable arrays are not kept."""
+    from tinygrad_cnn import backend
+    from tinygrad_cnn.ops import linalg
+    placed = []
+    real = backend.to_device
+    monkeypatch.setattr(backend, "to_device", lambda a, d: placed.append(a.dtype) or real(a, d))
+    linalg._PLACED.clear()
+    x = tg.tensor(np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float32))
+    first = F.interpolate(x, size=(7, 5), mode="bilinear")
+    again = F.interpolate(x, size=(7, 5), mode="bilinear")
+    assert placed == [np.float32, np.float32]  # one per resized dim, the second call none
+    np.testing.assert_array_equal(first.numpy(), again.numpy())
+    F.interpolate(x.double(), size=(7, 5), mode="bilinear")
+    assert placed[2:] == [np.float64, np.float64]
+    F.adaptive_avg_pool2d(x, 3), F.adaptive_avg_pool2d(x, 3)
+    assert len(placed) == 5  # both dims pool 4 -> 3 through one matrix, placed once
+    mutable = np.array([[0.5, 0.5]])
+    linalg.along_dim(x, 3, mutable[:, :1].repeat(4, 1) / 4), linalg.along_dim(x, 3, mutable.repeat(2, 1) / 2)
+    assert len(placed) == 7  # writeable matrices are copied every call

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 
@@ -85,10 +86,34 @@ def along_dim(x: Tensor, d: int, matrix) -> Tensor:
     >>> along_dim(Tensor([[1.0, 3.0], [5.0, 7.0]]), 0, np.array([[0.5, 0.5]])).tolist()  # mean of the rows
     [[3.0, 5.0]]
     """
-    m = backend.to_device(np.ascontiguousarray(matrix, dtype=x.dtype), x.device)
+    m = _placed(matrix, x.dtype, x.device)
     if d == x.ndim - 1:
         return x @ Tensor._wrap(m.T)
     shape = x.shape
     trailing = math.prod(shape[d + 1:])
     y = Tensor._wrap(m) @ x.reshape(*shape[:d], shape[d], trailing)
     return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])
+
+
+# The matrices along_dim gets are the resizing and pooling ops' cached host arrays, so the same
+# few come back call after call: their copies in each dtype and on each device are kept too
+# (on CUDA a fresh copy was a host-to-device transfer per call). Keyed by the host array's id,
+# which cannot be reused by another array while the entry holds the array itself.
+_PLACED: OrderedDict = OrderedDict()
+_PLACED_ENTRIES = 256
+
+
+def _placed(matrix, dtype, device):
+    """``matrix`` as a contiguous array of ``dtype`` on ``device`` (kept for the next call)."""
+    key = (id(matrix), np.dtype(dtype).str, device.name)
+    entry = _PLACED.get(key)
+    if entry is not None and entry[0] is matrix:
+        _PLACED.move_to_end(key)
+        return entry[1]
+    placed = backend.to_device(np.ascontiguousarray(matrix, dtype=dtype), device)
+    # Only read-only arrays that own their memory: any other could change under the copy.
+    if isinstance(matrix, np.ndarray) and matrix.base is None and not matrix.flags.writeable:
+        _PLACED[key] = (matrix, placed)
+        if len(_PLACED) > _PLACED_ENTRIES:
+            _PLACED.popitem(last=False)
+    return placed
