@@ -26,6 +26,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,13 +35,15 @@ sys.path.insert(0, HERE)
 
 from report import TARGETS, markdown, summarise  # noqa: E402
 
-MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops, memory rounds
+MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops, memory rounds,
+    # and the LeNet-5 step's paired blocks: how many, their timed steps, the pause before each
     "full": dict(rounds=5, repeats=10, warmup=2, epoch_batches=100, memory_steps=20,
-                 overhead_ops=20000, memory_rounds=2),
+                 overhead_ops=20000, memory_rounds=2, blocks=20, block_steps=15, pause=0.3),
     "quick": dict(rounds=1, repeats=2, warmup=1, epoch_batches=8, memory_steps=5,
-                  overhead_ops=2000, memory_rounds=1),
+                  overhead_ops=2000, memory_rounds=1, blocks=4, block_steps=5, pause=0.3),
     "smoke": dict(rounds=1, repeats=1, warmup=0, epoch_batches=2, memory_steps=2,
-                  overhead_ops=200, memory_rounds=1, only="pool_fwd_bwd,lenet_step,epoch"),
+                  overhead_ops=200, memory_rounds=1, blocks=2, block_steps=1, pause=0.0,
+                  only="pool_fwd_bwd,lenet_step,epoch"),
 }
 
 
@@ -78,7 +81,8 @@ def blas_info() -> dict:
     return info
 
 
-def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> dict:
+def _command(framework: str, args, settings: dict, mode: str, threads: int) -> tuple:
+    """The command line and environment of one framework's ``workloads.py`` process."""
     cmd = [sys.executable, os.path.join(HERE, "workloads.py"), "--framework", framework,
            "--device", args.device, "--threads", str(threads), "--mode", mode,
            "--repeats", str(settings["repeats"]), "--warmup", str(settings["warmup"]),
@@ -92,6 +96,11 @@ def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> di
         env["GLIBC_TUNABLES"] = ":".join(filter(None, (env.get("GLIBC_TUNABLES"), RETAIN_TUNABLES)))
     if args.threads:  # both frameworks at the same, chosen thread count
         env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
+    return cmd, env
+
+
+def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> dict:
+    cmd, env = _command(framework, args, settings, mode, threads)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout,
                           env=env)
@@ -105,6 +114,55 @@ def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> di
     return out
 
 
+def paired_blocks(args, settings: dict, threads: int, frameworks: list) -> dict:
+    """The LeNet-5 step in paired blocks: one live process per framework (``workloads.py
+    --mode lenet-blocks``), asked in turn, A B then B A, for a block of ``block_steps`` timed
+    steps. A block takes a fraction of a second, so the two blocks of a pair meet the same
+    state of a shared machine, whose speed drifts over seconds; a whole process per framework
+    does not (its LeNet-5 steps come tens of seconds after the other's). Before each block the
+    driver waits ``pause`` seconds, so that the other process's idle threads (OpenBLAS spins
+    for about 0.1 s after a product, OpenMP for a while too) have gone to sleep.
+
+    Returns ``{framework: [[seconds per step] per block]}``, or ``{"error": ...}``."""
+    procs, errs = {}, {}
+
+    def failed(fw, what):
+        errs[fw].seek(0)
+        return {"error": f"{fw} lenet-blocks worker {what}",
+                "stderr": errs[fw].read().decode(errors="replace").strip().splitlines()[-15:]}
+
+    try:
+        for fw in frameworks:
+            cmd, env = _command(fw, args, settings, "lenet-blocks", threads)
+            errs[fw] = tempfile.TemporaryFile()  # not a pipe: a chatty worker cannot block on it
+            procs[fw] = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=errs[fw], text=True, env=env)
+        for fw, proc in procs.items():
+            if proc.stdout.readline().strip() != "ready":
+                return failed(fw, "did not start")
+        blocks = {fw: [] for fw in frameworks}
+        for block in range(settings["blocks"]):
+            for fw in frameworks if block % 2 == 0 else frameworks[::-1]:
+                time.sleep(settings["pause"])
+                procs[fw].stdin.write(f"{settings['block_steps']}\n")
+                procs[fw].stdin.flush()
+                line = procs[fw].stdout.readline()
+                if not line:
+                    return failed(fw, f"stopped in block {block + 1}")
+                blocks[fw].append(json.loads(line))
+        return blocks
+    finally:
+        for fw, proc in procs.items():
+            proc.stdin.close()
+            try:
+                proc.wait(timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+            errs[fw].close()
+
+
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -112,7 +170,7 @@ def _log(msg: str) -> None:
 def run(args) -> dict:
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     settings = dict(MODES[mode])
-    for key in ("rounds", "repeats", "only"):
+    for key in ("rounds", "repeats", "only", "blocks"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     blas = blas_info()
@@ -144,6 +202,11 @@ def run(args) -> dict:
         for fw in frameworks:  # A B A B ...
             _log(f"round {r + 1}/{settings['rounds']}: {fw} timing")
             rounds[fw].append(_worker(fw, args, settings, "time", threads))
+    paired = None
+    selected = settings.get("only", "").split(",") if settings.get("only") else ["lenet_step"]
+    if len(frameworks) == 2 and "lenet_step" in selected:
+        _log(f"LeNet-5 step: {settings['blocks']} paired blocks of {settings['block_steps']} steps")
+        paired = paired_blocks(args, settings, threads, frameworks)
     memory = {fw: [] for fw in frameworks}
     if not args.no_memory:
         for r in range(settings["memory_rounds"]):
@@ -156,7 +219,7 @@ def run(args) -> dict:
         overhead = _worker("ours", args, settings, "overhead", threads)
     meta["loadavg_end"] = os.getloadavg()
     meta["wall_s"] = time.time() - started
-    raw = {"rounds": rounds, "memory": memory, "overhead": overhead}
+    raw = {"rounds": rounds, "memory": memory, "overhead": overhead, "paired": paired}
     return {"meta": meta, "summary": summarise(raw, frameworks, args.device), "raw": raw}
 
 
@@ -174,6 +237,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="report folder")
     p.add_argument("--rounds", type=int, default=None, help="alternations (A B) per workload")
     p.add_argument("--repeats", type=int, default=None, help="timed calls per process")
+    p.add_argument("--blocks", type=int, default=None,
+                   help="paired blocks of LeNet-5 steps (A B, then B A, ...)")
     p.add_argument("--only", default=None,
                    help="comma-separated subset of: matmul, conv_fwd, conv_fwd_bwd, "
                         "pool_fwd_bwd, lenet_step, epoch")

@@ -16,11 +16,11 @@ step, the weights and the batch are the same.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -37,18 +37,7 @@ def worker(tree: str, batch: int) -> None:
     source = os.path.realpath(fw.tg.__file__)
     if not source.startswith(os.path.realpath(tree) + os.sep):
         raise SystemExit(f"worker for {tree} imported tinygrad_cnn from {source}")
-    model, (x, y) = fw.lenet(), w.lenet_batch()
-    opt, tx, ty = fw.sgd(model), fw.tensor(x), fw.tensor(y)
-    for _ in range(20):
-        w.train_step(fw, model, opt, tx, ty)
-    print("ready", flush=True)
-    for line in sys.stdin:
-        times = []
-        for _ in range(int(line)):
-            start = time.perf_counter()
-            w.train_step(fw, model, opt, tx, ty)
-            times.append(time.perf_counter() - start)
-        print(1e3 * statistics.median(times), flush=True)
+    w.serve_lenet_blocks(fw, warmup=20)
 
 
 def compare(old: str, new: str, batch: int, blocks: int, steps: int, threads: int) -> dict:
@@ -67,7 +56,7 @@ def compare(old: str, new: str, batch: int, blocks: int, steps: int, threads: in
             for name in ("old", "new") if block % 2 == 0 else ("new", "old"):
                 procs[name].stdin.write(f"{steps}\n")
                 procs[name].stdin.flush()
-                times[name].append(float(procs[name].stdout.readline()))
+                times[name].append(1e3 * statistics.median(json.loads(procs[name].stdout.readline())))
     finally:
         for proc in procs.values():
             proc.stdin.close()

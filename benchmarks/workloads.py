@@ -3,7 +3,8 @@
     python benchmarks/workloads.py --framework ours|torch [--device cpu|cuda] [--threads N]
         [--repeats R] [--only lenet,conv_fwd,...] [--epoch-batches B] [--mode time|memory|overhead]
 
-prints one JSON object on its last stdout line. Both frameworks get the same inputs: every
+prints one JSON object on its last stdout line (``--mode lenet-blocks`` instead serves blocks
+of LeNet-5 steps to a driver, see :func:`serve_lenet_blocks`). Both frameworks get the same inputs: every
 weight and every batch is drawn here with NumPy from fixed seeds and handed to the framework,
 so the two processes compute the same function on the same numbers (the report compares the
 first losses and the weights after the timed steps to prove it).
@@ -319,6 +320,23 @@ def bench_epoch(fw, batches: int) -> dict:
     return {"images_per_s": seen / elapsed, "images": seen, "seconds": elapsed, "source": source}
 
 
+def serve_lenet_blocks(fw, warmup: int, stdin=sys.stdin, stdout=sys.stdout) -> None:
+    """Serve blocks of LeNet-5 training steps to a driver (``bench.py``'s paired blocks,
+    ``compare_versions.py``): build the model, take ``warmup`` steps, print ``ready``; then for
+    each line holding a step count, take two untimed steps (the caches and pools warm again
+    after the pause before the block) and that many timed ones, and print their times in
+    seconds as one JSON list. Ends at the end of input."""
+    model, (x, y) = fw.lenet(), lenet_batch()
+    opt, tx, ty = fw.sgd(model), fw.tensor(x), fw.tensor(y)
+    for _ in range(warmup):
+        train_step(fw, model, opt, tx, ty)
+    fw.sync()
+    print("ready", file=stdout, flush=True)
+    for line in stdin:
+        times = _times(fw, lambda: train_step(fw, model, opt, tx, ty), int(line), warmup=2)
+        print(json.dumps(times), file=stdout, flush=True)
+
+
 def run_time(fw, args) -> dict:
     only = args.only.split(",") if args.only else WORKLOADS
     out = {}
@@ -419,7 +437,9 @@ def main(argv=None) -> None:
     p.add_argument("--framework", choices=("ours", "torch"), required=True)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--mode", choices=("time", "memory", "overhead"), default="time")
+    p.add_argument("--mode", choices=("time", "memory", "overhead", "lenet-blocks"), default="time",
+                   help="lenet-blocks: serve blocks of LeNet-5 steps on stdin/stdout "
+                        "(serve_lenet_blocks)")
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--warmup", type=int, default=CONFIG["warmup"])
     p.add_argument("--only", default="")
@@ -429,6 +449,9 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     CONFIG["warmup"] = args.warmup
     fw = (Ours if args.framework == "ours" else Torch)(args.device, args.threads)
+    if args.mode == "lenet-blocks":
+        serve_lenet_blocks(fw, max(args.warmup, 1))
+        return
     run = {"time": run_time, "memory": run_memory, "overhead": run_overhead}[args.mode]
     result = {"framework": fw.name, "mode": args.mode, "results": run(fw, args)}
     print(json.dumps(result))

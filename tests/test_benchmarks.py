@@ -59,6 +59,56 @@ def test_compare_versions_runs_two_workers_on_one_tree():
     assert "batch 2, 2 blocks of 1 steps: new / old per block" in proc.stdout
 
 
+def test_paired_blocks_from_live_workers(monkeypatch):
+    """bench.paired_blocks drives two live lenet-blocks workers (here both our side, under two
+    names) in turn and gets every block's step times back; a worker that cannot start is
+    reported with its error output, not waited for."""
+    import argparse  # noqa: PLC0415
+
+    bench = _load("bench")
+    real = bench._command
+    monkeypatch.setattr(bench, "_command", lambda fw, *a: real("ours" if fw == "twin" else fw, *a))
+    args = argparse.Namespace(device="cpu", allocator="default", threads=1, timeout=120)
+    settings = dict(bench.MODES["smoke"], blocks=3, block_steps=2)
+    blocks = bench.paired_blocks(args, settings, 1, ["ours", "twin"])
+    assert set(blocks) == {"ours", "twin"}
+    assert [len(b) for b in blocks["ours"]] == [2, 2, 2] and [len(b) for b in blocks["twin"]] == [2, 2, 2]
+    assert all(t > 0 for b in blocks["ours"] + blocks["twin"] for t in b)
+    failed = bench.paired_blocks(args, settings, 1, ["ours", "nonesuch"])
+    assert failed["error"] == "nonesuch lenet-blocks worker did not start"
+    assert any("invalid choice: 'nonesuch'" in line for line in failed["stderr"])
+
+
+def test_the_lenet_target_reads_the_paired_blocks():
+    """With paired blocks the LeNet-5 target is the median of the pairs' ratios, and a bound
+    inside their quartiles is reported as noise; the separate processes' figures stay."""
+    report = _load("report")
+    run = {"results": {"lenet_step": {"times": [0.010] * 3, "check": [2.3]}}}
+    slow = {"results": {"lenet_step": {"times": [0.020] * 3, "check": [2.3]}}}
+    paired = {"ours": [[0.012, 0.013, 0.011], [0.024], [0.012], [0.013]],
+              "torch": [[0.010], [0.020], [0.010], [0.009]]}
+    raw = {"rounds": {"ours": [slow], "torch": [run]}, "memory": {}, "overhead": None, "paired": paired}
+    summary = report.summarise(raw, ["ours", "torch"])
+    lenet = summary["workloads"]["lenet_step"]
+    assert lenet["ratio"] == pytest.approx(2.0)  # the separate processes
+    assert lenet["paired"]["block_ratios"] == pytest.approx([1.2, 1.2, 1.2, 13 / 9])
+    assert lenet["paired"]["ratio"] == pytest.approx(1.2)
+    (target,) = summary["targets"]
+    assert target["value"] == pytest.approx(1.2) and target["met"]
+    assert target["noisy"] and target["round_range"][0] == pytest.approx(1.2)
+    meta = {"mode": "smoke", "device": "cpu", "started": "now", "threads": 2, "torch_threads": 2,
+            "torch": "x", "torch_missing_reason": None, "cpus": 2, "loadavg_start": (0, 0, 0),
+            "loadavg_end": (0, 0, 0), "wall_s": 1.0, "settings": {"rounds": 1, "repeats": 1},
+            "blas": {"numpy": "2", "library": "openblas", "coretype": "Haswell", "threads": 2}}
+    text = report.markdown({"meta": meta, "summary": summary})
+    assert "| LeNet-5 step, paired blocks (the target's figure) | 12.50 | 10.00 | 1.20 |" in text
+    assert "quartiles of the paired blocks" in text
+    raw["paired"] = {"error": "torch lenet-blocks worker did not start", "stderr": ["boom"]}
+    summary = report.summarise(raw, ["ours", "torch"])
+    assert summary["targets"][0]["value"] == pytest.approx(2.0)  # no pairs: the processes' ratio
+    assert "**Paired LeNet-5 blocks failed**" in report.markdown({"meta": meta, "summary": summary})
+
+
 @pytest.mark.skipif(not HAVE_TORCH, reason="torch not installed")
 def test_both_frameworks_compute_the_same_step():
     """In-process: one LeNet step and one pooling backward agree between ours and PyTorch."""
