@@ -3,7 +3,8 @@ linear "hard" ones and PReLU, with PyTorch's names, arguments, dtypes and values
 
 Most are composites of differentiable ops (``where``, ``sigmoid``, ``tanh``), so
 their second-order gradients come for free; the ELUs use the elementwise ``Expm1`` (exp(x) - 1
-keeps few of x's digits near 0, where PyTorch's ELUs use expm1), and ``Softplus`` is a small
+keeps few of x's digits near 0, where PyTorch's ELUs use expm1; float16 in float32, rounded
+once, as PyTorch's kernels compute it), and ``Softplus`` is a small
 Function of its own (one overflow-free pass with PyTorch's ``threshold`` rule; a max/abs
 composite would have the wrong second derivative at exactly 0).
 
@@ -27,7 +28,7 @@ import numbers
 import numpy as np
 
 from tinygrad_cnn.function import Function
-from tinygrad_cnn.ops._promote import check_floating
+from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.elementwise import Expm1, where
 from tinygrad_cnn.tensor import Tensor
 
@@ -98,15 +99,20 @@ def _bounds(op: str, input, min_val, max_val) -> tuple:  # noqa: A002
 
 
 # -- the ELU family -------------------------------------------------------------------------
-def _elu(x: Tensor, alpha: float, input_scale: float = 1.0) -> Tensor:
-    """x where x > 0, else ``alpha * expm1(x * input_scale)``."""
+def _elu(x: Tensor, alpha: float, input_scale: float = 1.0, output_scale: float = 1.0) -> Tensor:
+    """``output_scale`` * (x where x > 0, else ``alpha * expm1(x * input_scale)``), computed in
+    float32 for float16 input and rounded to it once at the end, as PyTorch's kernels do."""
+    wide = widened(x)
     # exp only ever sees x <= 0: a large x in the discarded branch would overflow, and its
     # zero gradient times inf would be NaN.
-    positive = x > 0
-    below = where(positive, 0.0, x)
+    positive = wide > 0
+    below = where(positive, 0.0, wide)
     if input_scale != 1.0:
         below = below * input_scale
-    return where(positive, x, Expm1.apply(below) * alpha)
+    out = where(positive, wide, Expm1.apply(below) * alpha)
+    if output_scale != 1.0:
+        out = out * output_scale
+    return out.to(dtype=x.dtype)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -128,7 +134,7 @@ def selu(input, inplace: bool = False) -> Tensor:  # noqa: A002
     >>> [round(v, 4) for v in selu(tg.tensor([-1.0, 0.0, 1.0])).tolist()]
     [-1.1113, 0.0, 1.0507]
     """
-    return _elu(check_floating("selu", input), _SELU_ALPHA) * _SELU_SCALE
+    return _elu(check_floating("selu", input), _SELU_ALPHA, output_scale=_SELU_SCALE)
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
