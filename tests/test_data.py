@@ -267,6 +267,14 @@ def test_subset_and_random_split():
     assert [int(again[1][i][1]) for i in range(3)] == [int(parts[1][i][1]) for i in range(3)]
     with pytest.raises(ValueError, match="adding up to the dataset's size 10"):
         random_split(ds, [4, 4])
+    for bad in ("abc", 1.5, True):
+        with pytest.raises(TypeError, match=rf"random_split: generator: expected a numpy.random.Generator "
+                                            rf"or an int seed, got {type(bad).__name__} "):
+            random_split(ds, [7, 3], generator=bad)
+    with pytest.raises(ValueError, match=r"random_split: generator: expected a seed >= 0, got -1"):
+        random_split(ds, [7, 3], generator=-1)
+    order = [int(s[i][1]) for s in random_split(ds, [7, 3], generator=np.int64(1)) for i in range(len(s))]
+    assert order == [int(s[i][1]) for s in parts for i in range(len(s))]  # a NumPy int seeds alike
 
 
 class _Mixed(Dataset):

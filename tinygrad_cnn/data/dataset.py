@@ -7,6 +7,7 @@ array; :class:`~tinygrad_cnn.data.DataLoader` uses it to avoid a Python loop per
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -181,7 +182,12 @@ def random_split(dataset, lengths, generator=None) -> list:
     if generator is None:
         generator = default_generator()
     elif not isinstance(generator, np.random.Generator):
-        generator = np.random.default_rng(generator)
+        if isinstance(generator, (bool, np.bool_)) or not isinstance(generator, numbers.Integral):
+            raise TypeError("random_split: generator: expected a numpy.random.Generator or an int "
+                            f"seed, got {type(generator).__name__} {generator!r}")
+        if generator < 0:
+            raise ValueError(f"random_split: generator: expected a seed >= 0, got {generator}")
+        generator = np.random.default_rng(int(generator))
     order = generator.permutation(n)
     starts = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(starts[:-1], starts[1:])]
