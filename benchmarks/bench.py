@@ -36,13 +36,14 @@ sys.path.insert(0, HERE)
 from report import TARGETS, markdown, summarise  # noqa: E402
 
 MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops, memory rounds,
-    # and the LeNet-5 step's paired blocks: how many, their timed steps, the pause before each
+    # and the LeNet-5 step's paired blocks: pairs of processes, blocks per pair, timed steps per
+    # block, the pause before each block
     "full": dict(rounds=5, repeats=10, warmup=2, epoch_batches=100, memory_steps=20,
-                 overhead_ops=20000, memory_rounds=2, blocks=20, block_steps=15, pause=0.3),
+                 overhead_ops=20000, memory_rounds=2, pairs=4, blocks=6, block_steps=15, pause=0.3),
     "quick": dict(rounds=1, repeats=2, warmup=1, epoch_batches=8, memory_steps=5,
-                  overhead_ops=2000, memory_rounds=1, blocks=4, block_steps=5, pause=0.3),
+                  overhead_ops=2000, memory_rounds=1, pairs=1, blocks=4, block_steps=5, pause=0.3),
     "smoke": dict(rounds=1, repeats=1, warmup=0, epoch_batches=2, memory_steps=2,
-                  overhead_ops=200, memory_rounds=1, blocks=2, block_steps=1, pause=0.0,
+                  overhead_ops=200, memory_rounds=1, pairs=1, blocks=2, block_steps=1, pause=0.0,
                   only="pool_fwd_bwd,lenet_step,epoch"),
 }
 
@@ -115,15 +116,30 @@ def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> di
 
 
 def paired_blocks(args, settings: dict, threads: int, frameworks: list) -> dict:
-    """The LeNet-5 step in paired blocks: one live process per framework (``workloads.py
-    --mode lenet-blocks``), asked in turn, A B then B A, for a block of ``block_steps`` timed
-    steps. A block takes a fraction of a second, so the two blocks of a pair meet the same
-    state of a shared machine, whose speed drifts over seconds; a whole process per framework
-    does not (its LeNet-5 steps come tens of seconds after the other's). Before each block the
+    """The LeNet-5 step in paired blocks. For each of ``pairs`` pairs of fresh processes (one
+    per framework, ``workloads.py --mode lenet-blocks``), ask them in turn, A B then B A, for
+    ``blocks`` blocks of ``block_steps`` timed steps.
+
+    Why: a block takes a fraction of a second, so the two blocks of a pair meet the same state
+    of a shared machine, whose speed drifts over seconds, where a whole process per framework
+    runs its steps tens of seconds after the other's. And a process keeps a speed of its own
+    for its whole life (two PyTorch processes side by side differed by 15-25 % here, block
+    after block), so the blocks come from several pairs of processes. Before each block the
     driver waits ``pause`` seconds, so that the other process's idle threads (OpenBLAS spins
     for about 0.1 s after a product, OpenMP for a while too) have gone to sleep.
 
-    Returns ``{framework: [[seconds per step] per block]}``, or ``{"error": ...}``."""
+    Returns ``{"pairs": [{framework: [[seconds per step] per block]} per pair]}``, or
+    ``{"error": ..., "stderr": [...]}``."""
+    pairs = []
+    for _ in range(settings["pairs"]):
+        pair = _one_pair(args, settings, threads, frameworks)
+        if "error" in pair:
+            return pair
+        pairs.append(pair)
+    return {"pairs": pairs}
+
+
+def _one_pair(args, settings: dict, threads: int, frameworks: list) -> dict:
     procs, errs = {}, {}
 
     def failed(fw, what):
@@ -170,7 +186,7 @@ def _log(msg: str) -> None:
 def run(args) -> dict:
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     settings = dict(MODES[mode])
-    for key in ("rounds", "repeats", "only", "blocks"):
+    for key in ("rounds", "repeats", "only", "pairs", "blocks"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     blas = blas_info()
@@ -205,7 +221,8 @@ def run(args) -> dict:
     paired = None
     selected = settings.get("only", "").split(",") if settings.get("only") else ["lenet_step"]
     if len(frameworks) == 2 and "lenet_step" in selected:
-        _log(f"LeNet-5 step: {settings['blocks']} paired blocks of {settings['block_steps']} steps")
+        _log(f"LeNet-5 step: {settings['pairs']} pairs of processes, {settings['blocks']} paired blocks "
+             f"of {settings['block_steps']} steps each")
         paired = paired_blocks(args, settings, threads, frameworks)
     memory = {fw: [] for fw in frameworks}
     if not args.no_memory:
@@ -237,8 +254,10 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="report folder")
     p.add_argument("--rounds", type=int, default=None, help="alternations (A B) per workload")
     p.add_argument("--repeats", type=int, default=None, help="timed calls per process")
+    p.add_argument("--pairs", type=int, default=None,
+                   help="pairs of processes for the LeNet-5 step's paired blocks")
     p.add_argument("--blocks", type=int, default=None,
-                   help="paired blocks of LeNet-5 steps (A B, then B A, ...)")
+                   help="paired blocks of LeNet-5 steps per pair of processes (A B, then B A, ...)")
     p.add_argument("--only", default=None,
                    help="comma-separated subset of: matmul, conv_fwd, conv_fwd_bwd, "
                         "pool_fwd_bwd, lenet_step, epoch")

@@ -56,17 +56,26 @@ def _agree(a, b, rtol=2e-3):
 
 
 def _paired(paired: dict) -> dict:
-    """The LeNet-5 step's paired blocks (bench.paired_blocks): each block's median, each pair's
-    ratio ours / PyTorch, and their median and quartiles; or the worker's error."""
+    """The LeNet-5 step's paired blocks (bench.paired_blocks): each block's median, each pair of
+    blocks' ratio ours / PyTorch, their median and quartiles over all pairs of processes, and
+    each pair of processes' median ratio; or the workers' error."""
     if "error" in paired:
         return {"error": paired["error"], "stderr": paired.get("stderr", [])}
-    medians = {fw: [statistics.median(block) * 1e3 for block in blocks] for fw, blocks in paired.items()}
-    ratios = [o / t for o, t in zip(medians["ours"], medians["torch"])]
+    medians = {"ours": [], "torch": []}
+    ratios, per_process = [], []
+    for pair in paired["pairs"]:
+        mine = {fw: [statistics.median(block) * 1e3 for block in pair[fw]] for fw in medians}
+        pair_ratios = [o / t for o, t in zip(mine["ours"], mine["torch"])]
+        per_process.append(statistics.median(pair_ratios))
+        ratios += pair_ratios
+        for fw in medians:
+            medians[fw] += mine[fw]
     q1, median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
-    return {"blocks": len(ratios), "steps_per_block": len(paired["ours"][0]),
-            "block_medians_ms": medians,
+    return {"pairs": len(paired["pairs"]), "blocks": len(ratios),
+            "steps_per_block": len(paired["pairs"][0]["ours"][0]), "block_medians_ms": medians,
             "ours_ms": statistics.median(medians["ours"]), "torch_ms": statistics.median(medians["torch"]),
-            "block_ratios": ratios, "ratio": median, "quartiles": [q1, q3]}
+            "block_ratios": ratios, "ratio": median, "quartiles": [q1, q3],
+            "process_pair_ratios": per_process}
 
 
 def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
@@ -230,11 +239,14 @@ def markdown(report: dict) -> str:
                      f"{_f(ep.get('torch', {}).get('images_per_s'), '{:.0f}')} | "
                      f"{_f(ep.get('ratio'))} | | | |")
     if pair and "ratio" in pair:
-        lines += ["", f"Paired blocks: one live process per framework, asked in turn (A B, then B A) "
-                  f"for {pair['blocks']} blocks of {pair['steps_per_block']} LeNet-5 steps, each "
-                  "after a pause for the other's idle threads to sleep; the ratio is the median of "
-                  "the pairs' ratios. Both blocks of a pair meet the same state of the machine, "
-                  "where the separate processes above run their steps tens of seconds apart."]
+        per_process = ", ".join(f"{r:.2f}" for r in pair["process_pair_ratios"])
+        lines += ["", f"Paired blocks: {pair['pairs']} pair(s) of live processes, one per framework, "
+                  f"asked in turn (A B, then B A) for blocks of {pair['steps_per_block']} LeNet-5 "
+                  f"steps, {pair['blocks']} pairs of blocks in all, each block after a pause for the "
+                  "other's idle threads to sleep; the ratio is the median of the pairs' ratios. Both "
+                  "blocks of a pair meet the same state of the machine, where the separate processes "
+                  "above run their steps tens of seconds apart; each pair of processes' own median "
+                  f"ratio (a process keeps a speed of its own): {per_process}."]
     elif pair:
         lines += ["", f"**Paired LeNet-5 blocks failed**: {pair['error']}: "
                   + " / ".join(pair["stderr"][-2:])]

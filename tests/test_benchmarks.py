@@ -69,11 +69,12 @@ def test_paired_blocks_from_live_workers(monkeypatch):
     real = bench._command
     monkeypatch.setattr(bench, "_command", lambda fw, *a: real("ours" if fw == "twin" else fw, *a))
     args = argparse.Namespace(device="cpu", allocator="default", threads=1, timeout=120)
-    settings = dict(bench.MODES["smoke"], blocks=3, block_steps=2)
-    blocks = bench.paired_blocks(args, settings, 1, ["ours", "twin"])
-    assert set(blocks) == {"ours", "twin"}
-    assert [len(b) for b in blocks["ours"]] == [2, 2, 2] and [len(b) for b in blocks["twin"]] == [2, 2, 2]
-    assert all(t > 0 for b in blocks["ours"] + blocks["twin"] for t in b)
+    settings = dict(bench.MODES["smoke"], pairs=2, blocks=3, block_steps=2)
+    pairs = bench.paired_blocks(args, settings, 1, ["ours", "twin"])["pairs"]
+    assert len(pairs) == 2 and all(set(pair) == {"ours", "twin"} for pair in pairs)
+    for pair in pairs:
+        assert [len(b) for b in pair["ours"]] == [2, 2, 2] and [len(b) for b in pair["twin"]] == [2, 2, 2]
+        assert all(t > 0 for b in pair["ours"] + pair["twin"] for t in b)
     failed = bench.paired_blocks(args, settings, 1, ["ours", "nonesuch"])
     assert failed["error"] == "nonesuch lenet-blocks worker did not start"
     assert any("invalid choice: 'nonesuch'" in line for line in failed["stderr"])
@@ -85,14 +86,16 @@ def test_the_lenet_target_reads_the_paired_blocks():
     report = _load("report")
     run = {"results": {"lenet_step": {"times": [0.010] * 3, "check": [2.3]}}}
     slow = {"results": {"lenet_step": {"times": [0.020] * 3, "check": [2.3]}}}
-    paired = {"ours": [[0.012, 0.013, 0.011], [0.024], [0.012], [0.013]],
-              "torch": [[0.010], [0.020], [0.010], [0.009]]}
+    paired = {"pairs": [{"ours": [[0.012, 0.013, 0.011], [0.024]], "torch": [[0.010], [0.020]]},
+                        {"ours": [[0.012], [0.013]], "torch": [[0.010], [0.009]]}]}
     raw = {"rounds": {"ours": [slow], "torch": [run]}, "memory": {}, "overhead": None, "paired": paired}
     summary = report.summarise(raw, ["ours", "torch"])
     lenet = summary["workloads"]["lenet_step"]
     assert lenet["ratio"] == pytest.approx(2.0)  # the separate processes
     assert lenet["paired"]["block_ratios"] == pytest.approx([1.2, 1.2, 1.2, 13 / 9])
     assert lenet["paired"]["ratio"] == pytest.approx(1.2)
+    assert lenet["paired"]["process_pair_ratios"] == pytest.approx([1.2, (1.2 + 13 / 9) / 2])
+    assert lenet["paired"]["pairs"] == 2 and lenet["paired"]["blocks"] == 4
     (target,) = summary["targets"]
     assert target["value"] == pytest.approx(1.2) and target["met"]
     assert target["noisy"] and target["round_range"][0] == pytest.approx(1.2)
@@ -103,6 +106,7 @@ def test_the_lenet_target_reads_the_paired_blocks():
     text = report.markdown({"meta": meta, "summary": summary})
     assert "| LeNet-5 step, paired blocks (the target's figure) | 12.50 | 10.00 | 1.20 |" in text
     assert "quartiles of the paired blocks" in text
+    assert "own median ratio (a process keeps a speed of its own): 1.20, 1.32" in text
     raw["paired"] = {"error": "torch lenet-blocks worker did not start", "stderr": ["boom"]}
     summary = report.summarise(raw, ["ours", "torch"])
     assert summary["targets"][0]["value"] == pytest.approx(2.0)  # no pairs: the processes' ratio
