@@ -221,9 +221,15 @@ def run(args) -> dict:
     paired = None
     selected = settings.get("only", "").split(",") if settings.get("only") else ["lenet_step"]
     if len(frameworks) == 2 and "lenet_step" in selected:
-        _log(f"LeNet-5 step: {settings['pairs']} pairs of processes, {settings['blocks']} paired blocks "
-             f"of {settings['block_steps']} steps each")
-        paired = paired_blocks(args, settings, threads, frameworks)
+        # Under both allocators: PyTorch's LeNet-5 step in a process of its own page-faults much
+        # of its memory in again at every step with glibc as it comes (from 60 to 1,100 faults
+        # a step, by where glibc's thresholds settled), and none when freed memory is kept.
+        paired = {}
+        for allocator in ("default", "retain") if args.allocator == "default" else ("retain",):
+            _log(f"LeNet-5 step, allocator {allocator}: {settings['pairs']} pairs of processes, "
+                 f"{settings['blocks']} paired blocks of {settings['block_steps']} steps each")
+            paired[allocator] = paired_blocks(argparse.Namespace(**dict(vars(args), allocator=allocator)),
+                                              settings, threads, frameworks)
     memory = {fw: [] for fw in frameworks}
     if not args.no_memory:
         for r in range(settings["memory_rounds"]):
