@@ -222,6 +222,24 @@ def test_conv_input_gradient_is_the_transposed_convolution(stride, padding, dila
     assert float((y * Tensor(g)).sum().item()) == pytest.approx(float((x.grad * x).sum().item()))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("x_shape, w_shape, groups", [
+    ((64, 1, 32, 32), (6, 1, 5, 5), 1),  # LeNet-5's first layer: samples-last patches
+    ((2, 4, 9, 9), (6, 2, 3, 3), 2),
+])
+def test_weight_and_bias_gradients_are_laid_out_like_their_parameters(x_shape, w_shape, groups, dtype):
+    """As in PyTorch, a parameter's .grad is C-ordered like the parameter: code that views it
+    flat (``.grad.view(-1)``) writes into the gradient itself, not into a copy."""
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal(x_shape).astype(dtype))
+    w = tg.tensor(rng.standard_normal(w_shape).astype(dtype), requires_grad=True)
+    b = tg.tensor(np.zeros(w_shape[0], dtype), requires_grad=True)
+    F.conv2d(x, w, b, groups=groups).sum().backward()
+    assert w.grad.numpy().flags.c_contiguous and b.grad.numpy().flags.c_contiguous
+    w.grad.view(-1).mul_(0)
+    assert not w.grad.numpy().any()
+
+
 @pytest.mark.parametrize("groups", [1, 2])
 @pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
 def test_empty_batch_gives_empty_output_and_zero_weight_gradient(op, groups):

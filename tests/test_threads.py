@@ -332,6 +332,7 @@ def test_the_summed_product_does_not_depend_on_which_thread_made_which_chunk(two
     with threadpool_limits(limits=1, user_api="blas"):  # as the shared parts were made
         chunks = [a[:, :, i:i + step] @ b[:, i:i + step] for i in range(0, 4001, step)]
     in_order = sum(chunks[1:], chunks[0])
+    assert all(result.flags.c_contiguous for result in results)
     for result in results:
         np.testing.assert_array_equal(result, in_order)  # bit for bit, every time
     np.testing.assert_allclose(results[0], a @ b, rtol=1e-4, atol=1e-4)

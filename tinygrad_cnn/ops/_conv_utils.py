@@ -366,23 +366,21 @@ _SHARED_PRODUCT_MIN = 1 << 27
 
 def summed_product(xp, a, b):
     """``a (G, M, L) @ b (G, L, K)`` for a long inner length L (a weight gradient sums over
-    every sample and output position).
+    every sample and output position), as a C-ordered array.
 
     A large float32 or float64 NumPy product is cut along L into chunks whose products the
     threads of :func:`tinygrad_cnn._threads.run_shared` share (each on one BLAS thread when
-    they are shared), and they are added up in chunk order, so the result does not depend on which thread made
-    which. One product on the BLAS's own threads would leave them spinning after it, taking
-    the cores from the threads of the op that follows (the input gradient's shared chunks).
+    they are shared), and they are added up in chunk order, so the result does not depend on
+    which thread made which. One product on the BLAS's own threads would leave them spinning
+    after it, taking the cores from the threads of the op that follows (the input gradient's
+    shared chunks).
     """
     length = a.shape[2]
-    if xp is not np:
+    if xp is not np or a.dtype not in _BLAS_TYPES or b.dtype != a.dtype:
         return xp.matmul(a, b)
-    if (a.dtype not in _BLAS_TYPES or b.dtype != a.dtype
-            or a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN):
-        return _transposed_product(a, b)
+    if a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN or thread_count() < 2:
+        return np.ascontiguousarray(_transposed_product(a, b))
     threads = thread_count()
-    if threads < 2:
-        return _transposed_product(a, b)
     step = -(-length // (4 * threads))  # four chunks a thread: a slowed core takes fewer
     starts = range(0, length, step)
     parts = [None] * len(starts)
@@ -392,7 +390,7 @@ def summed_product(xp, a, b):
             parts[i] = _transposed_product(a[:, :, starts[i]:starts[i] + step], b[:, starts[i]:starts[i] + step])
 
     run_shared(multiply, range(len(starts)))
-    total = parts[0]
+    total = np.ascontiguousarray(parts[0])
     for part in parts[1:]:
         total += part
     return total
@@ -402,11 +400,12 @@ _BLAS_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _transposed_product(a, b):
-    """``a @ b`` (NumPy, batched) computed as ``(b^T @ a^T)^T``: the same sums, in the order
-    OpenBLAS liked better for a weight gradient, whose b^T is the C-ordered patch matrix
-    (C*KH*KW, N*L) and a^T the output gradient's columns. LeNet-5's two weight gradients
-    took 0.76 and 0.74 of the time of ``a @ b`` here (float32; 0.83 and 0.86 in float64),
-    the 64-channel 3x3 layer's 0.97 (0.92)."""
+    """``a @ b`` (NumPy, batched, float32 or float64: OpenBLAS) computed as ``(b^T @ a^T)^T``,
+    a transposed view: the same sums, in the order OpenBLAS ran faster for a weight gradient,
+    whose b^T is the C-ordered patch matrix (C*KH*KW, N*L) and a^T the output gradient's
+    columns. Inside a LeNet-5 step its second layer's took 0.70 ms against 0.78 (its first
+    layer's the same either way; alone, both took 0.74-0.76 of the time), the 64-channel 3x3
+    layer's 0.97 of the time, and float64 products 0.83-0.92."""
     return np.matmul(b.transpose(0, 2, 1), a.transpose(0, 2, 1)).transpose(0, 2, 1)
 
 
