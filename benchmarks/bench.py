@@ -10,9 +10,12 @@ the same numbers. Reported: medians over all timed calls, the spread of the per-
 (the noise), ratios ours / PyTorch (time over time; > 1 means slower), conv forward GFLOP/s
 against the NumPy float32 matmul peak of the same run, the peak memory of the LeNet training
 loop measured the same way in each framework's own process, and the engine overhead per op.
+The LeNet-5 step is also measured in paired blocks (:func:`paired_blocks`: pairs of fresh
+processes asked in turn for short blocks of steps, with glibc's allocator as it comes and with
+freed memory kept), and its target reads the kept-memory blocks.
 A JSON and a Markdown report go to ``--out``. PyTorch is optional: without it only our side
-is measured and the report says so. ``--quick`` takes well under a minute; ``--smoke`` (the
-test suite's mode) a few seconds; neither asserts anything about time.
+is measured and the report says so. ``--quick`` takes about a minute; ``--smoke`` (the test
+suite's mode) a few seconds; neither asserts anything about time.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -136,11 +140,15 @@ def paired_blocks(args, settings: dict, threads: int, frameworks: list) -> dict:
         if "error" in pair:
             return pair
         pairs.append(pair)
-    return {"pairs": pairs}
+    return {"pairs": pairs, "pause": settings["pause"]}
 
 
 def _one_pair(args, settings: dict, threads: int, frameworks: list) -> dict:
     procs, errs = {}, {}
+    # A worker that hangs is killed after --timeout seconds (the pair's whole life): its
+    # stdout then ends, and the pair reports it as stopped.
+    watchdog = threading.Timer(args.timeout, lambda: [proc.kill() for proc in procs.values()])
+    watchdog.daemon = True
 
     def failed(fw, what):
         errs[fw].seek(0)
@@ -153,6 +161,7 @@ def _one_pair(args, settings: dict, threads: int, frameworks: list) -> dict:
             errs[fw] = tempfile.TemporaryFile()  # not a pipe: a chatty worker cannot block on it
             procs[fw] = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=errs[fw], text=True, env=env)
+        watchdog.start()
         for fw, proc in procs.items():
             if proc.stdout.readline().strip() != "ready":
                 return failed(fw, "did not start")
@@ -160,23 +169,34 @@ def _one_pair(args, settings: dict, threads: int, frameworks: list) -> dict:
         for block in range(settings["blocks"]):
             for fw in frameworks if block % 2 == 0 else frameworks[::-1]:
                 time.sleep(settings["pause"])
-                procs[fw].stdin.write(f"{settings['block_steps']}\n")
-                procs[fw].stdin.flush()
-                line = procs[fw].stdout.readline()
+                try:
+                    procs[fw].stdin.write(f"{settings['block_steps']}\n")
+                    procs[fw].stdin.flush()
+                    line = procs[fw].stdout.readline()
+                except OSError:  # a worker that died: its stdin is a broken pipe
+                    line = ""
                 if not line:
                     return failed(fw, f"stopped in block {block + 1}")
-                blocks[fw].append(json.loads(line))
+                try:
+                    blocks[fw].append([float(t) for t in json.loads(line)])
+                except (ValueError, TypeError):
+                    return failed(fw, f"answered block {block + 1} with {line.strip()[:200]!r}")
         return blocks
     finally:
-        for fw, proc in procs.items():
-            proc.stdin.close()
+        watchdog.cancel()
+        for proc in procs.values():
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
             try:
                 proc.wait(timeout=args.timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
             proc.stdout.close()
-            errs[fw].close()
+        for err in errs.values():
+            err.close()
 
 
 def _log(msg: str) -> None:
@@ -254,7 +274,7 @@ def _torch_version():
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="one short round (< 60 s)")
+    p.add_argument("--quick", action="store_true", help="one short round (about a minute)")
     p.add_argument("--smoke", action="store_true", help="the tiniest run, for the test suite")
     p.add_argument("--device", default="cpu", help="cpu or cuda (CuPy for ours, torch.cuda)")
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="report folder")
@@ -278,6 +298,9 @@ def main(argv=None) -> int:
     p.add_argument("--no-overhead", action="store_true")
     p.add_argument("--timeout", type=float, default=900, help="seconds per worker process")
     args = p.parse_args(argv)
+    for name in ("rounds", "repeats", "pairs", "blocks"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            p.error(f"--{name}: expected at least 1, got {getattr(args, name)}")
     report = run(args)
     os.makedirs(args.out, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -27,7 +27,8 @@ ROOT = os.path.dirname(HERE)
 
 
 def worker(tree: str, batch: int) -> None:
-    """Serve blocks of training steps: read a step count per line, answer the median in ms."""
+    """Serve blocks of training steps from ``tree``'s tinygrad_cnn (workloads.serve_lenet_blocks:
+    a step count per line in, that block's step times in seconds out, as a JSON list)."""
     sys.path.insert(0, HERE)
     import workloads as w  # noqa: PLC0415
 

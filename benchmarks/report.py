@@ -70,12 +70,13 @@ def _paired(paired: dict) -> dict:
         ratios += pair_ratios
         for fw in medians:
             medians[fw] += mine[fw]
-    q1, median, q3 = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+    # "inclusive": quartiles within the ratios measured, however few (smoke and quick runs)
+    q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
     return {"pairs": len(paired["pairs"]), "blocks": len(ratios),
             "steps_per_block": len(paired["pairs"][0]["ours"][0]), "block_medians_ms": medians,
             "ours_ms": statistics.median(medians["ours"]), "torch_ms": statistics.median(medians["torch"]),
             "block_ratios": ratios, "ratio": median, "quartiles": [q1, q3],
-            "process_pair_ratios": per_process}
+            "process_pair_ratios": per_process, "pause": paired.get("pause")}
 
 
 def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
@@ -160,12 +161,14 @@ def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
             values[key] = out["workloads"][key]["ratio"]
             if len(out["workloads"][key]["round_ratios"]) > 1:
                 ranges[key] = _spread(out["workloads"][key]["round_ratios"])
+    read_paired = False
     pair = out["workloads"].get("lenet_step", {}).get("paired", {}).get("retain")
     if pair and "ratio" in pair:
         # The paired blocks measure the step's ratio under the same machine state; their
         # interquartile range is the noise a verdict must clear. The target reads the blocks
         # run with freed memory kept: PyTorch's step without its page faults, the stricter figure.
         values["lenet_step"], ranges["lenet_step"] = pair["ratio"], pair["quartiles"]
+        read_paired = True
     if conv and conv.get("ours") and "fraction_of_numpy_peak" in conv["ours"]:
         values["conv_fwd_peak"] = conv["ours"]["fraction_of_numpy_peak"]
         if len(conv["ours"]["round_fractions"]) > 1:
@@ -175,11 +178,13 @@ def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
     for key, what, bound, sense in TARGETS["cuda" if device.startswith("cuda") else "cpu"]:
         if key in values:
             v = values[key]
+            if key == "lenet_step" and read_paired:
+                what += " (paired blocks, freed memory kept)"
             met = v <= bound if sense == "le" else v >= bound
             # A verdict the rounds disagree on is noise, not a result.
             noisy = key in ranges and ranges[key][0] <= bound <= ranges[key][1]
             out["targets"].append(dict(key=key, what=what, value=v, bound=bound, sense=sense,
-                                       met=met, noisy=noisy, round_range=ranges.get(key)))
+                                       met=met, noisy=noisy, noise_range=ranges.get(key)))
     return out
 
 
@@ -247,18 +252,20 @@ def markdown(report: dict) -> str:
         per_process = "; ".join(f"{alloc}: " + ", ".join(f"{r:.2f}" for r in p["process_pair_ratios"])
                                 for alloc, p in done)
         first = done[0][1]
+        pause = f"after a pause of {first['pause']:g} s for the other's idle threads to sleep" \
+            if first.get("pause") else "with no pause between them"
         lines += ["", f"Paired blocks: {first['pairs']} pair(s) of fresh processes, one per framework, "
                   f"asked in turn (A B, then B A) for blocks of {first['steps_per_block']} LeNet-5 "
-                  f"steps, {first['blocks']} pairs of blocks in all, each block after a pause for the "
-                  "other's idle threads to sleep; the ratio is the median of the pairs' ratios. Both "
-                  "blocks of a pair meet the same state of the machine, where the separate processes "
-                  "above run their steps tens of seconds apart. Each pair of processes' own median "
-                  f"ratio: {per_process}. With glibc as it comes, PyTorch's step in a process of its "
-                  "own page-faults much of its memory in again at every step (how much depends on "
-                  "where glibc's thresholds settled in that process); with freed memory kept "
-                  "(GLIBC_TUNABLES, both sides) it does not, and the target reads that stricter "
-                  "figure. In the separate processes above, PyTorch's LeNet-5 step follows the large "
-                  "convolutions, whose freed 8 MB arrays already left it a heap it no longer faults in."]
+                  f"steps, {first['blocks']} pairs of blocks in all, each block {pause}; the ratio is "
+                  "the median of the pairs' ratios. Both blocks of a pair meet the same state of the "
+                  "machine, where the separate processes above run their steps tens of seconds apart. "
+                  f"Each pair of processes' own median ratio: {per_process}."]
+        if {"default", "retain"} <= {alloc for alloc, _ in done}:
+            lines.append("With glibc as it comes, PyTorch's step in a process of its own can "
+                         "page-fault much of its memory in again at every step (how much depends on "
+                         "where glibc's thresholds settled in that process); with freed memory kept "
+                         "(GLIBC_TUNABLES, both sides) it does not, and the target reads that "
+                         "stricter figure.")
     for alloc, p in paired.items():
         if "error" in p:
             lines += ["", f"**Paired LeNet-5 blocks ({alloc}) failed**: {p['error']}: "
@@ -303,9 +310,8 @@ def markdown(report: dict) -> str:
             sign = "<=" if t["sense"] == "le" else ">="
             verdict = "yes" if t["met"] else "NO"
             if t.get("noisy"):
-                rr = t["round_range"]
-                spread = "quartiles of the paired blocks" if t["key"] == "lenet_step" and \
-                    s["workloads"]["lenet_step"].get("paired", {}).get("retain", {}).get("ratio") else "rounds"
+                rr = t["noise_range"]
+                spread = "quartiles of the paired blocks" if "paired" in t["what"] else "rounds"
                 verdict += f" ({spread} {rr[0]:.2f}-{rr[1]:.2f} straddle the bound: noise)"
             lines.append(f"| {t['what']} | {t['value']:.2f} | {sign} {t['bound']} | {verdict} |")
     lines.append(f"\nWall time {meta['wall_s']:.0f} s.")
