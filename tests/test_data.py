@@ -269,12 +269,13 @@ def test_subset_and_random_split():
         random_split(ds, [4, 4])
     for bad in ("abc", 1.5, True):
         with pytest.raises(TypeError, match=rf"random_split: generator: expected a numpy.random.Generator "
-                                            rf"or an int seed, got {type(bad).__name__} "):
+                                            rf"or a seed.* got {type(bad).__name__} "):
             random_split(ds, [7, 3], generator=bad)
     with pytest.raises(ValueError, match=r"random_split: generator: expected a seed >= 0, got -1"):
         random_split(ds, [7, 3], generator=-1)
-    order = [int(s[i][1]) for s in random_split(ds, [7, 3], generator=np.int64(1)) for i in range(len(s))]
-    assert order == [int(s[i][1]) for s in parts for i in range(len(s))]  # a NumPy int seeds alike
+    first = [int(s[i][1]) for s in parts for i in range(len(s))]
+    for seed in (np.int64(1), np.random.SeedSequence(1), np.random.PCG64(1)):  # the seeds NumPy takes
+        assert [int(s[i][1]) for s in random_split(ds, [7, 3], generator=seed) for i in range(len(s))] == first
 
 
 class _Mixed(Dataset):

@@ -282,6 +282,9 @@ def _x(*shape):
      r"instance_norm: running_mean and running_var: expected Tensors"),
     # normalize
     (lambda: F.normalize(_x(2, 3), p=-1), ValueError, r"normalize: p: expected a number >= 0 or inf, got -1"),
+    (lambda: F.normalize(_x(2, 3), p="2"), TypeError, r"normalize: p: expected a number, got str '2'"),
+    (lambda: F.normalize(_x(2, 3), p=float("nan")), ValueError,
+     r"normalize: p: expected a number >= 0 or inf, got nan"),
     (lambda: F.normalize(_x(2, 3), dim=2), IndexError, r"normalize: dim: expected a dimension in \[-2, 1\], got 2"),
     (lambda: F.normalize(_x(2, 3), dim=(0, 1)), TypeError, r"normalize: dim: expected an int, got tuple \(0, 1\)"),
     (lambda: F.normalize(tg.tensor([1, 2])), TypeError, r"normalize: input: expected a floating-point tensor"),

@@ -348,8 +348,9 @@ X3, X4 = tg.zeros(1, 2, 4), tg.zeros(1, 2, 4, 4)
     (lambda: F.interpolate(tg.zeros(4, 4), size=2), ValueError,
      r"interpolate: input: expected a 3-D, 4-D or 5-D tensor .* got shape \(4, 4\)"),
     (lambda: F.interpolate(X4.numpy(), size=2), TypeError, r"interpolate: input: expected a Tensor, got ndarray"),
-    (lambda: F.interpolate(X4, size=0), ValueError,
-     r"expected input and output sizes greater than 0, got input \(4, 4\) and output \(0, 0\)"),
+    (lambda: F.interpolate(X4, size=0), ValueError, r"interpolate: size: expected sizes >= 1, got 0"),
+    (lambda: F.interpolate(X4, size=()), ValueError,
+     r"interpolate: size: expected one value or 2 \(one per spatial dim of the input\), got \(\)"),
     (lambda: F.interpolate(X4, scale_factor=0.1), ValueError, r"output \(0, 0\)"),
     (lambda: F.interpolate(X4, scale_factor=-1.0), ValueError,
      r"interpolate: scale_factor: expected positive finite numbers, got -1.0"),
@@ -375,7 +376,10 @@ X3, X4 = tg.zeros(1, 2, 4), tg.zeros(1, 2, 4, 4)
     (lambda: nn.Upsample(scale_factor=(2.0, -1.0)), ValueError,
      r"Upsample: scale_factor: expected positive finite numbers, got \(2.0, -1.0\)"),
     (lambda: nn.Upsample(size=(2, None)), TypeError, r"Upsample: size: expected an int or a tuple of them"),
-    (lambda: nn.Upsample(size=()), TypeError, r"Upsample: size: expected an int or a tuple of them, got \(\)"),
+    (lambda: nn.Upsample(size=()), ValueError, r"Upsample: size: expected at least one, got \(\)"),
+    (lambda: nn.Upsample(size=0), ValueError, r"Upsample: size: expected sizes >= 1, got 0"),
+    (lambda: nn.Upsample(size=(3, -2)), ValueError, r"Upsample: size: expected sizes >= 1, got \(3, -2\)"),
+    (lambda: nn.Upsample(scale_factor=()), ValueError, r"Upsample: scale_factor: expected at least one, got \(\)"),
     (lambda: nn.Upsample(size=2, align_corners=True), ValueError,
      r"Upsample: align_corners: only the linear modes take it"),
     (lambda: nn.Upsample(size=2, recompute_scale_factor=True), ValueError,
@@ -433,3 +437,9 @@ def test_the_cached_matrices_are_placed_once_per_dtype_and_device(monkeypatch):
     mutable = np.array([[0.5, 0.5]])
     linalg.along_dim(x, 3, mutable[:, :1].repeat(4, 1) / 4), linalg.along_dim(x, 3, mutable.repeat(2, 1) / 2)
     assert len(placed) == 7  # writeable matrices are copied every call
+    owner = np.full((1, 4), 0.25)
+    view = owner[:, :]
+    view.flags.writeable = False  # read-only, but its owner is not: it could still change
+    linalg.along_dim(x, 3, view), linalg.along_dim(x, 3, view)
+    assert len(placed) == 9
+    assert all(not kept.flags.writeable for _, kept in linalg._PLACED.values())

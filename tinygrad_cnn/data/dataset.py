@@ -7,7 +7,6 @@ array; :class:`~tinygrad_cnn.data.DataLoader` uses it to avoid a Python loop per
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 
 import numpy as np
@@ -161,7 +160,7 @@ def random_split(dataset, lengths, generator=None) -> list:
     """``dataset`` split at random into :class:`Subset` s of the given ``lengths``: counts
     that add up to its size, or fractions that add up to 1 (the counts are rounded down and
     the samples left over go one each to the first subsets, as in PyTorch). ``generator``: a
-    NumPy Generator or an int seed; by default :func:`tinygrad_cnn.manual_seed`'s generator.
+    NumPy Generator or a seed for one (an int, say); by default :func:`tinygrad_cnn.manual_seed`'s generator.
 
     >>> train, val = random_split(TensorDataset(np.arange(10)), [0.8, 0.2], generator=0)
     >>> len(train), len(val), sorted(int(train[i][0]) for i in range(8)) != list(range(8))
@@ -182,12 +181,17 @@ def random_split(dataset, lengths, generator=None) -> list:
     if generator is None:
         generator = default_generator()
     elif not isinstance(generator, np.random.Generator):
-        if isinstance(generator, (bool, np.bool_)) or not isinstance(generator, numbers.Integral):
-            raise TypeError("random_split: generator: expected a numpy.random.Generator or an int "
-                            f"seed, got {type(generator).__name__} {generator!r}")
-        if generator < 0:
-            raise ValueError(f"random_split: generator: expected a seed >= 0, got {generator}")
-        generator = np.random.default_rng(int(generator))
+        if isinstance(generator, (bool, np.bool_)):  # NumPy would take True as the seed 1
+            raise TypeError(f"random_split: generator: expected a numpy.random.Generator or a seed, "
+                            f"got bool {generator!r}")
+        try:  # any seed NumPy takes: an int, a sequence of ints, a SeedSequence, a BitGenerator
+            generator = np.random.default_rng(generator)
+        except TypeError as exc:
+            raise TypeError("random_split: generator: expected a numpy.random.Generator or a seed "
+                            "(an int, a sequence of ints, a SeedSequence or a BitGenerator), got "
+                            f"{type(generator).__name__} {generator!r}") from exc
+        except ValueError as exc:
+            raise ValueError(f"random_split: generator: expected a seed >= 0, got {generator!r}") from exc
     order = generator.permutation(n)
     starts = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(starts[:-1], starts[1:])]

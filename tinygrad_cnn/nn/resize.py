@@ -42,7 +42,7 @@ class Upsample(Module):
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                  recompute_scale_factor=None) -> None:
         super().__init__()
-        # Checked here, where a mistake is made, not at the first forward (as in PyTorch).
+        # Checked here, where the mistake is made (PyTorch checks them at the first forward).
         check_settings(type(self).__name__, size, scale_factor, mode, align_corners,
                        recompute_scale_factor)
         self.size = size

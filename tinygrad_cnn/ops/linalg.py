@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -101,19 +102,24 @@ def along_dim(x: Tensor, d: int, matrix) -> Tensor:
 # which cannot be reused by another array while the entry holds the array itself.
 _PLACED: OrderedDict = OrderedDict()
 _PLACED_ENTRIES = 256
+_PLACED_LOCK = threading.Lock()  # ops may run in several threads at once
 
 
 def _placed(matrix, dtype, device):
     """``matrix`` as a contiguous array of ``dtype`` on ``device`` (kept for the next call)."""
     key = (id(matrix), np.dtype(dtype).str, device.name)
-    entry = _PLACED.get(key)
-    if entry is not None and entry[0] is matrix:
-        _PLACED.move_to_end(key)
-        return entry[1]
+    with _PLACED_LOCK:
+        entry = _PLACED.get(key)
+        if entry is not None and entry[0] is matrix:
+            _PLACED.move_to_end(key)
+            return entry[1]
     placed = backend.to_device(np.ascontiguousarray(matrix, dtype=dtype), device)
     # Only read-only arrays that own their memory: any other could change under the copy.
     if isinstance(matrix, np.ndarray) and matrix.base is None and not matrix.flags.writeable:
-        _PLACED[key] = (matrix, placed)
-        if len(_PLACED) > _PLACED_ENTRIES:
-            _PLACED.popitem(last=False)
+        if isinstance(placed, np.ndarray):
+            placed.flags.writeable = False  # shared by every call, like the matrix itself
+        with _PLACED_LOCK:
+            _PLACED[key] = (matrix, placed)
+            if len(_PLACED) > _PLACED_ENTRIES:
+                _PLACED.popitem(last=False)
     return placed

@@ -328,7 +328,9 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
     """
     op = "normalize"
     _check_input(op, input)
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not p >= 0:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{op}: p: expected a number, got {type(p).__name__} {p!r}")
+    if not p >= 0:
         raise ValueError(f"{op}: p: expected a number >= 0 or inf, got {p!r}")
     d = int_dim(op, dim, input.ndim)
     eps = _check_eps(op, eps)

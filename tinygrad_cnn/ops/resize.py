@@ -91,10 +91,10 @@ def _per_dim(op: str, arg: str, value, nd: int | None, number_type) -> tuple:
         return isinstance(v, number_type) and not isinstance(v, (bool, np.bool_))
     if ok(value):
         return (value,) * (1 if nd is None else nd)
-    if isinstance(value, (tuple, list)) and value and all(ok(v) for v in value):
-        if nd is not None and len(value) != nd:
-            raise ValueError(f"{op}: {arg}: expected one value or {nd} (one per spatial dim of the "
-                             f"input), got {tuple(value)}")
+    if isinstance(value, (tuple, list)) and all(ok(v) for v in value):
+        if not value or (nd is not None and len(value) != nd):
+            count = "at least one" if nd is None else f"one value or {nd} (one per spatial dim of the input)"
+            raise ValueError(f"{op}: {arg}: expected {count}, got {tuple(value)}")
         return tuple(value)
     what = "an int" if number_type is numbers.Integral else "a number"
     raise TypeError(f"{op}: {arg}: expected {what} or a tuple of {'them' if nd is None else nd}, "
@@ -126,7 +126,8 @@ def check_settings(op: str, size, scale_factor, mode, align_corners, recompute_s
         if recompute_scale_factor:
             raise ValueError(f"{op}: recompute_scale_factor: only meaningful with scale_factor, not "
                              "with an explicit size")
-        _per_dim(op, "size", size, nd, numbers.Integral)
+        if min(_per_dim(op, "size", size, nd, numbers.Integral)) < 1:
+            raise ValueError(f"{op}: size: expected sizes >= 1, got {size!r}")
         return
     factors = _per_dim(op, "scale_factor", scale_factor, nd, numbers.Real)
     if not all(math.isfinite(f) and f > 0 for f in factors):
