@@ -104,7 +104,7 @@ def _per_dim(op: str, arg: str, value, nd: int | None, number_type) -> tuple:
 def check_settings(op: str, size, scale_factor, mode, align_corners, recompute_scale_factor,
                    nd: int | None = None) -> None:
     """Check the settings of :func:`interpolate`: ``mode``, exactly one of ``size`` and
-    ``scale_factor`` (ints, or positive finite numbers), and the flags that go with them. With
+    ``scale_factor`` (ints >= 1, or positive finite numbers), and the flags that go with them. With
     ``nd`` (the input's spatial dims) a tuple must have ``nd`` values; without it, any number
     (:class:`~tinygrad_cnn.nn.Upsample` checks its settings where it is built, before it sees
     an input).
