@@ -320,6 +320,8 @@ class TestOperators:
             x.split([1, 3])
         with pytest.raises(ValueError, match="chunk: chunks: expected a positive int, got 0"):
             x.chunk(0)
+        with pytest.raises(TypeError, match="chunk: chunks: expected an int, got float 1.5"):
+            x.chunk(1.5)
 
     def test_comparing_with_none(self):
         assert (Tensor([1.0]) == None) is False and (Tensor([1.0]) != None) is True  # noqa: E711

@@ -194,7 +194,10 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
         raise TypeError(f"one_hot: tensor: expected an integer Tensor, got {type(tensor).__name__}")
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot: tensor: expected integer class labels, got dtype {tensor.dtype}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < -1:
+    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
+        raise TypeError(f"one_hot: num_classes: expected an int, got {type(num_classes).__name__} "
+                        f"{num_classes!r}")
+    if num_classes < -1:
         raise ValueError(f"one_hot: num_classes: expected a non-negative int or -1, got {num_classes!r}")
     num_classes = int(num_classes)
     labels = tensor.data.astype("int64", copy=False)

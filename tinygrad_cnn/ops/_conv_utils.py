@@ -44,7 +44,9 @@ def check_input(op: str, nd: int, x) -> None:
 
 def check_groups(op, groups, channels, arg_c, out_channels, arg_o) -> None:
     """``groups`` must be a positive int dividing both channel counts (named in errors)."""
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups <= 0:
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"{op}: groups: expected an int, got {type(groups).__name__} {groups!r}")
+    if groups <= 0:
         raise ValueError(f"{op}: groups: expected a positive int, got {groups!r}")
     for count, name in ((channels, arg_c), (out_channels, arg_o)):
         if count % groups:

@@ -424,7 +424,9 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
     >>> [p.tolist() for p in tg.arange(5).chunk(3)]
     [[0, 1], [2, 3], [4]]
     """
-    if isinstance(chunks, bool) or not isinstance(chunks, numbers.Integral) or chunks <= 0:
+    if isinstance(chunks, bool) or not isinstance(chunks, numbers.Integral):
+        raise TypeError(f"chunk: chunks: expected an int, got {type(chunks).__name__} {chunks!r}")
+    if chunks <= 0:
         raise ValueError(f"chunk: chunks: expected a positive int, got {chunks!r}")
     n = x.shape[_dim(dim, x.ndim)]
     if n == 0:  # PyTorch: that many empty pieces
