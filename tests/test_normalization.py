@@ -104,6 +104,22 @@ def test_batch_norm_without_running_statistics_and_with_weight_or_bias_alone():
                                                                     bias=b), x, b)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x, m, v: F.batch_norm(x, m, v, training=True),
+    lambda x, m, v: F.instance_norm(x.reshape(2, 3, 2), m, v),
+])
+def test_running_statistics_in_memory_they_cannot_own_are_refused_before_any_write(call):
+    """Updating a broadcast view in place would write one value for all channels (NumPy
+    refuses it only after the other statistic was written): both are checked first."""
+    mean, var = tg.zeros(3), tg.ones(1).expand(3)
+    with pytest.raises(RuntimeError, match=r"running_var: expected memory of its own to update in "
+                                           r"place, got read-only memory or a broadcast view"):
+        call(tg.randn(4, 3), mean, var)
+    assert mean.tolist() == [0.0, 0.0, 0.0] and mean._version == 0
+    out = F.batch_norm(tg.randn(4, 3), mean, var)  # eval reads them: no write, no refusal
+    assert out.shape == (4, 3)
+
+
 def test_running_statistics_count_a_version_and_the_layers_call_the_function():
     mean, var = tg.zeros(2), tg.ones(2)
     versions = mean._version, var._version

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from tinygrad_cnn import backend
 from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.ops.shape import int_dim
@@ -63,7 +64,8 @@ def _check_shaped(op, arg, t, shape, what):
 
 def _check_running(op, x, running_mean, running_var, required):
     """Both running statistics given (float Tensors of shape (C,) on the input's device) or
-    neither; ``required`` when the output is computed from them."""
+    neither; ``required`` when the output is computed from them, else they are updated in
+    place, so their memory must be writable (checked before anything is written)."""
     if (running_mean is None) != (running_var is None):
         raise ValueError(f"{op}: running_mean and running_var: expected both or neither, got "
                          f"{'running_var' if running_mean is None else 'running_mean'} only")
@@ -78,6 +80,9 @@ def _check_running(op, x, running_mean, running_var, required):
         if t.device != x.device:  # raw-array arithmetic below would not say which went wrong
             raise RuntimeError(f"{op}: {arg}: expected a tensor on {x.device.name} (the input's "
                                f"device), got {t.device.name}")
+        if not required and not backend.writable_alone(t.data):
+            raise RuntimeError(f"{op}: {arg}: expected memory of its own to update in place, got "
+                               "read-only memory or a broadcast view; pass x.clone() instead")
 
 
 def _check_momentum(op, momentum):
@@ -146,18 +151,19 @@ def _running_statistics(x, running_mean, running_var, weight, bias, eps):
     return x * scale.reshape(shape) + shift.reshape(shape)
 
 
-def _update_running(running_mean, running_var, mean, var, n, momentum):
+def _update_running(op, running_mean, running_var, mean, var, n, momentum):
     """``running = (1 - momentum) * running + momentum * statistic`` in place, on the raw
-    arrays (no graph); ``var`` is the biased variance of ``n`` values, made unbiased here."""
-    rm, rv = running_mean.data, running_var.data
-    mean = mean.reshape(-1).astype(rm.dtype, copy=False)
-    unbiased = var.reshape(-1).astype(rv.dtype, copy=False) * (n / (n - 1))
-    rm *= 1 - momentum
-    rm += momentum * mean
-    rv *= 1 - momentum
-    rv += momentum * unbiased
-    running_mean._version += 1
-    running_var._version += 1
+    arrays (no graph), through ``Tensor._write`` (the version counts the change); ``var`` is
+    the biased variance of ``n`` values, made unbiased here."""
+    mean = mean.reshape(-1).astype(running_mean.dtype, copy=False)
+    unbiased = var.reshape(-1).astype(running_var.dtype, copy=False) * (n / (n - 1))
+    running_mean._write(op, lambda: _move_towards(running_mean.data, mean, momentum))
+    running_var._write(op, lambda: _move_towards(running_var.data, unbiased, momentum))
+
+
+def _move_towards(running, statistic, momentum) -> None:
+    running *= 1 - momentum
+    running += momentum * statistic
 
 
 # -- the functions ------------------------------------------------------------------------
@@ -195,7 +201,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"input shape {input.shape}")
         out, mean, var = _own_statistics(x, (0, *range(2, x.ndim)), weight, bias, eps)
         if running_mean is not None:
-            _update_running(running_mean, running_var, mean, var, n, momentum)
+            _update_running(op, running_mean, running_var, mean, var, n, momentum)
     return out.to(dtype=input.dtype)
 
 
@@ -227,7 +233,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         out, mean, var = _own_statistics(x, tuple(range(2, x.ndim)), weight, bias, eps)
         if running_mean is not None:
             c = x.shape[1]
-            _update_running(running_mean, running_var, mean.reshape(-1, c).mean(0),
+            _update_running(op, running_mean, running_var, mean.reshape(-1, c).mean(0),
                             var.reshape(-1, c).mean(0), n, momentum)
     return out.to(dtype=input.dtype)
 
