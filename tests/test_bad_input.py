@@ -90,14 +90,16 @@ CASES = [
     ("dropout p < 0", lambda: nn.Dropout(p=-0.1), ValueError,
      r"Dropout: p: expected a probability in \[0, 1\], got -0.1"),
     ("dropout p not a number", lambda: nn.Dropout(p="a"), TypeError,
-     r"Dropout: p: expected a probability \(a number in \[0, 1\]\), got str 'a'"),
+     r"Dropout: p: expected a real number, got str 'a'"),
     ("dropout p a bool", lambda: F.dropout(_x(2), p=True), TypeError, r"dropout: p: .* got bool True"),
     ("BatchNorm momentum not a number", lambda: nn.BatchNorm1d(2, momentum="a"), TypeError,
-     r"BatchNorm1d: momentum: expected a number, got 'a'"),
+     r"BatchNorm1d: momentum: expected a real number, got str 'a'"),
     ("copy_ shape", lambda: tg.zeros(2).copy_(tg.zeros(3)), ValueError,
      r"copy_: src: expected a shape that broadcasts to \(2,\) \(this tensor's\), got \(3,\)"),
     ("fill_ a numpy string", lambda: tg.zeros(2).fill_(np.str_("a")), TypeError,
      r"fill_: value: expected a number or a 0-d tensor, got str_ (np\.str_\('a'\)|'a')"),  # NumPy 2 | 1 repr
+    ("fill_ a NumPy complex", lambda: tg.zeros(2).fill_(np.complex64(1 + 2j)), TypeError,
+     r"fill_: value: expected a number or a 0-d tensor, got complex64"),
     # -- layers -------------------------------------------------------------------------------
     ("Linear zero features", lambda: nn.Linear(0, 3), ValueError, r"Linear: in_features: expected an int >= 1, got 0"),
     ("Conv2d negative channels", lambda: nn.Conv2d(-1, 3, 3), ValueError, r"Conv2d: in_channels: .* got -1"),

@@ -382,7 +382,7 @@ W = tg.zeros(4, 3, 3, 3)
     (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(4, 2, 3, 3), groups=2.0), TypeError,
      r"conv2d: groups: expected an int, got float 2.0"),
     (lambda: F.conv2d(tg.zeros(1, 4, 5, 5), tg.zeros(4, 2, 3, 3), groups=0), ValueError,
-     r"conv2d: groups: expected a positive int, got 0"),
+     r"conv2d: groups: expected an int >= 1, got 0"),
     (lambda: F.conv2d(tg.zeros(1, 3, 3, 3), tg.zeros(4, 3, 5, 5)), ValueError,
      r"output height would be floor\(\(size \+ 2P - D\*\(K-1\) - 1\)/S\) \+ 1 = "
      r"floor\(\(3 \+ 2\*0 - 1\*\(5-1\) - 1\)/1\) \+ 1 = -1 <= 0: the kernel \(size 5, dilated 5\) "

@@ -264,9 +264,9 @@ def _x(*shape):
      r"group_norm: num_groups: expected a divisor of the input's 6 channels \(shape \(2, 6, 3\)\), got 4"),
     (lambda: F.group_norm(_x(2, 6), 0), ValueError, r"group_norm: num_groups: expected an int >= 1, got 0"),
     (lambda: F.group_norm(_x(2, 6), 2.0), TypeError, r"group_norm: num_groups: expected an int, got float 2.0"),
-    (lambda: F.layer_norm(_x(2, 3), (3,), eps="a"), TypeError, r"layer_norm: eps: expected a number, got str 'a'"),
+    (lambda: F.layer_norm(_x(2, 3), (3,), eps="a"), TypeError, r"layer_norm: eps: expected a real number, got str 'a'"),
     (lambda: F.batch_norm(_x(2, 3), None, None, training=True, eps=None), TypeError,
-     r"batch_norm: eps: expected a number, got NoneType None"),
+     r"batch_norm: eps: expected a real number, got NoneType None"),
     (lambda: F.group_norm(_x(6), 1), ValueError,
      r"group_norm: input: expected at least 2 dims \(N, C, \*\), got shape \(6,\)"),
     (lambda: F.group_norm(_x(2, 6), 3, weight=_x(3)), ValueError,
@@ -289,7 +289,7 @@ def _x(*shape):
     (lambda: F.batch_norm(_x(2, 3), None, None, bias=_x(2), training=True), ValueError,
      r"batch_norm: bias: expected shape \(3,\)"),
     (lambda: F.batch_norm(_x(2, 3), None, None, training=True, momentum=None), TypeError,
-     r"batch_norm: momentum: expected a number, got None"),
+     r"batch_norm: momentum: expected a real number, got NoneType None"),
     # instance_norm
     (lambda: F.instance_norm(_x(2, 3)), ValueError,
      r"instance_norm: expected more than 1 spatial element per channel when using the input's statistics, "
@@ -298,7 +298,7 @@ def _x(*shape):
      r"instance_norm: running_mean and running_var: expected Tensors"),
     # normalize
     (lambda: F.normalize(_x(2, 3), p=-1), ValueError, r"normalize: p: expected a number >= 0 or inf, got -1"),
-    (lambda: F.normalize(_x(2, 3), p="2"), TypeError, r"normalize: p: expected a number, got str '2'"),
+    (lambda: F.normalize(_x(2, 3), p="2"), TypeError, r"normalize: p: expected a real number, got str '2'"),
     (lambda: F.normalize(_x(2, 3), p=float("nan")), ValueError,
      r"normalize: p: expected a number >= 0 or inf, got nan"),
     (lambda: F.normalize(_x(2, 3), dim=2), IndexError, r"normalize: dim: expected a dimension in \[-2, 1\], got 2"),

@@ -318,7 +318,7 @@ class TestOperators:
         assert x.grad.tolist() == [[2.0, 2.0]] + [[3.0, 3.0]] * 4
         with pytest.raises(ValueError, match=r"split: sections \[1, 3\] must be sizes >= 0 summing to dim 0's size 5"):
             x.split([1, 3])
-        with pytest.raises(ValueError, match="chunk: chunks: expected a positive int, got 0"):
+        with pytest.raises(ValueError, match="chunk: chunks: expected an int >= 1, got 0"):
             x.chunk(0)
         with pytest.raises(TypeError, match="chunk: chunks: expected an int, got float 1.5"):
             x.chunk(1.5)

@@ -493,6 +493,12 @@ class Tensor(TensorMath):
         self._version += 1
         return self
 
+    def _check_broadcasts(self, op: str, arg: str, value: Tensor) -> None:
+        """An in-place operand must broadcast to this tensor's shape, which cannot change."""
+        if value.shape != self.shape and not ops.shape.broadcasts_to(value.shape, self.shape):
+            raise ValueError(f"{op}: {arg}: expected a shape that broadcasts to {self.shape} (this "
+                             f"tensor's), got {value.shape}")
+
     def _combine_in_place(self, op: str, ufunc: str, other, alpha=1) -> Tensor:
         """``self = ufunc(self, alpha * other)`` in place (``ufunc``: add, subtract, multiply or
         true_divide). Refused, as in PyTorch, when the result is of a higher kind than this
@@ -515,9 +521,7 @@ class Tensor(TensorMath):
             raise TypeError(f"{op}: other: the result is {result} ({self.dtype} with {other.dtype}), "
                             f"which cannot be written into this {self.dtype} tensor in place; use the "
                             f"out-of-place op, or convert the tensor first (e.g. x.float())")
-        if other.shape != self.shape and not ops.shape.broadcasts_to(other.shape, self.shape):
-            raise ValueError(f"{op}: other: expected a shape that broadcasts to {self.shape} (this "
-                             f"tensor's), got {other.shape}")
+        self._check_broadcasts(op, "other", other)
         if ufunc == "subtract" and result.kind == "b":
             raise TypeError(f"{op}: bool tensors cannot be subtracted (as in PyTorch); convert "
                             f"them first (e.g. x.long())")
@@ -550,7 +554,7 @@ class Tensor(TensorMath):
                 raise ValueError(f"fill_: value: expected a number or a 0-d tensor, got a tensor of "
                                  f"shape {value.shape}")
             number = value.item()
-        elif isinstance(value, (numbers.Number, np.number, np.bool_)) and not isinstance(value, complex):
+        elif isinstance(value, (numbers.Real, np.bool_)):  # not complex: its imaginary part would be lost
             number = value
         else:
             raise TypeError(f"fill_: value: expected a number or a 0-d tensor, got "
@@ -565,9 +569,7 @@ class Tensor(TensorMath):
         [[1, 2], [1, 2]]
         """
         values = as_tensor(src, like=self)
-        if values.shape != self.shape and not ops.shape.broadcasts_to(values.shape, self.shape):
-            raise ValueError(f"copy_: src: expected a shape that broadcasts to {self.shape} (this "
-                             f"tensor's), got {values.shape}")
+        self._check_broadcasts("copy_", "src", values)
         if values.device != self.device:
             values = values.to(self.device)
         return self._in_place("copy_", lambda: self.data.__setitem__(Ellipsis, values.data), src)

@@ -9,7 +9,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
 from tinygrad_cnn.data.dataset import batch_of
-from tinygrad_cnn.nn.module import check_size
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["DataLoader"]
@@ -66,7 +66,7 @@ class DataLoader:
                  drop_last: bool = False, seed: int | None = None, device=None,
                  collate_fn=None, generator=None) -> None:
         if batch_size is not None:
-            batch_size = check_size("DataLoader", "batch_size", batch_size)
+            batch_size = check_int("DataLoader", "batch_size", batch_size)
         elif drop_last:
             raise ValueError("DataLoader: drop_last: batch_size=None yields samples one by one, with "
                              "no last batch to drop; expected drop_last=False, got True")

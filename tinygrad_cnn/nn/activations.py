@@ -18,8 +18,9 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter, check_size
-from tinygrad_cnn.ops.activation import _nonzero, _number
+from tinygrad_cnn.nn.module import Module, Parameter
+from tinygrad_cnn.ops._args import check_int, check_real
+from tinygrad_cnn.ops.activation import _nonzero
 
 __all__ = [
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
@@ -160,7 +161,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        _number(type(self).__name__, "alpha", alpha)
+        check_real(type(self).__name__, "alpha", alpha)
         self.alpha = alpha
 
     def forward(self, x):
@@ -236,7 +237,7 @@ class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         _nonzero(type(self).__name__, "beta", beta)
-        _number(type(self).__name__, "threshold", threshold)
+        check_real(type(self).__name__, "threshold", threshold)
         self.beta, self.threshold = beta, threshold
 
     def forward(self, x):
@@ -261,7 +262,7 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
-        if not _number(name, "min_val", min_val) < _number(name, "max_val", max_val):
+        if not check_real(name, "min_val", min_val) < check_real(name, "max_val", max_val):
             raise ValueError(f"{name}: min_val, max_val: expected min_val < max_val, got {min_val} and {max_val}")
         self.min_val, self.max_val = min_val, max_val
 
@@ -334,8 +335,8 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=np.float32) -> None:
         super().__init__()
-        self.num_parameters = check_size(type(self).__name__, "num_parameters", num_parameters)
-        self.init = _number(type(self).__name__, "init", init)
+        self.num_parameters = check_int(type(self).__name__, "num_parameters", num_parameters)
+        self.init = check_real(type(self).__name__, "init", init)
         self.weight = Parameter(np.full(self.num_parameters, self.init, dtype=dtype))
         self._place(device)
 

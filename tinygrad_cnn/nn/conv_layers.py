@@ -13,7 +13,8 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, check_size
+from tinygrad_cnn.nn.module import Module
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, positive
 from tinygrad_cnn.ops.conv import padding_pairs
 from tinygrad_cnn.ops.shape import PAD_MODES
@@ -44,9 +45,9 @@ class _ConvNd(Module):
             raise ValueError(f"{layer}: padding_mode: expected one of {', '.join(modes)}, got "
                              f"{padding_mode!r}")
         self.padding_mode = padding_mode
-        in_channels = check_size(layer, "in_channels", in_channels)
-        out_channels = check_size(layer, "out_channels", out_channels)
-        groups = check_size(layer, "groups", groups)
+        in_channels = check_int(layer, "in_channels", in_channels)
+        out_channels = check_int(layer, "out_channels", out_channels)
+        groups = check_int(layer, "groups", groups)
         self.kernel_size = positive(ntuple(kernel_size, n, "kernel_size", layer), "kernel_size", layer)
         self.stride = positive(ntuple(stride, n, "stride", layer), "stride", layer)
         self.dilation = positive(ntuple(dilation, n, "dilation", layer), "dilation", layer)

@@ -18,10 +18,9 @@ softmax and the losses in :mod:`tinygrad_cnn.ops.loss`; ``linear``, the dropouts
 
 from __future__ import annotations
 
-import numbers
-
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.ops._args import check_int, check_real
 from tinygrad_cnn.ops.activation import (
     celu,
     elu,
@@ -136,9 +135,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 
 def _check_probability(op, p) -> None:
     """``p`` must be a drop probability in [0, 1] (dropout and its layers)."""
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):  # (NumPy bools are not Real)
-        raise TypeError(f"{op}: p: expected a probability (a number in [0, 1]), got {type(p).__name__} {p!r}")
-    if not 0.0 <= p <= 1.0:
+    if not 0.0 <= check_real(op, "p", p) <= 1.0:
         raise ValueError(f"{op}: p: expected a probability in [0, 1], got {p!r}")
 
 
@@ -194,12 +191,7 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
         raise TypeError(f"one_hot: tensor: expected an integer Tensor, got {type(tensor).__name__}")
     if tensor.dtype.kind not in "iu":
         raise TypeError(f"one_hot: tensor: expected integer class labels, got dtype {tensor.dtype}")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral):
-        raise TypeError(f"one_hot: num_classes: expected an int, got {type(num_classes).__name__} "
-                        f"{num_classes!r}")
-    if num_classes < -1:
-        raise ValueError(f"one_hot: num_classes: expected a non-negative int or -1, got {num_classes!r}")
-    num_classes = int(num_classes)
+    num_classes = check_int("one_hot", "num_classes", num_classes, minimum=-1)  # -1: max label + 1
     labels = tensor.data.astype("int64", copy=False)
     if labels.size:
         lo, hi = int(labels.min()), int(labels.max())

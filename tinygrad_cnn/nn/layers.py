@@ -20,7 +20,8 @@ import numpy as np
 
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, check_size
+from tinygrad_cnn.nn.module import Module
+from tinygrad_cnn.ops._args import check_int
 
 __all__ = ["Identity", "Linear", "Flatten", "Dropout", "Dropout2d", "Unfold", "Fold"]
 
@@ -65,8 +66,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=np.float32):
         super().__init__()
-        in_features = check_size("Linear", "in_features", in_features)
-        out_features = check_size("Linear", "out_features", out_features)
+        in_features = check_int("Linear", "in_features", in_features)
+        out_features = check_int("Linear", "out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         weight, bias = init.default_parameters((out_features, in_features), out_features if bias else None, dtype)
         self.weight = weight

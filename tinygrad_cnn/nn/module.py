@@ -33,7 +33,7 @@ from tinygrad_cnn import backend
 from tinygrad_cnn.engine import RemovableHandle
 from tinygrad_cnn.tensor import Tensor
 
-__all__ = ["Module", "Parameter", "RemovableHandle", "check_size"]
+__all__ = ["Module", "Parameter", "RemovableHandle"]
 
 
 class Parameter(Tensor):
@@ -54,21 +54,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-
-def check_size(layer: str, arg: str, value, minimum: int = 1) -> int:
-    """Validate a layer's size argument where the layer is built: an int >= ``minimum``.
-
-    >>> check_size("Linear", "in_features", 0)
-    Traceback (most recent call last):
-    ...
-    ValueError: Linear: in_features: expected an int >= 1, got 0
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{layer}: {arg}: expected an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{layer}: {arg}: expected an int >= {minimum}, got {value}")
-    return int(value)
 
 
 # What load_state_dict returns, as in PyTorch.

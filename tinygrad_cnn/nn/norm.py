@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinygrad_cnn.nn import init
-from tinygrad_cnn.nn.module import Module, Parameter, check_size
+from tinygrad_cnn.nn.module import Module, Parameter
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.ops.normalization import (
     _check_eps,
     _check_momentum,
@@ -45,10 +46,13 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=np.float32):
         super().__init__()
-        num_features = check_size(type(self).__name__, "num_features", num_features)
+        num_features = check_int(type(self).__name__, "num_features", num_features)
         eps = _check_eps(type(self).__name__, eps)
-        if momentum is not None and not 0 <= _check_momentum(type(self).__name__, momentum) <= 1:
-            raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, got {momentum}")
+        if momentum is not None:
+            momentum = _check_momentum(type(self).__name__, momentum)
+            if not 0 <= momentum <= 1:
+                raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, "
+                                 f"got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         _affine_parameters(self, (num_features,), affine, affine, dtype)
@@ -251,8 +255,8 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  device=None, dtype=np.float32, *, bias: bool = True):
         super().__init__()
-        num_groups = check_size("GroupNorm", "num_groups", num_groups)
-        num_channels = check_size("GroupNorm", "num_channels", num_channels)
+        num_groups = check_int("GroupNorm", "num_groups", num_groups)
+        num_channels = check_int("GroupNorm", "num_channels", num_channels)
         if num_channels % num_groups:
             raise ValueError(f"GroupNorm: num_channels: expected a multiple of num_groups={num_groups}, "
                              f"got {num_channels}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
 from tinygrad_cnn._threads import run_shared, thread_count
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
@@ -44,10 +45,7 @@ def check_input(op: str, nd: int, x) -> None:
 
 def check_groups(op, groups, channels, arg_c, out_channels, arg_o) -> None:
     """``groups`` must be a positive int dividing both channel counts (named in errors)."""
-    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
-        raise TypeError(f"{op}: groups: expected an int, got {type(groups).__name__} {groups!r}")
-    if groups <= 0:
-        raise ValueError(f"{op}: groups: expected a positive int, got {groups!r}")
+    check_int(op, "groups", groups)
     for count, name in ((channels, arg_c), (out_channels, arg_o)):
         if count % groups:
             raise ValueError(f"{op}: groups={groups} must divide the {name} ({count})")

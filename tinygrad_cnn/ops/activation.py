@@ -23,11 +23,11 @@ GELU is not here: NumPy has no erf.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._args import check_real
 from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.elementwise import Expm1, where
 from tinygrad_cnn.tensor import Tensor
@@ -62,15 +62,8 @@ class Softplus(Function):
 
 
 # -- argument checks ------------------------------------------------------------------------
-def _number(op: str, name: str, value) -> float:
-    """``value`` as a float, checked to be a real number (not a bool)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name}: expected a real number, got {type(value).__name__} {value!r}")
-    return float(value)
-
-
 def _nonzero(op: str, name: str, value) -> float:
-    value = _number(op, name, value)
+    value = check_real(op, name, value)
     if value == 0:
         raise ValueError(f"{op}: {name}: expected a non-zero number (it divides), got {value}")
     return value
@@ -83,7 +76,7 @@ def _bounds(op: str, input, min_val, max_val) -> tuple:  # noqa: A002
         raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
     if input.dtype.kind not in "iuf":
         raise TypeError(f"{op}: input: expected an integer or floating-point tensor, got dtype {input.dtype}")
-    lo, hi = _number(op, "min_val", min_val), _number(op, "max_val", max_val)
+    lo, hi = check_real(op, "min_val", min_val), check_real(op, "max_val", max_val)
     if not lo <= hi:
         raise ValueError(f"{op}: min_val, max_val: expected min_val <= max_val, got {min_val} and {max_val}")
     if input.dtype.kind == "f":
@@ -123,7 +116,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A0
     >>> [round(v, 4) for v in elu(tg.tensor([-1.0, 0.0, 3.0]), alpha=2.0).tolist()]
     [-1.2642, 0.0, 3.0]
     """
-    return _elu(check_floating("elu", input), _number("elu", "alpha", alpha))
+    return _elu(check_floating("elu", input), check_real("elu", "alpha", alpha))
 
 
 def selu(input, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -187,7 +180,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # no
     """
     x = check_floating("softplus", input)
     beta = _nonzero("softplus", "beta", beta)
-    return Softplus.apply(x, beta=beta, threshold=_number("softplus", "threshold", threshold))
+    return Softplus.apply(x, beta=beta, threshold=check_real("softplus", "threshold", threshold))
 
 
 # -- piecewise linear -----------------------------------------------------------------------

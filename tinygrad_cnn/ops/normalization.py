@@ -29,6 +29,7 @@ import math
 import numbers
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.ops._args import check_int, check_real
 from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.ops.shape import int_dim
@@ -45,9 +46,7 @@ def _check_input(op, x, min_dims=0, layout=""):
 
 
 def _check_eps(op, eps):
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"{op}: eps: expected a number, got {type(eps).__name__} {eps!r}")
-    if not eps >= 0:
+    if not check_real(op, "eps", eps) >= 0:
         raise ValueError(f"{op}: eps: expected a number >= 0, got {eps!r}")
     return float(eps)
 
@@ -86,9 +85,7 @@ def _check_running(op, x, running_mean, running_var, required):
 
 
 def _check_momentum(op, momentum):
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
-        raise TypeError(f"{op}: momentum: expected a number, got {momentum!r}")
-    return float(momentum)
+    return check_real(op, "momentum", momentum)
 
 
 def _check_per_channel(op, x, running_mean, running_var, weight, bias, momentum, eps,
@@ -294,10 +291,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     """
     op = "group_norm"
     _check_input(op, input, 2, "(N, C, *)")
-    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral):
-        raise TypeError(f"{op}: num_groups: expected an int, got {type(num_groups).__name__} {num_groups!r}")
-    if num_groups < 1:
-        raise ValueError(f"{op}: num_groups: expected an int >= 1, got {num_groups!r}")
+    num_groups = check_int(op, "num_groups", num_groups)
     n, c = input.shape[:2]
     if c % num_groups:
         raise ValueError(f"{op}: num_groups: expected a divisor of the input's {c} channels "
@@ -334,9 +328,7 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
     """
     op = "normalize"
     _check_input(op, input)
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{op}: p: expected a number, got {type(p).__name__} {p!r}")
-    if not p >= 0:
+    if not check_real(op, "p", p) >= 0:
         raise ValueError(f"{op}: p: expected a number >= 0 or inf, got {p!r}")
     d = int_dim(op, dim, input.ndim)
     eps = _check_eps(op, eps)

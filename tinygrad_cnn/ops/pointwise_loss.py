@@ -15,11 +15,10 @@ PyTorch's deprecated ``size_average`` and ``reduce``.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._args import check_real
 from tinygrad_cnn.ops._promote import check_floating
 from tinygrad_cnn.ops.elementwise import where
 from tinygrad_cnn.ops.loss import _check_reduction, _legacy, _reduce, _same_shape
@@ -49,9 +48,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean") -> 
 
 
 def _non_negative(op, name, value, zero_ok):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name}: expected a number, got {type(value).__name__}")
-    value = float(value)
+    value = check_real(op, name, value)
     if value < 0 or (value == 0 and not zero_ok) or value != value:
         want = "a number >= 0" if zero_ok else "a number > 0"
         raise ValueError(f"{op}: {name}: expected {want}, got {value}")

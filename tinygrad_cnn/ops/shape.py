@@ -13,6 +13,7 @@ import numpy as np
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.ops._promote import promoted
 from tinygrad_cnn.tensor import Tensor
 
@@ -424,10 +425,7 @@ def chunk(x, chunks: int, dim: int = 0) -> tuple:
     >>> [p.tolist() for p in tg.arange(5).chunk(3)]
     [[0, 1], [2, 3], [4]]
     """
-    if isinstance(chunks, bool) or not isinstance(chunks, numbers.Integral):
-        raise TypeError(f"chunk: chunks: expected an int, got {type(chunks).__name__} {chunks!r}")
-    if chunks <= 0:
-        raise ValueError(f"chunk: chunks: expected a positive int, got {chunks!r}")
+    chunks = check_int("chunk", "chunks", chunks)
     n = x.shape[_dim(dim, x.ndim)]
     if n == 0:  # PyTorch: that many empty pieces
         return split(x, [0] * int(chunks), dim)

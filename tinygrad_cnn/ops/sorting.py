@@ -8,9 +8,9 @@ and NaN counts as larger than every number, as in PyTorch.
 
 from __future__ import annotations
 
-import numbers
 from collections import namedtuple
 
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.ops.shape import GetItem, _one_d, grid_along, int_dim
 from tinygrad_cnn.tensor import Tensor
 
@@ -39,9 +39,7 @@ def _sorted(op, x, dim, descending, k=None, values=True) -> tuple:
         order = n - 1 - xp.flip(xp.argsort(xp.flip(data, axis=d), axis=d, kind="stable"), axis=d)
     order = order.astype("int64", copy=False)
     if k is not None:
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"{op}: k: expected an int, got {type(k).__name__} {k!r}")
-        if not 0 <= k <= data.shape[d]:
+        if not 0 <= check_int(op, "k", k, minimum=0) <= data.shape[d]:
             raise ValueError(f"{op}: k: expected an int in [0, {data.shape[d]}] (the size of dim "
                              f"{d}, input shape {x.shape}), got {k!r}")
         if x.ndim:  # PyTorch gives a 0-d input's one value whatever k is
