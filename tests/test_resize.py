@@ -418,13 +418,14 @@ def test_bad_input_raises(call, error, match):
 
 def test_the_cached_matrices_are_placed_once_per_dtype_and_device(monkeypatch):
     """interpolate and adaptive pooling reuse their matrix's copy in the input's dtype and on its
-    device (on CUDA each copy was a host-to-device transfer); writeable arrays are not kept."""
+    device (on CUDA each copy was a host-to-device transfer); a matrix handed to along_dim
+    directly is converted at each call."""
     from tinygrad_cnn import backend
-    from tinygrad_cnn.ops import linalg
+    from tinygrad_cnn.ops import linalg, resize
     placed = []
     real = backend.to_device
     monkeypatch.setattr(backend, "to_device", lambda a, d: placed.append(a.dtype) or real(a, d))
-    linalg._PLACED.clear()
+    linalg.placed.cache_clear()
     x = tg.tensor(np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float32))
     first = F.interpolate(x, size=(7, 5), mode="bilinear")
     again = F.interpolate(x, size=(7, 5), mode="bilinear")
@@ -434,12 +435,11 @@ def test_the_cached_matrices_are_placed_once_per_dtype_and_device(monkeypatch):
     assert placed[2:] == [np.float64, np.float64]
     F.adaptive_avg_pool2d(x, 3), F.adaptive_avg_pool2d(x, 3)
     assert len(placed) == 5  # both dims pool 4 -> 3 through one matrix, placed once
-    mutable = np.array([[0.5, 0.5]])
-    linalg.along_dim(x, 3, mutable[:, :1].repeat(4, 1) / 4), linalg.along_dim(x, 3, mutable.repeat(2, 1) / 2)
-    assert len(placed) == 7  # writeable matrices are copied every call
-    owner = np.full((1, 4), 0.25)
-    view = owner[:, :]
-    view.flags.writeable = False  # read-only, but its owner is not: it could still change
-    linalg.along_dim(x, 3, view), linalg.along_dim(x, 3, view)
-    assert len(placed) == 9
-    assert all(not kept.flags.writeable for _, kept in linalg._PLACED.values())
+    mean = np.full((1, 4), 0.25)
+    linalg.along_dim(x, 3, mean), linalg.along_dim(x, 3, mean)
+    assert len(placed) == 7  # a float64 host matrix for a float32 input: converted every call
+    linalg.along_dim(x, 3, mean.astype(np.float32))
+    assert len(placed) == 7  # already the input's dtype on its device: used as it is
+    kept = linalg.placed(resize._linear_matrix, (4, 7, None, False, np.float32), np.dtype(np.float32),
+                         x.device)
+    assert not kept.flags.writeable  # shared by every call through the cache

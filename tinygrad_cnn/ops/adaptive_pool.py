@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.ops._conv_utils import check_input, ntuple, positive
 from tinygrad_cnn.ops._promote import check_floating
-from tinygrad_cnn.ops.linalg import along_dim
+from tinygrad_cnn.ops.linalg import along_dim, placed
 from tinygrad_cnn.ops.pool import max_pool2d
 from tinygrad_cnn.ops.shape import grid_along
 from tinygrad_cnn.tensor import Tensor
@@ -73,9 +73,9 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     h, w = input.shape[-2:]
     x = input
     if oh != h:
-        x = along_dim(x, x.ndim - 2, _adaptive_matrix(h, oh))
+        x = along_dim(x, x.ndim - 2, placed(_adaptive_matrix, (h, oh), x.dtype, x.device))
     if ow != w:
-        x = along_dim(x, x.ndim - 1, _adaptive_matrix(w, ow))
+        x = along_dim(x, x.ndim - 1, placed(_adaptive_matrix, (w, ow), x.dtype, x.device))
     return x
 
 

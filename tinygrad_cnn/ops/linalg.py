@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
-from collections import OrderedDict
 
 import numpy as np
 
@@ -78,16 +77,19 @@ class Linear(Function):
 
 
 def along_dim(x: Tensor, d: int, matrix) -> Tensor:
-    """``matrix`` (n_out, n_in, a host array) applied to dim ``d`` of ``x``, which has n_in
-    entries there: one matrix product, so its gradient is the transposed product (the linear
-    resizing modes and adaptive average pooling are such maps).
+    """``matrix`` (n_out, n_in) applied to dim ``d`` of ``x``, which has n_in entries there: one
+    matrix product, so its gradient is the transposed product (the linear resizing modes and
+    adaptive average pooling are such maps). A host array, or one already in ``x``'s dtype on
+    its device (see :func:`placed`), which is used as it is.
 
     >>> import numpy as np
     >>> from tinygrad_cnn import Tensor
     >>> along_dim(Tensor([[1.0, 3.0], [5.0, 7.0]]), 0, np.array([[0.5, 0.5]])).tolist()  # mean of the rows
     [[3.0, 5.0]]
     """
-    m = _placed(matrix, x.dtype, x.device)
+    m = matrix
+    if m.dtype != x.dtype or backend.device_of(m) != x.device:
+        m = backend.to_device(np.ascontiguousarray(m, dtype=x.dtype), x.device)
     if d == x.ndim - 1:
         return x @ Tensor._wrap(m.T)
     shape = x.shape
@@ -96,30 +98,20 @@ def along_dim(x: Tensor, d: int, matrix) -> Tensor:
     return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])
 
 
-# The matrices along_dim gets are the resizing and pooling ops' cached host arrays, so the same
-# few come back call after call: their copies in each dtype and on each device are kept too
-# (on CUDA a fresh copy was a host-to-device transfer per call). Keyed by the host array's id,
-# which cannot be reused by another array while the entry holds the array itself.
-_PLACED: OrderedDict = OrderedDict()
-_PLACED_ENTRIES = 256
-_PLACED_LOCK = threading.Lock()  # ops may run in several threads at once
+@functools.lru_cache(maxsize=256)
+def placed(build, args: tuple, dtype, device):
+    """``build(*args)``, a host matrix, as a read-only contiguous array of ``dtype`` on
+    ``device``, made once per distinct call: the resizing and pooling ops ask for the same few
+    matrices call after call, and a fresh cast (on CUDA, a host-to-device copy) each time cost
+    more than the product on small inputs.
 
-
-def _placed(matrix, dtype, device):
-    """``matrix`` as a contiguous array of ``dtype`` on ``device`` (kept for the next call)."""
-    key = (id(matrix), np.dtype(dtype).str, device.name)
-    with _PLACED_LOCK:
-        entry = _PLACED.get(key)
-        if entry is not None and entry[0] is matrix:
-            _PLACED.move_to_end(key)
-            return entry[1]
-    placed = backend.to_device(np.ascontiguousarray(matrix, dtype=dtype), device)
-    # Only read-only arrays that own their memory: any other could change under the copy.
-    if isinstance(matrix, np.ndarray) and matrix.base is None and not matrix.flags.writeable:
-        if isinstance(placed, np.ndarray):
-            placed.flags.writeable = False  # shared by every call, like the matrix itself
-        with _PLACED_LOCK:
-            _PLACED[key] = (matrix, placed)
-            if len(_PLACED) > _PLACED_ENTRIES:
-                _PLACED.popitem(last=False)
-    return placed
+    >>> import numpy as np
+    >>> from tinygrad_cnn import backend
+    >>> m = placed(np.eye, (2,), np.dtype(np.float32), backend.get_device("cpu"))
+    >>> m.dtype, m.flags.writeable, m is placed(np.eye, (2,), np.dtype(np.float32), backend.get_device("cpu"))
+    (dtype('float32'), False, True)
+    """
+    m = backend.to_device(np.ascontiguousarray(build(*args), dtype=dtype), device)
+    if isinstance(m, np.ndarray):
+        m.flags.writeable = False  # shared by every call through the cache
+    return m

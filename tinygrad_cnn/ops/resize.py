@@ -22,7 +22,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._promote import widened
-from tinygrad_cnn.ops.linalg import along_dim
+from tinygrad_cnn.ops.linalg import along_dim, placed
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["interpolate"]
@@ -265,6 +265,7 @@ def _linear(x: Tensor, sizes: tuple, scales: tuple, align_corners: bool) -> Tens
     for k in order:
         if in_sizes[k] == sizes[k]:
             continue  # PyTorch copies a dim whose size stays, whatever scale_factor says
-        x = along_dim(x, 2 + k, _linear_matrix(in_sizes[k], sizes[k], scales[k], align_corners, coord_dtype))
+        args = (in_sizes[k], sizes[k], scales[k], align_corners, coord_dtype)
+        x = along_dim(x, 2 + k, placed(_linear_matrix, args, x.dtype, x.device))
         resized = True
     return x if resized else x.clone()  # still a new tensor, as PyTorch returns
