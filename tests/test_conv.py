@@ -111,7 +111,6 @@ def _chunks_of(monkeypatch, per_chunk, x_shape, w_shape, out_shape) -> None:
 @pytest.mark.parametrize("per_chunk", [0.4, 1, 2, 5])  # samples; under 1: bands of rows
 @pytest.mark.parametrize("cfg", ROW_RUN_CONFIGS, ids=[_config_id(c) for c in ROW_RUN_CONFIGS])
 def test_row_run_path_in_chunks_matches_loop_reference_and_gradcheck(cfg, per_chunk, monkeypatch):
-
     xs, ws, kw = cfg
     rng = np.random.default_rng(7)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])

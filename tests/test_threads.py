@@ -319,6 +319,27 @@ def test_a_training_step_shared_over_two_threads_matches_one_thread(two_blas_thr
     np.testing.assert_allclose(shared[0], want, **tolerance)
 
 
+def test_the_summed_product_is_one_product_where_it_would_not_be_shared(two_blas_threads, monkeypatch):
+    """Off the main thread run_shared would run the chunks one after another in the caller:
+    cutting the product up would only add products and sums."""
+    from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
+
+    monkeypatch.setattr(_conv_utils, "_SHARED_PRODUCT_MIN", 0)
+    calls = []
+    real = _conv_utils._transposed_product
+    monkeypatch.setattr(_conv_utils, "_transposed_product", lambda a, b: calls.append(a.shape) or real(a, b))
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal((1, 4, 1000)).astype(np.float32), rng.standard_normal((1, 1000, 3)).astype(np.float32)
+    results = []
+    worker = threading.Thread(target=lambda: results.append(_conv_utils.summed_product(np, a, b)))
+    worker.start()
+    worker.join()
+    assert calls == [(1, 4, 1000)] and results[0].flags.c_contiguous
+    np.testing.assert_allclose(results[0], a @ b, rtol=1e-5)
+    _conv_utils.summed_product(np, a, b)  # in the main thread: chunks, four a thread
+    assert len(calls) == 1 + 4 * _threads.thread_count()
+
+
 def test_the_summed_product_does_not_depend_on_which_thread_made_which_chunk(two_blas_threads, monkeypatch):
     from tinygrad_cnn.ops import _conv_utils  # noqa: PLC0415
 

@@ -20,7 +20,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["run_shared", "thread_count", "stop_helpers"]
+__all__ = ["run_shared", "sharing_threads", "thread_count", "stop_helpers"]
 
 _state = {"blas": None, "pool": None, "pool_size": 0, "saved": ()}
 _sharing = threading.Lock()  # held by the one call that is sharing its work out
@@ -36,6 +36,19 @@ def _blas_libraries() -> list:
         else:
             _state["blas"] = list(ThreadpoolController().select(user_api="blas").lib_controllers)
     return _state["blas"]
+
+
+def sharing_threads() -> int:
+    """How many threads :func:`run_shared` would use if called now: :func:`thread_count` in
+    the main thread while no call is sharing, else 1 (its work would run in the caller alone).
+
+    >>> from tinygrad_cnn._threads import sharing_threads, thread_count
+    >>> sharing_threads() == thread_count()
+    True
+    """
+    if threading.current_thread() is not threading.main_thread() or _sharing.locked():
+        return 1
+    return thread_count()
 
 
 def thread_count() -> int:
@@ -155,13 +168,16 @@ def run_shared(work, items) -> None:
     [0.0, 1.0, 4.0, 9.0, 16.0, 25.0, 36.0, 49.0]
     """
     items = list(items)
-    threads = min(thread_count(), len(items))
-    if (threads <= 1 or threading.current_thread() is not threading.main_thread()
+    if (len(items) <= 1 or threading.current_thread() is not threading.main_thread()
             or not _sharing.acquire(blocking=False)):
         work(iter(items))
         return
     try:
         saved = tuple((lib, lib.get_num_threads()) for lib in _blas_libraries())
+        threads = min(max([1] + [count for _, count in saved]), len(items))  # thread_count()'s rule
+        if threads <= 1:
+            work(iter(items))
+            return
         _state["saved"] = saved
         try:
             if _one_blas_thread_here():
@@ -187,8 +203,9 @@ def _share(work, shared: _SharedItems, threads: int) -> None:
 
     helpers = []
     try:
+        pool = _pool(threads - 1)
         for _ in range(threads - 1):
-            helpers.append(_pool(threads - 1).submit(guarded, shared, True))
+            helpers.append(pool.submit(guarded, shared, True))
     except RuntimeError:
         # No new futures once the interpreter is shutting down: go on with the helpers there
         # are. (A helper queued but not started, if a thread could not be made, finds the

@@ -71,7 +71,7 @@ def _toeplitz(op, w, input_size, stride, padding, dilation, groups) -> np.ndarra
     if w.ndim != 4:
         raise ValueError(f"{op}: weight: expected shape (C_out, C_in/groups, KH, KW), got {w.shape}")
     C_out, Cg, KH, KW = w.shape
-    check_groups(op, groups, Cg * groups, "input channels", C_out, "output channels (weight.shape[0])")
+    groups = check_groups(op, groups, Cg * groups, "input channels", C_out, "output channels (weight.shape[0])")
     (H, W), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = _geometry(op, input_size, (KH, KW), stride,
                                                                 padding, dilation)
     C_in = Cg * groups
@@ -127,7 +127,7 @@ def conv_param_counts(out_channels, in_channels, kernel_size, input_size, stride
     2400
     """
     op = "conv_param_counts"
-    check_groups(op, groups, in_channels, "in_channels", out_channels, "out_channels")
+    groups = check_groups(op, groups, in_channels, "in_channels", out_channels, "out_channels")
     KH, KW = positive(ntuple(kernel_size, 2, "kernel_size", op), "kernel_size", op)
     (H, W), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = _geometry(op, input_size, (KH, KW), stride,
                                                                 padding, dilation)

@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_cnn._recycle import give_buffer, memory_order, new_array, ordered_view, take_buffer
-from tinygrad_cnn._threads import run_shared, thread_count
+from tinygrad_cnn._threads import run_shared, sharing_threads
 from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.tensor import Tensor
 
@@ -43,12 +43,14 @@ def check_input(op: str, nd: int, x) -> None:
                          f"got shape {x.shape}")
 
 
-def check_groups(op, groups, channels, arg_c, out_channels, arg_o) -> None:
-    """``groups`` must be a positive int dividing both channel counts (named in errors)."""
-    check_int(op, "groups", groups)
+def check_groups(op, groups, channels, arg_c, out_channels, arg_o) -> int:
+    """``groups`` as an int, which must be positive and divide both channel counts (named in
+    errors)."""
+    groups = check_int(op, "groups", groups)
     for count, name in ((channels, arg_c), (out_channels, arg_o)):
         if count % groups:
             raise ValueError(f"{op}: groups={groups} must divide the {name} ({count})")
+    return groups
 
 
 def to4d(x, nd: int) -> tuple:
@@ -378,9 +380,9 @@ def summed_product(xp, a, b):
     length = a.shape[2]
     if xp is not np or a.dtype not in _BLAS_TYPES or b.dtype != a.dtype:
         return xp.matmul(a, b)
-    if a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN or thread_count() < 2:
+    threads = 1 if a.shape[0] * a.shape[1] * b.shape[2] * length < _SHARED_PRODUCT_MIN else sharing_threads()
+    if threads < 2:  # small, or no threads to share it with: one product is cheaper than chunks
         return np.ascontiguousarray(_transposed_product(a, b))
-    threads = thread_count()
     step = -(-length // (4 * threads))  # four chunks a thread: a slowed core takes fewer
     starts = range(0, length, step)
     parts = [None] * len(starts)

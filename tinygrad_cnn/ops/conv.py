@@ -75,8 +75,8 @@ class Conv2d(Function):
 
     def forward(self, x, w, b=None, *, geom, out_hw):
         wmat = w.reshape(w.shape[0], -1)
-        # The weight gradient needs exactly these patches: keep them instead of a second im2col
-        # (when nothing will need them, correlate recycles them at once).
+        # The weight gradient needs exactly these patches: keep them instead of making them
+        # again (when nothing will need them, they are recycled at once, or never all made).
         keep = self.needs_input_grad[1] and self.recording
         # A cache-sized chunk at a time, shared over threads (see correlate_by_rows), unless
         # the patches are kept and the input is small enough for samples-last ones (im2col).
@@ -140,8 +140,9 @@ class ConvTranspose2d(Function):
 class ConvWeightGrad2d(Function):
     """d<conv(x, w), g>/dw: the correlation of x (N, C, H, W) with g (N, O, OH, OW).
 
-    One product per group over the whole batch, (O/G, N*L) @ (N*L, C/G*KH*KW). ``patches``:
-    the forward's :class:`~tinygrad_cnn.ops._conv_utils.Patches` of x, or None to make them.
+    One product per group over the whole batch, (O/G, N*L) @ (N*L, C/G*KH*KW), cut into chunks
+    shared over threads when it is large (``_conv_utils.summed_product``). ``patches``: the
+    forward's :class:`~tinygrad_cnn.ops._conv_utils.Patches` of x, or None to make them.
     """
 
     def forward(self, x, g, *, geom, kernel, patches):
@@ -313,7 +314,7 @@ def _conv(op, nd, x, w, b, stride, padding, dilation, groups):
     unbatched = x.ndim == nd + 1
     c = x.shape[0 if unbatched else 1]
     o, cg = w.shape[:2]
-    check_groups(op, groups, c, "input channels", o, "output channels (weight.shape[0])")
+    groups = check_groups(op, groups, c, "input channels", o, "output channels (weight.shape[0])")
     if cg * groups != c:
         raise ValueError(
             f"{op}: channel mismatch: input has {c} channels, but weight (shape {w.shape}) "
@@ -367,7 +368,7 @@ def _conv_transpose(op, nd, x, w, b, stride, padding, output_padding, groups, di
     unbatched = x.ndim == nd + 1
     c_in = x.shape[0 if unbatched else 1]
     o, cg = w.shape[:2]  # PyTorch's layout: (in_channels, out_channels/groups, *kernel)
-    check_groups(op, groups, c_in, "input channels", o, "weight.shape[0]")
+    groups = check_groups(op, groups, c_in, "input channels", o, "weight.shape[0]")
     if o != c_in:
         raise ValueError(
             f"{op}: channel mismatch: input has {c_in} channels, but weight (shape {w.shape}) "
