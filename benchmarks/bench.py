@@ -86,8 +86,9 @@ def blas_info() -> dict:
     return info
 
 
-def _command(framework: str, args, settings: dict, mode: str, threads: int) -> tuple:
-    """The command line and environment of one framework's ``workloads.py`` process."""
+def _command(framework: str, args, settings: dict, mode: str, threads: int, allocator=None) -> tuple:
+    """The command line and environment of one framework's ``workloads.py`` process
+    (``allocator``: instead of ``args.allocator``)."""
     cmd = [sys.executable, os.path.join(HERE, "workloads.py"), "--framework", framework,
            "--device", args.device, "--threads", str(threads), "--mode", mode,
            "--repeats", str(settings["repeats"]), "--warmup", str(settings["warmup"]),
@@ -97,7 +98,7 @@ def _command(framework: str, args, settings: dict, mode: str, threads: int) -> t
     if settings.get("only"):
         cmd += ["--only", settings["only"]]
     env = dict(os.environ)
-    if args.allocator == "retain":  # the same glibc setting for both frameworks, from the start
+    if (allocator or args.allocator) == "retain":  # the same glibc setting for both, from the start
         env["GLIBC_TUNABLES"] = ":".join(filter(None, (env.get("GLIBC_TUNABLES"), RETAIN_TUNABLES)))
     if args.threads:  # both frameworks at the same, chosen thread count
         env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(threads)
@@ -119,16 +120,18 @@ def _worker(framework: str, args, settings: dict, mode: str, threads: int) -> di
     return out
 
 
-def paired_blocks(args, settings: dict, threads: int, frameworks: list) -> dict:
+def paired_blocks(args, settings: dict, threads: int, frameworks: list, allocator: str) -> dict:
     """The LeNet-5 step in paired blocks. For each of ``pairs`` pairs of fresh processes (one
-    per framework, ``workloads.py --mode lenet-blocks``), ask them in turn, A B then B A, for
-    ``blocks`` blocks of ``block_steps`` timed steps.
+    per framework, ``workloads.py --mode lenet-blocks``, started with ``allocator``: "default"
+    or "retain"), ask them in turn, A B then B A, for ``blocks`` blocks of ``block_steps`` timed
+    steps (:func:`drive_blocks`).
 
     Why: a block takes a fraction of a second, so the two blocks of a pair meet the same state
     of a shared machine, whose speed drifts over seconds, where a whole process per framework
     runs its steps tens of seconds after the other's. And a process keeps a speed of its own
     for its whole life (two PyTorch processes side by side differed by 15-25 % here, block
-    after block), so the blocks come from several pairs of processes. Before each block the
+    after block, as glibc's thresholds had settled in each: its step page-faults or not), so
+    the blocks come from several pairs of processes. Before each block the
     driver waits ``pause`` seconds, so that the other process's idle threads (OpenBLAS spins
     for about 0.1 s after a product, OpenMP for a while too) have gone to sleep.
 
@@ -136,52 +139,59 @@ def paired_blocks(args, settings: dict, threads: int, frameworks: list) -> dict:
     ``{"error": ..., "stderr": [...]}``."""
     pairs = []
     for _ in range(settings["pairs"]):
-        pair = _one_pair(args, settings, threads, frameworks)
+        commands = {fw: _command(fw, args, settings, "lenet-blocks", threads, allocator) for fw in frameworks}
+        pair = drive_blocks(commands, settings["blocks"], settings["block_steps"], settings["pause"],
+                            args.timeout)
         if "error" in pair:
             return pair
         pairs.append(pair)
-    return {"pairs": pairs, "pause": settings["pause"]}
+    return {"pairs": pairs}
 
 
-def _one_pair(args, settings: dict, threads: int, frameworks: list) -> dict:
+def drive_blocks(commands: dict, blocks: int, steps: int, pause: float, timeout: float) -> dict:
+    """Start one ``workloads.serve_lenet_blocks`` worker per name (``commands``: name ->
+    (argv, environment)) and ask them in turn, A B then B A, for ``blocks`` blocks of ``steps``
+    timed steps, each after ``pause`` seconds. Returns ``{name: [[seconds per step] per
+    block]}``; a worker that dies, hangs (killed ``timeout`` seconds after the start) or answers
+    something that is not a block's times gives ``{"error": ..., "stderr": [its last lines]}``
+    instead, never an exception that would lose the caller's other results."""
     procs, errs = {}, {}
-    # A worker that hangs is killed after --timeout seconds (the pair's whole life): its
-    # stdout then ends, and the pair reports it as stopped.
-    watchdog = threading.Timer(args.timeout, lambda: [proc.kill() for proc in procs.values()])
+    # A hung worker is killed: its stdout then ends, and it is reported as stopped.
+    watchdog = threading.Timer(timeout, lambda: [proc.kill() for proc in procs.values()])
     watchdog.daemon = True
 
-    def failed(fw, what):
-        errs[fw].seek(0)
-        return {"error": f"{fw} lenet-blocks worker {what}",
-                "stderr": errs[fw].read().decode(errors="replace").strip().splitlines()[-15:]}
+    def failed(name, what):
+        errs[name].seek(0)
+        return {"error": f"{name} lenet-blocks worker {what}",
+                "stderr": errs[name].read().decode(errors="replace").strip().splitlines()[-15:]}
 
     try:
-        for fw in frameworks:
-            cmd, env = _command(fw, args, settings, "lenet-blocks", threads)
-            errs[fw] = tempfile.TemporaryFile()  # not a pipe: a chatty worker cannot block on it
-            procs[fw] = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=errs[fw], text=True, env=env)
+        for name, (cmd, env) in commands.items():
+            errs[name] = tempfile.TemporaryFile()  # not a pipe: a chatty worker cannot block on it
+            procs[name] = subprocess.Popen(cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           stderr=errs[name], text=True, env=env)
         watchdog.start()
-        for fw, proc in procs.items():
+        for name, proc in procs.items():
             if proc.stdout.readline().strip() != "ready":
-                return failed(fw, "did not start")
-        blocks = {fw: [] for fw in frameworks}
-        for block in range(settings["blocks"]):
-            for fw in frameworks if block % 2 == 0 else frameworks[::-1]:
-                time.sleep(settings["pause"])
+                return failed(name, "did not start")
+        names = list(procs)
+        times = {name: [] for name in names}
+        for block in range(blocks):
+            for name in names if block % 2 == 0 else names[::-1]:
+                time.sleep(pause)
                 try:
-                    procs[fw].stdin.write(f"{settings['block_steps']}\n")
-                    procs[fw].stdin.flush()
-                    line = procs[fw].stdout.readline()
+                    procs[name].stdin.write(f"{steps}\n")
+                    procs[name].stdin.flush()
+                    line = procs[name].stdout.readline()
                 except OSError:  # a worker that died: its stdin is a broken pipe
                     line = ""
                 if not line:
-                    return failed(fw, f"stopped in block {block + 1}")
+                    return failed(name, f"stopped in block {block + 1}")
                 try:
-                    blocks[fw].append([float(t) for t in json.loads(line)])
+                    times[name].append([float(t) for t in json.loads(line)])
                 except (ValueError, TypeError):
-                    return failed(fw, f"answered block {block + 1} with {line.strip()[:200]!r}")
-        return blocks
+                    return failed(name, f"answered block {block + 1} with {line.strip()[:200]!r}")
+        return times
     finally:
         watchdog.cancel()
         for proc in procs.values():
@@ -190,7 +200,7 @@ def _one_pair(args, settings: dict, threads: int, frameworks: list) -> dict:
             except OSError:
                 pass
             try:
-                proc.wait(timeout=args.timeout)
+                proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -239,8 +249,7 @@ def run(args) -> dict:
             _log(f"round {r + 1}/{settings['rounds']}: {fw} timing")
             rounds[fw].append(_worker(fw, args, settings, "time", threads))
     paired = None
-    selected = settings.get("only", "").split(",") if settings.get("only") else ["lenet_step"]
-    if len(frameworks) == 2 and "lenet_step" in selected:
+    if len(frameworks) == 2 and "lenet_step" in (settings.get("only") or "lenet_step").split(","):
         # Under both allocators: PyTorch's LeNet-5 step in a process of its own page-faults much
         # of its memory in again at every step with glibc as it comes (from 60 to 1,100 faults
         # a step, by where glibc's thresholds settled), and none when freed memory is kept.
@@ -248,8 +257,7 @@ def run(args) -> dict:
         for allocator in ("default", "retain") if args.allocator == "default" else ("retain",):
             _log(f"LeNet-5 step, allocator {allocator}: {settings['pairs']} pairs of processes, "
                  f"{settings['blocks']} paired blocks of {settings['block_steps']} steps each")
-            paired[allocator] = paired_blocks(argparse.Namespace(**dict(vars(args), allocator=allocator)),
-                                              settings, threads, frameworks)
+            paired[allocator] = paired_blocks(args, settings, threads, frameworks, allocator)
     memory = {fw: [] for fw in frameworks}
     if not args.no_memory:
         for r in range(settings["memory_rounds"]):

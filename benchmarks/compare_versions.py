@@ -5,8 +5,9 @@
 
 OLD_TREE and NEW_TREE are source trees (a checkout, or ``git worktree add /tmp/old HEAD~1``);
 NEW_TREE defaults to this one. One worker process per tree imports tinygrad_cnn from its tree,
-warms up, then waits; the driver asks them in turn (A B, then B A, ...) for a block of
-``--steps`` steps and reads back each block's median. On a shared machine whose speed drifts
+warms up, then waits; the driver (``bench.drive_blocks``) asks them in turn (A B, then B A,
+...) for a block of ``--steps`` timed steps, each after two untimed ones, and reads back each
+block's times. On a shared machine whose speed drifts
 over seconds, blocks this short see the same drift on both sides, which a pair of whole
 benchmark processes often do not; the per-block ratio new / old is the figure to read
 (its median and quartiles). Both workers use this tree's ``benchmarks/workloads.py``, so the
@@ -16,14 +17,18 @@ step, the weights and the batch are the same.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from bench import drive_blocks  # noqa: E402
+from report import quartiles  # noqa: E402
+
+_TIMEOUT = 900  # seconds a pair of workers may live, as bench.py's --timeout
 
 
 def worker(tree: str, batch: int) -> None:
@@ -44,24 +49,12 @@ def worker(tree: str, batch: int) -> None:
 def compare(old: str, new: str, batch: int, blocks: int, steps: int, threads: int) -> dict:
     """Median step times (ms) per block for both trees, and the per-block ratios new / old."""
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads))
-    procs = {name: subprocess.Popen(
-        [sys.executable, os.path.abspath(__file__), "--worker", tree, "--batch", str(batch)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        for name, tree in (("old", old), ("new", new))}
-    try:
-        for name, proc in procs.items():
-            if proc.stdout.readline().strip() != "ready":
-                raise SystemExit(f"the {name} worker did not start")
-        times = {"old": [], "new": []}
-        for block in range(blocks):
-            for name in ("old", "new") if block % 2 == 0 else ("new", "old"):
-                procs[name].stdin.write(f"{steps}\n")
-                procs[name].stdin.flush()
-                times[name].append(1e3 * statistics.median(json.loads(procs[name].stdout.readline())))
-    finally:
-        for proc in procs.values():
-            proc.stdin.close()
-            proc.wait()
+    commands = {name: ([sys.executable, os.path.abspath(__file__), "--worker", tree, "--batch", str(batch)], env)
+                for name, tree in (("old", old), ("new", new))}
+    blocks_run = drive_blocks(commands, blocks, steps, pause=0.0, timeout=_TIMEOUT)
+    if "error" in blocks_run:
+        raise SystemExit(f"{blocks_run['error']}: " + " / ".join(blocks_run["stderr"][-3:]))
+    times = {name: [1e3 * statistics.median(block) for block in blocks_run[name]] for name in ("old", "new")}
     times["ratio"] = [n / o for n, o in zip(times["new"], times["old"])]
     return times
 
@@ -86,7 +79,7 @@ def main() -> None:
     for name in ("old", "new"):
         print(f"{name}: median {statistics.median(times[name]):.2f} ms, "
               f"fastest block {min(times[name]):.2f} ms")
-    q1, median, q3 = statistics.quantiles(times["ratio"], n=4)
+    q1, median, q3 = quartiles(times["ratio"])
     print(f"batch {args.batch}, {args.blocks} blocks of {args.steps} steps: new / old per block "
           f"{median:.3f} (quartiles {q1:.3f}-{q3:.3f})")
 

@@ -55,6 +55,14 @@ def _agree(a, b, rtol=2e-3):
         abs(x - y) / max(abs(x), abs(y), 1e-12) for x, y in zip(a, b))
 
 
+def quartiles(values: list) -> tuple:
+    """``(first quartile, median, third quartile)`` of ``values``, within the values measured
+    however few they are ("inclusive": smoke and quick runs have two or four)."""
+    if len(values) < 2:
+        return tuple(values) * 3
+    return tuple(statistics.quantiles(values, n=4, method="inclusive"))
+
+
 def _paired(paired: dict) -> dict:
     """The LeNet-5 step's paired blocks (bench.paired_blocks): each block's median, each pair of
     blocks' ratio ours / PyTorch, their median and quartiles over all pairs of processes, and
@@ -70,13 +78,12 @@ def _paired(paired: dict) -> dict:
         ratios += pair_ratios
         for fw in medians:
             medians[fw] += mine[fw]
-    # "inclusive": quartiles within the ratios measured, however few (smoke and quick runs)
-    q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive") if len(ratios) > 1 else ratios * 3
-    return {"pairs": len(paired["pairs"]), "blocks": len(ratios),
+    q1, median, q3 = quartiles(ratios)
+    return {"pairs": len(paired["pairs"]), "block_pairs": len(ratios),
             "steps_per_block": len(paired["pairs"][0]["ours"][0]), "block_medians_ms": medians,
             "ours_ms": statistics.median(medians["ours"]), "torch_ms": statistics.median(medians["torch"]),
             "block_ratios": ratios, "ratio": median, "quartiles": [q1, q3],
-            "process_pair_ratios": per_process, "pause": paired.get("pause")}
+            "process_pair_ratios": per_process}
 
 
 def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
@@ -161,14 +168,14 @@ def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
             values[key] = out["workloads"][key]["ratio"]
             if len(out["workloads"][key]["round_ratios"]) > 1:
                 ranges[key] = _spread(out["workloads"][key]["round_ratios"])
-    read_paired = False
+    sources = {}  # what a target's noise range is, where it is not the rounds' spread
     pair = out["workloads"].get("lenet_step", {}).get("paired", {}).get("retain")
     if pair and "ratio" in pair:
         # The paired blocks measure the step's ratio under the same machine state; their
         # interquartile range is the noise a verdict must clear. The target reads the blocks
         # run with freed memory kept: PyTorch's step without its page faults, the stricter figure.
         values["lenet_step"], ranges["lenet_step"] = pair["ratio"], pair["quartiles"]
-        read_paired = True
+        sources["lenet_step"] = ("paired blocks, freed memory kept", "quartiles of the paired blocks")
     if conv and conv.get("ours") and "fraction_of_numpy_peak" in conv["ours"]:
         values["conv_fwd_peak"] = conv["ours"]["fraction_of_numpy_peak"]
         if len(conv["ours"]["round_fractions"]) > 1:
@@ -178,13 +185,14 @@ def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
     for key, what, bound, sense in TARGETS["cuda" if device.startswith("cuda") else "cpu"]:
         if key in values:
             v = values[key]
-            if key == "lenet_step" and read_paired:
-                what += " (paired blocks, freed memory kept)"
+            source, noise = sources.get(key, (None, "rounds"))
+            if source:
+                what += f" ({source})"
             met = v <= bound if sense == "le" else v >= bound
             # A verdict the rounds disagree on is noise, not a result.
             noisy = key in ranges and ranges[key][0] <= bound <= ranges[key][1]
             out["targets"].append(dict(key=key, what=what, value=v, bound=bound, sense=sense,
-                                       met=met, noisy=noisy, noise_range=ranges.get(key)))
+                                       met=met, noisy=noisy, noise_range=ranges.get(key), noise=noise))
     return out
 
 
@@ -252,11 +260,12 @@ def markdown(report: dict) -> str:
         per_process = "; ".join(f"{alloc}: " + ", ".join(f"{r:.2f}" for r in p["process_pair_ratios"])
                                 for alloc, p in done)
         first = done[0][1]
-        pause = f"after a pause of {first['pause']:g} s for the other's idle threads to sleep" \
-            if first.get("pause") else "with no pause between them"
+        pause = meta["settings"].get("pause")
+        pause = f"after a pause of {pause:g} s for the other's idle threads to sleep" if pause \
+            else "with no pause between them"
         lines += ["", f"Paired blocks: {first['pairs']} pair(s) of fresh processes, one per framework, "
                   f"asked in turn (A B, then B A) for blocks of {first['steps_per_block']} LeNet-5 "
-                  f"steps, {first['blocks']} pairs of blocks in all, each block {pause}; the ratio is "
+                  f"steps, {first['block_pairs']} pairs of blocks in all, each block {pause}; the ratio is "
                   "the median of the pairs' ratios. Both blocks of a pair meet the same state of the "
                   "machine, where the separate processes above run their steps tens of seconds apart. "
                   f"Each pair of processes' own median ratio: {per_process}."]
@@ -311,8 +320,7 @@ def markdown(report: dict) -> str:
             verdict = "yes" if t["met"] else "NO"
             if t.get("noisy"):
                 rr = t["noise_range"]
-                spread = "quartiles of the paired blocks" if "paired" in t["what"] else "rounds"
-                verdict += f" ({spread} {rr[0]:.2f}-{rr[1]:.2f} straddle the bound: noise)"
+                verdict += f" ({t['noise']} {rr[0]:.2f}-{rr[1]:.2f} straddle the bound: noise)"
             lines.append(f"| {t['what']} | {t['value']:.2f} | {sign} {t['bound']} | {verdict} |")
     lines.append(f"\nWall time {meta['wall_s']:.0f} s.")
     return "\n".join(lines) + "\n"

@@ -1,16 +1,25 @@
 """Keep benchmarks/ from rotting: run the harness in its tiniest mode. No timing is asserted."""
 
+import argparse
 import importlib.util
 import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "benchmarks")
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
+
+
+# A run's metadata as bench.run writes it, for the report tests.
+_META = {"mode": "smoke", "device": "cpu", "started": "now", "threads": 2, "torch_threads": 2,
+         "torch": "x", "torch_missing_reason": None, "cpus": 2, "loadavg_start": (0, 0, 0),
+         "loadavg_end": (0, 0, 0), "wall_s": 1.0, "settings": {"rounds": 1, "repeats": 1, "pause": 0.3},
+         "blas": {"numpy": "2", "library": "openblas", "coretype": "Haswell", "threads": 2}}
 
 
 def _load(name):
@@ -63,19 +72,18 @@ def test_paired_blocks_from_live_workers(monkeypatch):
     """bench.paired_blocks drives two live lenet-blocks workers (here both our side, under two
     names) in turn and gets every block's step times back; a worker that cannot start is
     reported with its error output, not waited for."""
-    import argparse  # noqa: PLC0415
 
     bench = _load("bench")
     real = bench._command
     monkeypatch.setattr(bench, "_command", lambda fw, *a: real("ours" if fw == "twin" else fw, *a))
     args = argparse.Namespace(device="cpu", allocator="default", threads=1, timeout=120)
     settings = dict(bench.MODES["smoke"], pairs=2, blocks=3, block_steps=2)
-    pairs = bench.paired_blocks(args, settings, 1, ["ours", "twin"])["pairs"]
+    pairs = bench.paired_blocks(args, settings, 1, ["ours", "twin"], "default")["pairs"]
     assert len(pairs) == 2 and all(set(pair) == {"ours", "twin"} for pair in pairs)
     for pair in pairs:
         assert [len(b) for b in pair["ours"]] == [2, 2, 2] and [len(b) for b in pair["twin"]] == [2, 2, 2]
         assert all(t > 0 for b in pair["ours"] + pair["twin"] for t in b)
-    failed = bench.paired_blocks(args, settings, 1, ["ours", "nonesuch"])
+    failed = bench.paired_blocks(args, settings, 1, ["ours", "nonesuch"], "default")
     assert failed["error"] == "nonesuch lenet-blocks worker did not start"
     assert any("invalid choice: 'nonesuch'" in line for line in failed["stderr"])
 
@@ -90,15 +98,13 @@ def test_paired_blocks_from_live_workers(monkeypatch):
 def test_paired_blocks_report_a_worker_that_dies_hangs_or_talks_nonsense(monkeypatch, script, error):
     """Each failure comes back as an error with the worker's own error output, in about the
     --timeout for a hung one, and never as an exception that would lose the whole report."""
-    import argparse  # noqa: PLC0415
-    import time  # noqa: PLC0415
 
     bench = _load("bench")
     monkeypatch.setattr(bench, "_command", lambda fw, *a: ([sys.executable, "-c", script], dict(os.environ)))
     args = argparse.Namespace(device="cpu", allocator="default", threads=1, timeout=3)
     settings = dict(bench.MODES["smoke"], pairs=1, blocks=3, block_steps=1)
     start = time.perf_counter()
-    result = bench.paired_blocks(args, settings, 1, ["ours"])
+    result = bench.paired_blocks(args, settings, 1, ["ours"], "default")
     assert result["error"] == error
     assert time.perf_counter() - start < 20
     if "did not start" in error:
@@ -122,13 +128,15 @@ def test_run_pairs_the_lenet_blocks_under_each_allocator(monkeypatch, argv, allo
     monkeypatch.setattr(bench, "_worker", lambda fw, args, settings, mode, threads: {"error": "not run", "stderr": []})
     seen = []
 
-    def paired(args, settings, threads, frameworks):
-        seen.append(args.allocator)
-        assert frameworks == ["ours", "torch"] and settings["pairs"] == 4 and settings["blocks"] == 6
+    def paired(args, settings, threads, frameworks, allocator):
+        seen.append(allocator)
+        full = bench.MODES["full"]
+        assert frameworks == ["ours", "torch"]
+        assert (settings["pairs"], settings["blocks"]) == (full["pairs"], full["blocks"])
         return {"error": "not run", "stderr": []}
 
     monkeypatch.setattr(bench, "paired_blocks", paired)
-    args = bench.argparse.Namespace(quick=False, smoke=False, device="cpu", rounds=1, repeats=1, only=None,
+    args = argparse.Namespace(quick=False, smoke=False, device="cpu", rounds=1, repeats=1, only=None,
                                     pairs=None, blocks=None, threads=2, allocator="default", no_torch=False,
                                     no_memory=True, no_overhead=True, timeout=10)
     for flag, value in zip(argv[::2], argv[1::2]):
@@ -166,14 +174,11 @@ def test_the_lenet_target_reads_the_paired_blocks_with_freed_memory_kept():
     assert kept["block_ratios"] == pytest.approx([1.2, 1.2, 1.2, 1.7]) and kept["ratio"] == pytest.approx(1.2)
     assert kept["quartiles"] == pytest.approx([1.2, 1.325])  # within the ratios measured
     assert kept["process_pair_ratios"] == pytest.approx([1.2, 1.45])
-    assert kept["pairs"] == 2 and kept["blocks"] == 4
+    assert kept["pairs"] == 2 and kept["block_pairs"] == 4
     (target,) = summary["targets"]
     assert target["value"] == pytest.approx(1.2) and target["met"]
     assert target["noisy"] and target["noise_range"][0] == pytest.approx(1.2)
-    meta = {"mode": "smoke", "device": "cpu", "started": "now", "threads": 2, "torch_threads": 2,
-            "torch": "x", "torch_missing_reason": None, "cpus": 2, "loadavg_start": (0, 0, 0),
-            "loadavg_end": (0, 0, 0), "wall_s": 1.0, "settings": {"rounds": 1, "repeats": 1},
-            "blas": {"numpy": "2", "library": "openblas", "coretype": "Haswell", "threads": 2}}
+    meta = _META
     text = report.markdown({"meta": meta, "summary": summary})
     assert "| LeNet-5 step, paired blocks, glibc as it comes | 12.00 | 15.00 | 0.80 |" in text
     assert ("| LeNet-5 step, paired blocks, both keep freed memory (the target's figure) | 14.50 | 10.00 "
@@ -226,10 +231,7 @@ def test_report_summary_with_fake_rounds():
     assert len(summary["errors"]) == 1
     met = {t["key"]: t["met"] for t in summary["targets"]}
     assert met == {"lenet_step": True, "conv_fwd_bwd": True, "conv_fwd_peak": True, "memory": False}
-    meta = {"mode": "smoke", "device": "cpu", "started": "now", "threads": 2, "torch_threads": 2,
-            "torch": "x", "torch_missing_reason": None, "cpus": 2, "loadavg_start": (0, 0, 0),
-            "loadavg_end": (0, 0, 0), "wall_s": 1.0, "settings": {"rounds": 1, "repeats": 1},
-            "blas": {"numpy": "2", "library": "openblas", "coretype": "Haswell", "threads": 2}}
+    meta = _META
     text = report.markdown({"meta": meta, "summary": summary})
     assert "LeNet-5 training step" in text and "| NO |" in text
 
