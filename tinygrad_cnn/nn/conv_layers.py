@@ -74,7 +74,7 @@ class _ConvNd(Module):
         self.weight = weight
         self.register_parameter("bias", bias)
         self._place(device)
-        if self.padding != "valid":  # 'same' with a stride > 1 is refused here, as in PyTorch
+        if self.padding == "same":  # with a stride > 1 it is refused here, as in PyTorch
             padding_pairs(layer, self.padding, n, self.kernel_size, self.dilation, self.stride)
 
     def reset_parameters(self) -> None:

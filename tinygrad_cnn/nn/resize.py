@@ -101,12 +101,12 @@ class _Pad(Module):
     """What the padding layers share: ``padding`` (an int for every side, or PyTorch's
     ``(left, right[, top, bottom])``) checked where the layer is built, and ``forward``."""
 
-    nd = 1
-    mode = "constant"
+    nd = 1  # and ``mode``, F.pad's, set by each non-constant layer
 
     def __init__(self, padding) -> None:
         super().__init__()
-        self.padding = _pad_widths(type(self).__name__, padding, 2 * self.nd)
+        layer = type(self).__name__
+        self.padding = non_negative(ntuple(padding, 2 * self.nd, "padding", layer), "padding", layer)
 
     def forward(self, x):
         """``x`` with its last dims padded."""
@@ -116,10 +116,6 @@ class _Pad(Module):
     def extra_repr(self) -> str:
         """The widths, as PyTorch shows them."""
         return f"{self.padding}"
-
-
-def _pad_widths(layer: str, padding, n: int) -> tuple:
-    return non_negative(ntuple(padding, n, "padding", layer), "padding", layer)
 
 
 class _ConstantPad(_Pad):
