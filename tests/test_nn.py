@@ -436,3 +436,73 @@ def test_layer_device_argument_takes_only_a_device(make):
     assert make("cpu").weight.device.type == "cpu"
     with pytest.raises(ValueError, match=r"device: expected 'cpu', 'cuda' or 'cuda:N', got 'float64'"):
         make("float64")  # Module.to would read it as a dtype; a layer's device= must not
+
+
+# -- Sequential runs a ReLU before a max-pool as the pool before the ReLU ---------------------
+def _tied_input(shape, dtype, rng):
+    """Small integers (many ties, many windows at or below zero), with -0.0, +-inf and NaN."""
+    x = rng.integers(-3, 3, size=shape).astype(dtype)
+    flat = x.reshape(-1)
+    picks = rng.choice(flat.size, size=4 * 4, replace=False)
+    flat[picks[:4]] = -0.0
+    flat[picks[4:8]] = np.inf
+    flat[picks[8:12]] = -np.inf
+    flat[picks[12:]] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pool, shape", [
+    (nn.MaxPool2d(2), (3, 4, 8, 8)),
+    (nn.MaxPool2d(3, stride=1, padding=1), (2, 3, 7, 6)),
+    (nn.MaxPool2d(3, stride=2, ceil_mode=True), (2, 3, 8, 9)),
+    (nn.MaxPool2d(2, stride=1, dilation=2), (2, 2, 7, 7)),
+    (nn.MaxPool1d(2), (3, 4, 10)),
+    (nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True), (2, 3, 12)),
+])
+def test_sequential_relu_then_max_pool_keeps_values_and_gradients_bit_for_bit(pool, shape, dtype):
+    rng = np.random.default_rng(7)
+    data = _tied_input(shape, dtype, rng)
+    x_seq, x_ref = Tensor(data, requires_grad=True), Tensor(data.copy(), requires_grad=True)
+    out = nn.Sequential(nn.ReLU(), pool)(x_seq)
+    ref = pool.forward(F.relu(x_ref))  # the written order, op by op
+    assert out.grad_fn.name == "ReLU"  # the pair ran in the other order
+    np.testing.assert_array_equal(out.numpy().view(f"u{data.itemsize}"), ref.numpy().view(f"u{data.itemsize}"))
+    cotangent = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(Tensor(cotangent))
+    ref.backward(Tensor(cotangent))
+    np.testing.assert_array_equal(x_seq.grad.numpy().view(f"u{data.itemsize}"),
+                                  x_ref.grad.numpy().view(f"u{data.itemsize}"))
+    assert np.count_nonzero(x_seq.grad.numpy()) > 0
+
+
+def test_sequential_relu_then_max_pool_second_order():
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal((2, 2, 6, 6)), requires_grad=True)  # no ties, no zeros
+    net = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(18, 3), nn.Tanh()).double()
+    assert tg.gradcheck(net, x)
+    assert tg.gradgradcheck(net, x)
+
+
+def test_sequential_keeps_the_written_order_for_hooks_indices_and_other_layers():
+    x = tg.tensor([[[[-1.0, -2.0, 3.0, 1.0], [-3.0, -4.0, 2.0, 5.0]]]], requires_grad=True)
+    relu, pool = nn.ReLU(), nn.MaxPool2d(2)
+    seen = []
+    handle = relu.register_forward_hook(lambda m, inp, out: seen.append(out.shape))
+    out = nn.Sequential(relu, pool)(x)
+    assert seen == [(1, 1, 2, 4)] and out.grad_fn.name == "MaxPool2d"
+    handle.remove()
+    handle = pool.register_forward_pre_hook(lambda m, inp: seen.append(inp[0].shape))
+    nn.Sequential(relu, pool)(x)
+    assert seen[-1] == (1, 1, 2, 4)
+    handle.remove()
+    # With indices the pool must see the ReLU's zeros: the first cell of an all-negative
+    # window wins, where the pool first would name the largest negative value.
+    out, idx = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2, return_indices=True))(x)
+    assert out.tolist() == [[[[0.0, 5.0]]]] and idx.tolist() == [[[[0, 7]]]]
+    # A subclass may compute something else, so only the plain layers trade places.
+    class Shifted(nn.ReLU):
+        def forward(self, t):
+            return super().forward(t) + 1.0
+    assert nn.Sequential(Shifted(), nn.MaxPool2d(2))(x).tolist() == [[[[1.0, 6.0]]]]
+    assert nn.Sequential(nn.ReLU(), nn.AvgPool2d(2))(x).grad_fn.name != "ReLU"
