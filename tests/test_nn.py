@@ -456,7 +456,7 @@ def _tied_input(shape, dtype, rng):
     (nn.MaxPool2d(2), (3, 4, 8, 8)),
     (nn.MaxPool2d(3, stride=1, padding=1), (2, 3, 7, 6)),
     (nn.MaxPool2d(3, stride=2, ceil_mode=True), (2, 3, 8, 9)),
-    (nn.MaxPool2d(2, stride=1, dilation=2), (2, 2, 7, 7)),
+    (nn.MaxPool2d((3, 2), stride=(3, 1), padding=(1, 0)), (2, 2, 7, 7)),
     (nn.MaxPool1d(2), (3, 4, 10)),
     (nn.MaxPool1d(3, stride=2, padding=1, ceil_mode=True), (2, 3, 12)),
 ])
@@ -478,10 +478,32 @@ def test_sequential_relu_then_max_pool_keeps_values_and_gradients_bit_for_bit(po
 
 def test_sequential_relu_then_max_pool_second_order():
     rng = np.random.default_rng(3)
-    x = Tensor(rng.standard_normal((2, 2, 6, 6)), requires_grad=True)  # no ties, no zeros
+    data = rng.standard_normal((2, 2, 6, 6))  # no ties, no zeros: gradcheck's finite differences hold
     net = nn.Sequential(nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(18, 3), nn.Tanh()).double()
+    x = Tensor(data, requires_grad=True)
     assert tg.gradcheck(net, x)
     assert tg.gradgradcheck(net, x)
+    # and bit for bit against the written order, first and second order
+    written = lambda t: net[2:](net[1].forward(F.relu(t)))  # noqa: E731
+    cotangent = Tensor(rng.standard_normal((2, 3)))
+    grads = []
+    for fn in (net, written):
+        t = Tensor(data, requires_grad=True)
+        out = fn(t)
+        (g,) = tg.grad(out, t, cotangent, create_graph=True)
+        (gg,) = tg.grad((g * g).sum(), t)
+        grads.append((out.numpy(), g.numpy(), gg.numpy()))
+    assert net(x).grad_fn.name == "Tanh" and net[:2](x).grad_fn.name == "ReLU"
+    for ours, ref in zip(*grads):
+        np.testing.assert_array_equal(ours.view(np.uint64), ref.view(np.uint64))
+
+
+def test_relu_of_minus_zero_is_plus_zero_where_sequential_reorders():
+    # The reordering is exact because relu never gives -0.0 in these dtypes (float16's
+    # maximum keeps -0.0, so float16 keeps the written order, tested below).
+    for dtype in (np.float32, np.float64):
+        out = F.relu(Tensor(np.array([-0.0, 0.0, -1.0], dtype=dtype))).numpy()
+        assert not np.signbit(out).any()
 
 
 def test_sequential_keeps_the_written_order_for_hooks_indices_and_other_layers():
@@ -506,3 +528,49 @@ def test_sequential_keeps_the_written_order_for_hooks_indices_and_other_layers()
             return super().forward(t) + 1.0
     assert nn.Sequential(Shifted(), nn.MaxPool2d(2))(x).tolist() == [[[[1.0, 6.0]]]]
     assert nn.Sequential(nn.ReLU(), nn.AvgPool2d(2))(x).grad_fn.name != "ReLU"
+
+
+
+def test_sequential_keeps_the_written_order_where_the_orders_could_differ():
+    def run(net, data, **kw):
+        return net(Tensor(data, **kw))
+    relu_pool = lambda **kw: nn.Sequential(nn.ReLU(), nn.MaxPool2d(**kw))  # noqa: E731
+    # float16: relu(-0.0) is -0.0 there, and a window [-1, -0.0] would pool to -0.0 first.
+    data = np.array([[[[-1.0, -0.0]]]], dtype=np.float16)
+    out = run(relu_pool(kernel_size=(1, 2)), data)
+    assert out.grad_fn is None and not np.signbit(out.numpy()).any()
+    out = run(relu_pool(kernel_size=(1, 2)), data, requires_grad=True)
+    assert out.grad_fn.name == "MaxPool2d"
+    # Dilation with padding: a window of padding only is -inf, where the ReLU first gives 0.
+    pool1d = nn.Sequential(nn.ReLU(), nn.MaxPool1d(2, padding=1, dilation=3))
+    assert run(pool1d, np.array([[[-1.0, -2.0]]], dtype=np.float32)).tolist() == [[[-np.inf]]]
+    # Integers and bools keep the written order (ReLU's type rules, then the pool).
+    ints = run(relu_pool(kernel_size=2), np.array([[[[-1, 2], [3, -4]]]]), requires_grad=False)
+    assert ints.tolist() == [[[[3]]]]
+    # Anomaly detection checks each op's output as written: a window of -inf is 0 after the
+    # ReLU, not an Inf out of the pool.
+    with tg.detect_anomaly():
+        out = run(relu_pool(kernel_size=2), np.full((1, 1, 2, 2), -np.inf, np.float32),
+                  requires_grad=True)
+    assert out.tolist() == [[[[0.0]]]] and out.grad_fn.name == "MaxPool2d"
+    # A forward set on the instance, and hooks on either side, keep the written order too.
+    relu, pool = nn.ReLU(), nn.MaxPool2d(2)
+    relu.forward = lambda t: -t
+    assert run(nn.Sequential(relu, pool), np.array([[[[-4.0, 1.0], [2.0, 3.0]]]])).tolist() == [[[[4.0]]]]
+    for module in (nn.ReLU(), nn.MaxPool2d(2)):
+        for register in (module.register_forward_hook, module.register_forward_pre_hook):
+            handle = register(lambda *args: None)
+            pair = nn.Sequential(module, nn.MaxPool2d(2)) if isinstance(module, nn.ReLU) else \
+                nn.Sequential(nn.ReLU(), module)
+            out = run(pair, np.ones((1, 1, 2, 2), np.float32), requires_grad=True)
+            assert out.grad_fn.name == "MaxPool2d"
+            handle.remove()
+            assert run(pair, np.ones((1, 1, 2, 2), np.float32), requires_grad=True).grad_fn.name == "ReLU"
+
+
+def test_sequential_keeps_the_written_order_off_numpy():
+    # Only NumPy's maximum is known to give +0.0 for relu(-0.0); the strict device (and CuPy)
+    # run the layers as written.
+    x = tg.tensor(np.array([[[[-1.0, 2.0], [3.0, -4.0]]]], dtype=np.float32), device="strict",
+                  requires_grad=True)
+    assert nn.Sequential(nn.ReLU(), nn.MaxPool2d(2))(x).grad_fn.name == "MaxPool2d"

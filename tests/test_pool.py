@@ -136,6 +136,22 @@ def test_max_pool_window_of_minus_inf_never_picks_the_padding(kernel):
         assert t.grad.numpy().ravel().tolist() == [0.0, 0.0, 0.0, 4.0]
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.bool_])
+def test_max_pool_of_integers_and_bools_pads_with_their_lowest_value(dtype):
+    # Padding never wins: it is the dtype's smallest value (False for bools), so the values
+    # and indices are those of the values' ranks above it pooled as float64 (padded with -inf).
+    rng = np.random.default_rng(4)
+    lo = 0 if dtype is np.bool_ else int(np.iinfo(dtype).min)
+    ranks = rng.integers(0, 3 if dtype is not np.bool_ else 2, size=(2, 3, 7, 6))
+    data = (ranks.astype(object) + lo).astype(dtype)  # the smallest values, many ties
+    out, idx = F.max_pool2d(Tensor(data), 3, stride=2, padding=1, return_indices=True)
+    want, want_idx = F.max_pool2d(Tensor(ranks.astype(np.float64)), 3, stride=2, padding=1,
+                                  return_indices=True)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.numpy(), (want.numpy().astype(np.int64).astype(object) + lo).astype(dtype))
+    np.testing.assert_array_equal(idx.numpy(), want_idx.numpy())
+
+
 def test_overlapping_windows_accumulate_gradient():
     # The centre 9 is the maximum of all four 2x2 windows with stride 1.
     x = Tensor(np.array([[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]]), requires_grad=True)

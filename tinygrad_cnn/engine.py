@@ -24,6 +24,16 @@ _hooks: list = []
 _grad_hooks: list = []
 
 
+def ops_observed() -> bool:
+    """Whether callbacks watch every op's output (anomaly detection does): code that may
+    run ops in another order or fused, for speed, then runs them as written.
+
+    >>> ops_observed()
+    False
+    """
+    return bool(_hooks)
+
+
 def is_grad_enabled() -> bool:
     """Whether new ops are recorded in the graph (thread-local, on by default).
 

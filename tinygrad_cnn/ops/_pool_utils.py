@@ -24,7 +24,7 @@ from tinygrad_cnn._recycle import (
 from tinygrad_cnn.ops._conv_utils import cells, pad_array
 from tinygrad_cnn.ops.elementwise import and_with_mask
 
-__all__ = ["chunks", "max_planes", "flat_positions", "scatter_winners"]
+__all__ = ["chunks", "max_planes", "lowest_value", "flat_positions", "scatter_winners"]
 
 
 # Max-pooling works through its input a few samples (or channels) at a time, so that its
@@ -48,7 +48,8 @@ def max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
     (C, N, H, W), or (C, H, W, N) with its samples innermost, and the ReLU before the pool and
     the convolution after it read their arrays as they lie."""
     order = memory_order(x) if xp is np else None
-    xpad = pad_array(xp, x, pads, value=-xp.inf)
+    lowest = lowest_value(x.dtype)
+    xpad = pad_array(xp, x, pads, value=lowest)
     parts = [xpad[:, :, rows, cols] for rows, cols in cells(kernel, stride, dilation, out_hw)]
     shape = parts[0].shape
     # Ties go to the first maximum in row-major order, as in PyTorch.
@@ -92,10 +93,10 @@ def max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
         return best, None
     (pt, _), (pl, _) = pads
     if pt or pl:
-        # A window whose values are all -inf ties with the -inf padding before it: point it
+        # A window whose values are all the lowest (-inf) ties with the padding before it: point it
         # at its first cell inside the input, as PyTorch does (the padding never wins).
         first = _first_inside(xp, kernel, stride, dilation, pads, best.shape[2:])
-        xp.copyto(code, first.astype(code.dtype), where=best == -xp.inf)
+        xp.copyto(code, first.astype(code.dtype), where=best == lowest)
     if best.dtype.kind == "f" and xp.isnan(best).any():  # rare: one pass over best to find out
         # Comparisons with NaN are false, so the cells above never pick a NaN (and may have
         # left a window pointing into the padding). PyTorch's rule: the max of a window holding
@@ -103,6 +104,21 @@ def max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
         for k, part in enumerate(parts):
             xp.copyto(code, k, where=xp.isnan(part))
     return best, code
+
+
+def lowest_value(dtype):
+    """What max-pooling pads with, so that the padding never wins: -inf for floats, the
+    smallest integer for integers, False for bools.
+
+    >>> import numpy as np
+    >>> lowest_value(np.dtype(np.float32)), lowest_value(np.dtype(np.int8)), lowest_value(np.dtype(bool))
+    (-inf, -128, False)
+    """
+    if dtype.kind == "f":
+        return -np.inf
+    if dtype.kind in "iu":
+        return int(np.iinfo(dtype).min)
+    return False
 
 
 def _tournament(xp, parts, top, bottom, best, code):

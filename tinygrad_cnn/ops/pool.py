@@ -175,7 +175,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over KH x KW windows, PyTorch's ``F.max_pool2d`` (``stride`` defaults to the kernel).
 
-    ``input`` (N, C, H, W) or (C, H, W); padding (at most half the kernel) counts as -inf.
+    ``input`` (N, C, H, W) or (C, H, W); padding (at most half the kernel) counts as -inf
+    (as the smallest value for integers, as False for bools).
     With ``return_indices`` also returns the flat position of each maximum in its H*W plane
     (what ``max_unpool2d`` takes), and the gradient goes to that position. As in PyTorch,
     ties go to the first maximum in row-major order, and a window holding NaN gives NaN with
