@@ -15,6 +15,7 @@ from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn.module import Module
 from tinygrad_cnn.ops._conv_utils import check_input, non_negative, ntuple
 from tinygrad_cnn.ops.resize import check_settings
+from tinygrad_cnn.tensor import Tensor
 
 __all__ = [
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d",
@@ -127,9 +128,11 @@ class _ConstantPad(_Pad):
 
     def forward(self, x):
         """``x`` with its last dims padded with ``value`` (any number of leading dims)."""
-        if getattr(x, "ndim", self.nd) < self.nd:
-            raise ValueError(f"{type(self).__name__}: input: expected at least {self.nd} dims, got "
-                             f"shape {x.shape}")
+        layer = type(self).__name__
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{layer}: input: expected a Tensor, got {type(x).__name__}")
+        if x.ndim < self.nd:
+            raise ValueError(f"{layer}: input: expected at least {self.nd} dims, got shape {x.shape}")
         return F.pad(x, self.padding, value=self.value)
 
     def extra_repr(self) -> str:

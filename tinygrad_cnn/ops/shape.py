@@ -477,15 +477,17 @@ def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
     >>> pad(x, (2, 1), "circular").tolist()
     [[2.0, 3.0, 1.0, 2.0, 3.0, 1.0]]
     """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"pad: input: expected a Tensor, got {type(x).__name__}")
     if mode not in PAD_MODES:
         raise ValueError(f"pad: mode: expected one of {', '.join(PAD_MODES)}, got {mode!r}")
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: mode {mode!r} takes no value, got value={value!r}")
-    pad = tuple(int(p) for p in pad)
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad: pad: expected a tuple of ints, got {type(pad).__name__} {pad!r}")
+    pad = tuple(check_int("pad", "pad", p, minimum=0) for p in pad)  # no cropping by negatives
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: expected pairs for at most {x.ndim} dims, got {pad}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: expected non-negative widths, got {pad}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
