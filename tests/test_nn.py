@@ -530,7 +530,6 @@ def test_sequential_keeps_the_written_order_for_hooks_indices_and_other_layers()
     assert nn.Sequential(nn.ReLU(), nn.AvgPool2d(2))(x).grad_fn.name != "ReLU"
 
 
-
 def test_sequential_keeps_the_written_order_where_the_orders_could_differ():
     def run(net, data, **kw):
         return net(Tensor(data, **kw))
@@ -541,7 +540,8 @@ def test_sequential_keeps_the_written_order_where_the_orders_could_differ():
     assert out.grad_fn is None and not np.signbit(out.numpy()).any()
     out = run(relu_pool(kernel_size=(1, 2)), data, requires_grad=True)
     assert out.grad_fn.name == "MaxPool2d"
-    # Dilation with padding: a window of padding only is -inf, where the ReLU first gives 0.
+    # Dilation with padding: a window of padding only pools to -inf as written; the pool and
+    # then the ReLU would give 0.
     pool1d = nn.Sequential(nn.ReLU(), nn.MaxPool1d(2, padding=1, dilation=3))
     assert run(pool1d, np.array([[[-1.0, -2.0]]], dtype=np.float32)).tolist() == [[[-np.inf]]]
     # Integers and bools keep the written order (ReLU's type rules, then the pool).

@@ -136,20 +136,30 @@ def test_max_pool_window_of_minus_inf_never_picks_the_padding(kernel):
         assert t.grad.numpy().ravel().tolist() == [0.0, 0.0, 0.0, 4.0]
 
 
-@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int8, np.uint8, np.bool_])
-def test_max_pool_of_integers_and_bools_pads_with_their_lowest_value(dtype):
+@pytest.mark.parametrize("pool", [
+    dict(kernel_size=3, stride=2, padding=1),  # the general loop
+    dict(kernel_size=2, stride=2, padding=1),  # the 2x2 tournament
+    dict(kernel_size=2, stride=2, padding=1, ceil_mode=True),
+])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.int16, np.int8, np.uint64, np.uint16,
+                                   np.uint8, np.bool_])
+def test_max_pool_of_integers_and_bools_pads_with_their_lowest_value(dtype, pool):
     # Padding never wins: it is the dtype's smallest value (False for bools), so the values
     # and indices are those of the values' ranks above it pooled as float64 (padded with -inf).
     rng = np.random.default_rng(4)
     lo = 0 if dtype is np.bool_ else int(np.iinfo(dtype).min)
     ranks = rng.integers(0, 3 if dtype is not np.bool_ else 2, size=(2, 3, 7, 6))
     data = (ranks.astype(object) + lo).astype(dtype)  # the smallest values, many ties
-    out, idx = F.max_pool2d(Tensor(data), 3, stride=2, padding=1, return_indices=True)
-    want, want_idx = F.max_pool2d(Tensor(ranks.astype(np.float64)), 3, stride=2, padding=1,
-                                  return_indices=True)
+    out, idx = F.max_pool2d(Tensor(data), return_indices=True, **pool)
+    want, want_idx = F.max_pool2d(Tensor(ranks.astype(np.float64)), return_indices=True, **pool)
     assert out.dtype == dtype
     np.testing.assert_array_equal(out.numpy(), (want.numpy().astype(np.int64).astype(object) + lo).astype(dtype))
     np.testing.assert_array_equal(idx.numpy(), want_idx.numpy())
+    out1, idx1 = F.max_pool1d(Tensor(data[:, :, 0]), 3, stride=2, padding=1, return_indices=True)
+    want1, want_idx1 = F.max_pool1d(Tensor(ranks[:, :, 0].astype(np.float64)), 3, stride=2,
+                                    padding=1, return_indices=True)
+    np.testing.assert_array_equal(out1.numpy(), (want1.numpy().astype(np.int64).astype(object) + lo).astype(dtype))
+    np.testing.assert_array_equal(idx1.numpy(), want_idx1.numpy())
 
 
 def test_overlapping_windows_accumulate_gradient():

@@ -267,6 +267,21 @@ def test_padding_layers_are_built_like_pytorchs():
     assert nn.ConstantPad1d([1, 2], 0.0).padding == (1, 2)
 
 
+def test_pad_takes_widths_as_a_tuple_or_list_of_any_int_type_and_pads_a_0d_tensor_by_nothing():
+    x = tg.tensor([[1.0, 2.0]], requires_grad=True)
+    want = [[0.0, 1.0, 2.0, 0.0, 0.0]]
+    for widths in ((1, 2), [1, 2], (np.int64(1), np.uint8(2))):
+        assert F.pad(x, widths).tolist() == want
+    assert F.pad(x, ()).tolist() == [[1.0, 2.0]] and F.pad(x, [0, 0, 0, 0]).tolist() == [[1.0, 2.0]]
+    scalar = tg.tensor(3.0, requires_grad=True)
+    out = F.pad(scalar, ())
+    out.backward()
+    assert out.shape == () and out.item() == 3.0 and scalar.grad.item() == 1.0
+    with pytest.raises(ValueError, match=r"pad: pad: expected an even number of widths, a pair for "
+                                         r"each of at most 2 dims, got \(1,\)"):
+        F.pad(x, (1,))
+
+
 def _tied_input(rng, shape):
     """Small whole numbers: many ties within windows."""
     return rng.integers(0, 3, shape).astype(np.float64)

@@ -45,8 +45,9 @@ def chunks(xp, x):
 def max_planes(xp, x, kernel, stride, pads, dilation, out_hw, track):
     """``(best, code)``: the max over each window of x (N, C, H, W) and which cell won (None
     unless ``track``), both laid out like x: a convolution's output lies in memory as
-    (C, N, H, W), or (C, H, W, N) with its samples innermost, and the ReLU before the pool and
-    the convolution after it read their arrays as they lie."""
+    (C, N, H, W), or (C, H, W, N) with its samples innermost, and the ReLU beside the pool
+    (before it, or after it in a Sequential) and the convolution after it read their arrays
+    as they lie."""
     order = memory_order(x) if xp is np else None
     lowest = lowest_value(x.dtype)
     xpad = pad_array(xp, x, pads, value=lowest)
@@ -118,7 +119,9 @@ def lowest_value(dtype):
         return -np.inf
     if dtype.kind in "iu":
         return int(np.iinfo(dtype).min)
-    return False
+    if dtype.kind == "b":
+        return False
+    raise TypeError(f"max-pooling: expected a real or bool dtype, got {dtype}")
 
 
 def _tournament(xp, parts, top, bottom, best, code):

@@ -453,6 +453,8 @@ def stack(tensors, dim: int = 0) -> Tensor:
 class Pad(Function):
     def forward(self, x, widths, value):
         self.crop = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
+        if not widths:  # a 0-d tensor: nothing to pad (np.pad refuses an empty width list)
+            return x.copy()
         return self.xp.pad(x, widths, mode="constant", constant_values=value)
 
     def backward(self, grad):
@@ -487,7 +489,8 @@ def pad(x, pad, mode: str = "constant", value=None) -> Tensor:
         raise TypeError(f"pad: pad: expected a tuple of ints, got {type(pad).__name__} {pad!r}")
     pad = tuple(check_int("pad", "pad", p, minimum=0) for p in pad)  # no cropping by negatives
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected pairs for at most {x.ndim} dims, got {pad}")
+        raise ValueError(f"pad: pad: expected an even number of widths, a pair for each of at "
+                         f"most {x.ndim} dims, got {pad}")
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
