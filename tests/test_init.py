@@ -82,14 +82,21 @@ def test_fan_needs_two_dims():
 
 
 @pytest.mark.parametrize("fill, name", [(lambda t: init.constant_(t, 1.0), "constant_"),
+                                        (lambda t: init.zeros_(t), "zeros_"),
                                         (lambda t: init.uniform_(t), "uniform_"),
-                                        (lambda t: init.kaiming_normal_(t), "normal_")])
+                                        (lambda t: init.kaiming_normal_(t), "kaiming_normal_"),
+                                        (lambda t: init.xavier_uniform_(t), "xavier_uniform_")])
 def test_initialisers_refuse_broadcast_views_by_name_and_change_nothing(fill, name):
     base = tg.zeros(1, 3)
     view = base.expand(2, 3)
-    with pytest.raises(RuntimeError, match=rf"{name}: the tensor's memory is read-only or shared between its elements"):
+    tg.manual_seed(5)
+    with pytest.raises(RuntimeError,
+                       match=rf"^{name}: the tensor's memory is read-only or shared between its elements"):
         fill(view)
     assert base.tolist() == [[0.0, 0.0, 0.0]] and base._version == 0
+    after_refusal = init.uniform_(tg.zeros(4)).tolist()  # the refusal drew nothing
+    tg.manual_seed(5)
+    assert init.uniform_(tg.zeros(4)).tolist() == after_refusal
 
 
 def test_load_state_dict_writes_through_the_shared_in_place_path():
@@ -97,6 +104,8 @@ def test_load_state_dict_writes_through_the_shared_in_place_path():
     version = layer.weight._version
     layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})
     assert layer.weight.tolist() == [[1.0, 1.0], [1.0, 1.0]] and layer.weight._version == version + 1
-    layer.weight.data = np.broadcast_to(np.zeros(2, np.float32), (2, 2))  # memory the write must refuse
-    with pytest.raises(RuntimeError, match=r"load_state_dict: the tensor's memory is read-only or shared"):
-        layer.load_state_dict({"weight": np.ones((2, 2)), "bias": np.zeros(2)})
+    layer.bias.data = np.broadcast_to(np.zeros(1, np.float32), (2,))  # memory the write must refuse
+    with pytest.raises(RuntimeError, match=r"load_state_dict for Linear: 'bias': the tensor's memory is "
+                                           r"read-only or shared"):
+        layer.load_state_dict({"weight": np.full((2, 2), 7.0), "bias": np.zeros(2)})
+    assert layer.weight.tolist() == [[1.0, 1.0], [1.0, 1.0]]  # checked first: nothing written

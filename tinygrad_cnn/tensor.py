@@ -486,12 +486,19 @@ class Tensor(TensorMath):
         """The part of :meth:`_in_place` that holds for writes made outside the graph on purpose
         too (the initialisers, ``load_state_dict``): refuse memory that is read-only or a
         broadcast view, run ``write()``, and count the change once it is made."""
-        if not backend.writable_alone(self.data):
-            raise RuntimeError(f"{op}: the tensor's memory is read-only or shared between its "
-                               f"elements (an expand or broadcast view); write into x.clone() instead")
+        self._check_writable(op)
         write()
         self._version += 1
         return self
+
+    def _check_writable(self, op: str, arg: str | None = None) -> None:
+        """Refuse to write into memory that is read-only or a broadcast view (``arg``: the name
+        the caller knows the tensor by). Callers that write several tensors check them all
+        first, so that a refusal leaves every one unchanged."""
+        if not backend.writable_alone(self.data):
+            where = f"{op}: {arg}:" if arg else f"{op}:"
+            raise RuntimeError(f"{where} the tensor's memory is read-only or shared between its "
+                               f"elements (an expand or broadcast view); write into x.clone() instead")
 
     def _check_broadcasts(self, op: str, arg: str, value: Tensor) -> None:
         """An in-place operand must broadcast to this tensor's shape, which cannot change."""

@@ -34,10 +34,26 @@ __all__ = [
 ]
 
 
-def _fill(op: str, tensor: Tensor, values) -> Tensor:
-    """Write host ``values`` into ``tensor`` in place (outside the graph, whatever the grad mode)."""
-    values = backend.to_device(np.asarray(values, dtype=tensor.dtype), tensor.device)
-    return tensor._write(op, lambda: tensor.data.__setitem__(Ellipsis, values))
+def _fill(op: str, tensor: Tensor, make) -> Tensor:
+    """Write the host values ``make()`` returns into ``tensor`` in place (outside the graph,
+    whatever the grad mode). They are made only once the write is allowed, so a refused call
+    draws nothing from the generator."""
+    def write():
+        values = backend.to_device(np.asarray(make(), dtype=tensor.dtype), tensor.device)
+        tensor.data[...] = values
+    return tensor._write(op, write)
+
+
+def _uniform(op: str, tensor: Tensor, a: float, b: float) -> Tensor:
+    return _fill(op, tensor, lambda: default_generator().uniform(a, b, tensor.shape))
+
+
+def _normal(op: str, tensor: Tensor, mean: float, std: float) -> Tensor:
+    return _fill(op, tensor, lambda: default_generator().normal(mean, std, tensor.shape))
+
+
+def _constant(op: str, tensor: Tensor, val: float) -> Tensor:
+    return _fill(op, tensor, lambda: np.full(tensor.shape, val))
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -96,7 +112,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     >>> bool(((w.numpy() >= -1) & (w.numpy() < 1)).all()), w.shape
     (True, (2, 3))
     """
-    return _fill("uniform_", tensor, default_generator().uniform(a, b, tensor.shape))
+    return _uniform("uniform_", tensor, a, b)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -108,7 +124,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     >>> round(float(w.mean()), 1), round(float(w.std()), 1)
     (2.0, 0.5)
     """
-    return _fill("normal_", tensor, default_generator().normal(mean, std, tensor.shape))
+    return _normal("normal_", tensor, mean, std)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -118,7 +134,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     >>> constant_(tg.zeros(3, dtype="float64"), 0.1).tolist()
     [0.1, 0.1, 0.1]
     """
-    return _fill("constant_", tensor, np.full(tensor.shape, val))
+    return _constant("constant_", tensor, val)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -132,7 +148,7 @@ def zeros_(tensor: Tensor) -> Tensor:
     >>> zeros_(b).tolist(), b.requires_grad, b.grad_fn is None
     ([0.0, 0.0], True, True)
     """
-    return constant_(tensor, 0.0)
+    return _constant("zeros_", tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
@@ -142,7 +158,7 @@ def ones_(tensor: Tensor) -> Tensor:
     >>> ones_(tg.zeros(2)).tolist()
     [1.0, 1.0]
     """
-    return constant_(tensor, 1.0)
+    return _constant("ones_", tensor, 1.0)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -158,7 +174,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return _uniform("xavier_uniform_", tensor, -bound, bound)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -170,7 +186,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     1.0
     """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return _normal("xavier_normal_", tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
@@ -192,7 +208,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     """
     gain = calculate_gain(nonlinearity, a)
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
-    return uniform_(tensor, -bound, bound)
+    return _uniform("kaiming_uniform_", tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
@@ -205,7 +221,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     1.0
     """
     gain = calculate_gain(nonlinearity, a)
-    return normal_(tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
+    return _normal("kaiming_normal_", tensor, 0.0, gain / math.sqrt(_fan(tensor, mode)))
 
 
 def default_init_(weight: Tensor, bias: Tensor | None = None) -> None:

@@ -409,8 +409,9 @@ class Module:
             if unexpected:
                 parts.append("unexpected keys: " + ", ".join(repr(k) for k in unexpected))
             raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(parts))
-        # Check every value's shape first, so a bad one leaves the module untouched; then move
-        # them one at a time (never a second copy of every parameter on the device at once).
+        # Check every value's shape and every target's memory first, so a bad one leaves the
+        # module untouched; then move them one at a time (never a second copy of every
+        # parameter on the device at once).
         values = {}
         for key, target in own.items():
             if key not in state_dict:
@@ -423,6 +424,7 @@ class Module:
                     f"copying a value of shape {tuple(np.shape(value))}, the module has shape "
                     f"{target.shape}"
                 )
+            target._check_writable(f"load_state_dict for {type(self).__name__}", repr(key))
             values[key] = value
         for key, value in values.items():
             target = own[key]

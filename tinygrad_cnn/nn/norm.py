@@ -25,10 +25,9 @@ import numpy as np
 
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module, Parameter
-from tinygrad_cnn.ops._args import check_int
+from tinygrad_cnn.ops._args import check_int, check_real
 from tinygrad_cnn.ops.normalization import (
     _check_eps,
-    _check_momentum,
     _normalized_shape,
     batch_norm,
     group_norm,
@@ -49,7 +48,7 @@ class _BatchNorm(Module):
         num_features = check_int(type(self).__name__, "num_features", num_features)
         eps = _check_eps(type(self).__name__, eps)
         if momentum is not None:
-            momentum = _check_momentum(type(self).__name__, momentum)
+            momentum = check_real(type(self).__name__, "momentum", momentum)
             if not 0 <= momentum <= 1:
                 raise ValueError(f"{type(self).__name__}: momentum: expected a number in [0, 1] or None, "
                                  f"got {momentum!r}")

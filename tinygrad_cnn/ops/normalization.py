@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 import numbers
 
-from tinygrad_cnn import backend
 from tinygrad_cnn.ops._args import check_int, check_real
 from tinygrad_cnn.ops._promote import check_floating, widened
 from tinygrad_cnn.ops.elementwise import where
@@ -46,9 +45,10 @@ def _check_input(op, x, min_dims=0, layout=""):
 
 
 def _check_eps(op, eps):
-    if not check_real(op, "eps", eps) >= 0:
+    value = check_real(op, "eps", eps)
+    if not value >= 0:
         raise ValueError(f"{op}: eps: expected a number >= 0, got {eps!r}")
-    return float(eps)
+    return value
 
 
 def _check_shaped(op, arg, t, shape, what):
@@ -79,13 +79,8 @@ def _check_running(op, x, running_mean, running_var, required):
         if t.device != x.device:  # raw-array arithmetic below would not say which went wrong
             raise RuntimeError(f"{op}: {arg}: expected a tensor on {x.device.name} (the input's "
                                f"device), got {t.device.name}")
-        if not required and not backend.writable_alone(t.data):
-            raise RuntimeError(f"{op}: {arg}: expected memory of its own to update in place, got "
-                               "read-only memory or a broadcast view; pass x.clone() instead")
-
-
-def _check_momentum(op, momentum):
-    return check_real(op, "momentum", momentum)
+        if not required:
+            t._check_writable(op, arg)
 
 
 def _check_per_channel(op, x, running_mean, running_var, weight, bias, momentum, eps,
@@ -97,7 +92,7 @@ def _check_per_channel(op, x, running_mean, running_var, weight, bias, momentum,
     channels = (x.shape[1],)
     _check_shaped(op, "weight", weight, channels, "one value per channel, dim 1 of the input")
     _check_shaped(op, "bias", bias, channels, "one value per channel, dim 1 of the input")
-    return _check_momentum(op, momentum), _check_eps(op, eps)
+    return check_real(op, "momentum", momentum), _check_eps(op, eps)
 
 
 # -- shared pieces ------------------------------------------------------------------------
@@ -302,7 +297,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     x = widened(input)
     if x.numel() == 0:
         return _empty(x, weight, bias, _channel_shape(x)).to(dtype=input.dtype)
-    grouped = x.reshape(n, int(num_groups), -1)
+    grouped = x.reshape(n, num_groups, -1)
     xc, _, var = _centred(grouped, (2,))
     out = (xc * (var + eps) ** -0.5).reshape(*input.shape)
     if weight is not None:
@@ -328,14 +323,15 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor
     """
     op = "normalize"
     _check_input(op, input)
-    if not check_real(op, "p", p) >= 0:
+    norm_p = check_real(op, "p", p)
+    if not norm_p >= 0:
         raise ValueError(f"{op}: p: expected a number >= 0 or inf, got {p!r}")
     d = int_dim(op, dim, input.ndim)
     eps = _check_eps(op, eps)
     if input.ndim == 0:  # PyTorch reads a 0-d tensor as one value along dim 0 or -1
         return normalize(input.reshape(1), p, 0, eps).reshape(())
     x = widened(input)
-    return (x / _norm(x, float(p), d).clamp(min=eps)).to(dtype=input.dtype)
+    return (x / _norm(x, norm_p, d).clamp(min=eps)).to(dtype=input.dtype)
 
 
 def _norm(x, p, dim):
