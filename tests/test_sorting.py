@@ -50,6 +50,8 @@ def test_the_values_gradient_goes_back_to_where_they_came_from():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: tg.topk(tg.zeros(2, 3), 4), ValueError,
      r"topk: k: expected an int in \[0, 3\] \(the size of dim 1, input shape \(2, 3\)\), got 4"),
+    (lambda: tg.topk(tg.zeros(2, 3), -1), ValueError,
+     r"topk: k: expected an int in \[0, 3\] \(the size of dim 1, input shape \(2, 3\)\), got -1"),
     (lambda: tg.topk(tg.zeros(2, 3), 1.0), TypeError, r"topk: k: expected an int, got float 1.0"),
     (lambda: tg.sort(tg.zeros(2, 3), 2), IndexError, r"sort: dim: expected a dimension in \[-2, 1\], got 2"),
     (lambda: tg.argsort(tg.zeros(2, 3), "1"), TypeError, r"argsort: dim: expected an int, got str '1'"),

@@ -69,6 +69,8 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r"conv2d_toeplitz: groups=2 must divide the output channels "
                                          r"\(weight.shape\[0\]\) \(3\)"):
         conv2d_toeplitz(np.ones((3, 1, 3, 3)), (5, 5), groups=2)
+    with pytest.raises(TypeError, match=r"conv2d_toeplitz: groups: expected an int, got NoneType None"):
+        conv2d_toeplitz(np.ones((3, 1, 3, 3)), (5, 5), groups=None)
     with pytest.raises(ValueError, match=r"conv_param_counts: groups: expected an int >= 1, got 0"):
         conv_param_counts(4, 4, 3, (8, 8), groups=0)
     with pytest.raises(ValueError, match=r"conv2d_toeplitz: stride: expected positive values, got \(0, 0\)"):

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tinygrad_cnn import backend
+from tinygrad_cnn.ops._args import check_int
 from tinygrad_cnn.ops._conv_utils import check_groups, non_negative, ntuple, out_size, positive
 
 __all__ = ["conv2d_toeplitz", "conv1d_toeplitz", "conv_param_counts", "ConvParamCounts"]
@@ -71,7 +72,9 @@ def _toeplitz(op, w, input_size, stride, padding, dilation, groups) -> np.ndarra
     if w.ndim != 4:
         raise ValueError(f"{op}: weight: expected shape (C_out, C_in/groups, KH, KW), got {w.shape}")
     C_out, Cg, KH, KW = w.shape
-    groups = check_groups(op, groups, Cg * groups, "input channels", C_out, "output channels (weight.shape[0])")
+    groups = check_int(op, "groups", groups)
+    if C_out % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the output channels (weight.shape[0]) ({C_out})")
     (H, W), (sh, sw), (ph, pw), (dh, dw), (OH, OW) = _geometry(op, input_size, (KH, KW), stride,
                                                                 padding, dilation)
     C_in = Cg * groups

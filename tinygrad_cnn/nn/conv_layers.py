@@ -15,7 +15,7 @@ from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module
 from tinygrad_cnn.ops._args import check_int
-from tinygrad_cnn.ops._conv_utils import non_negative, ntuple, positive
+from tinygrad_cnn.ops._conv_utils import check_groups, non_negative, ntuple, positive
 from tinygrad_cnn.ops.conv import padding_pairs
 from tinygrad_cnn.ops.shape import PAD_MODES
 
@@ -47,7 +47,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         in_channels = check_int(layer, "in_channels", in_channels)
         out_channels = check_int(layer, "out_channels", out_channels)
-        groups = check_int(layer, "groups", groups)
+        groups = check_groups(layer, groups, in_channels, "in_channels", out_channels, "out_channels")
         self.kernel_size = positive(ntuple(kernel_size, n, "kernel_size", layer), "kernel_size", layer)
         self.stride = positive(ntuple(stride, n, "stride", layer), "stride", layer)
         self.dilation = positive(ntuple(dilation, n, "dilation", layer), "dilation", layer)
@@ -60,11 +60,6 @@ class _ConvNd(Module):
             self.padding = padding  # F.conv* resolves it per input
         else:
             self.padding = non_negative(ntuple(padding, n, "padding", layer), "padding", layer)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{layer}: groups={groups} must divide in_channels ({in_channels}) and "
-                f"out_channels ({out_channels})"
-            )
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         if self._transposed:
             shape = (in_channels, out_channels // groups, *self.kernel_size)

@@ -8,6 +8,7 @@ and NaN counts as larger than every number, as in PyTorch.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 from tinygrad_cnn.ops._args import check_int
@@ -32,18 +33,19 @@ def _sorted(op, x, dim, descending, k=None, values=True) -> tuple:
     x1 = _one_d(x)
     d = int_dim(op, dim, x1.ndim)
     xp, data = x1.device.xp, x1.data
+    if k is not None:  # checked before any sorting is done
+        k = check_int(op, "k", k, minimum=-math.inf)
+        if not 0 <= k <= data.shape[d]:
+            raise ValueError(f"{op}: k: expected an int in [0, {data.shape[d]}] (the size of dim "
+                             f"{d}, input shape {x.shape}), got {k}")
     if not descending:
         order = xp.argsort(data, axis=d, kind="stable")
     else:  # stable descending: sort the reversed values ascending, then reverse and map back
         n = data.shape[d]
         order = n - 1 - xp.flip(xp.argsort(xp.flip(data, axis=d), axis=d, kind="stable"), axis=d)
     order = order.astype("int64", copy=False)
-    if k is not None:
-        if not 0 <= check_int(op, "k", k, minimum=0) <= data.shape[d]:
-            raise ValueError(f"{op}: k: expected an int in [0, {data.shape[d]}] (the size of dim "
-                             f"{d}, input shape {x.shape}), got {k!r}")
-        if x.ndim:  # PyTorch gives a 0-d input's one value whatever k is
-            order = order[(slice(None),) * d + (slice(0, int(k)),)]
+    if k is not None and x.ndim:  # PyTorch gives a 0-d input's one value whatever k is
+        order = order[(slice(None),) * d + (slice(0, k),)]
     picked = GetItem.apply(x1, index=grid_along(xp, d, order)) if values else None
     if not x.ndim:
         return (picked.reshape(()) if values else None), Tensor._wrap(order.reshape(()))
