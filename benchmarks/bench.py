@@ -39,6 +39,7 @@ sys.path.insert(0, HERE)
 
 from report import TARGETS, markdown, summarise  # noqa: E402
 
+TIMEOUT = 900  # seconds a worker process may run (--timeout)
 MODES = {  # rounds, repeats, warmup, epoch batches, memory steps, overhead ops, memory rounds,
     # and the LeNet-5 step's paired blocks: pairs of processes, blocks per pair, timed steps per
     # block, the pause before each block
@@ -135,15 +136,15 @@ def paired_blocks(args, settings: dict, threads: int, frameworks: list, allocato
     driver waits ``pause`` seconds, so that the other process's idle threads (OpenBLAS spins
     for about 0.1 s after a product, OpenMP for a while too) have gone to sleep.
 
-    Returns ``{"pairs": [{framework: [[seconds per step] per block]} per pair]}``, or
-    ``{"error": ..., "stderr": [...]}``."""
+    Returns ``{"pairs": [{framework: [[seconds per step] per block]} per pair]}``; when a pair
+    fails, also its ``"error"`` and ``"stderr"`` (the pairs finished before it are kept)."""
     pairs = []
     for _ in range(settings["pairs"]):
         commands = {fw: _command(fw, args, settings, "lenet-blocks", threads, allocator) for fw in frameworks}
         pair = drive_blocks(commands, settings["blocks"], settings["block_steps"], settings["pause"],
                             args.timeout)
         if "error" in pair:
-            return pair
+            return {"pairs": pairs, **pair}
         pairs.append(pair)
     return {"pairs": pairs}
 
@@ -152,18 +153,35 @@ def drive_blocks(commands: dict, blocks: int, steps: int, pause: float, timeout:
     """Start one ``workloads.serve_lenet_blocks`` worker per name (``commands``: name ->
     (argv, environment)) and ask them in turn, A B then B A, for ``blocks`` blocks of ``steps``
     timed steps, each after ``pause`` seconds. Returns ``{name: [[seconds per step] per
-    block]}``; a worker that dies, hangs (killed ``timeout`` seconds after the start) or answers
-    something that is not a block's times gives ``{"error": ..., "stderr": [its last lines]}``
-    instead, never an exception that would lose the caller's other results."""
+    block]}``; a worker that dies (the error gives its exit status), hangs (killed ``timeout``
+    seconds after the start, and said so) or answers something that is not a block's times
+    gives ``{"error": ..., "stderr": [its last lines]}`` instead, never an exception that would
+    lose the caller's other results, and the other workers are killed."""
     procs, errs = {}, {}
-    # A hung worker is killed: its stdout then ends, and it is reported as stopped.
-    watchdog = threading.Timer(timeout, lambda: [proc.kill() for proc in procs.values()])
-    watchdog.daemon = True
+    timed_out = threading.Event()
 
-    def failed(name, what):
+    def kill_all():  # a hung worker is killed: its stdout then ends
+        timed_out.set()
+        for proc in procs.values():
+            proc.kill()
+
+    watchdog = threading.Timer(timeout, kill_all)
+    watchdog.daemon = True
+    failure = None
+
+    def failed(name, what, ended=False):  # ended: its output ended, so it has left or will
+        nonlocal failure
+        if timed_out.is_set():
+            what = f"gave no answer within {timeout:g} s (--timeout) and was killed"
+        elif ended:
+            try:
+                what += f" (exit {procs[name].wait(timeout=_EXIT_WAIT)})"
+            except subprocess.TimeoutExpired:
+                what += " (its output closed, the process still running)"
         errs[name].seek(0)
-        return {"error": f"{name} lenet-blocks worker {what}",
-                "stderr": errs[name].read().decode(errors="replace").strip().splitlines()[-15:]}
+        failure = {"error": f"{name} lenet-blocks worker {what}",
+                   "stderr": errs[name].read().decode(errors="replace").strip().splitlines()[-15:]}
+        return failure
 
     try:
         for name, (cmd, env) in commands.items():
@@ -172,8 +190,9 @@ def drive_blocks(commands: dict, blocks: int, steps: int, pause: float, timeout:
                                            stderr=errs[name], text=True, env=env)
         watchdog.start()
         for name, proc in procs.items():
-            if proc.stdout.readline().strip() != "ready":
-                return failed(name, "did not start")
+            first = proc.stdout.readline()
+            if first.strip() != "ready":
+                return failed(name, "did not start", ended=not first)
         names = list(procs)
         times = {name: [] for name in names}
         for block in range(blocks):
@@ -186,7 +205,7 @@ def drive_blocks(commands: dict, blocks: int, steps: int, pause: float, timeout:
                 except OSError:  # a worker that died: its stdin is a broken pipe
                     line = ""
                 if not line:
-                    return failed(name, f"stopped in block {block + 1}")
+                    return failed(name, f"stopped in block {block + 1}", ended=True)
                 try:
                     times[name].append([float(t) for t in json.loads(line)])
                 except (ValueError, TypeError):
@@ -195,18 +214,23 @@ def drive_blocks(commands: dict, blocks: int, steps: int, pause: float, timeout:
     finally:
         watchdog.cancel()
         for proc in procs.values():
+            if failure is not None:  # the others need not finish: nothing will read them
+                proc.kill()
             try:
                 proc.stdin.close()
             except OSError:
                 pass
             try:
-                proc.wait(timeout=timeout)
+                proc.wait(timeout=_EXIT_WAIT)  # a worker leaves once its input ends
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
             proc.stdout.close()
         for err in errs.values():
             err.close()
+
+
+_EXIT_WAIT = 30  # seconds a worker is given to leave after its last block
 
 
 def _log(msg: str) -> None:
@@ -250,11 +274,11 @@ def run(args) -> dict:
             rounds[fw].append(_worker(fw, args, settings, "time", threads))
     paired = None
     if len(frameworks) == 2 and "lenet_step" in (settings.get("only") or "lenet_step").split(","):
-        # Under both allocators: PyTorch's LeNet-5 step in a process of its own page-faults much
-        # of its memory in again at every step with glibc as it comes (from 60 to 1,100 faults
-        # a step, by where glibc's thresholds settled), and none when freed memory is kept.
+        # Under both allocators on the CPU, where glibc's page faults set PyTorch's step
+        # (benchmarks/README.md); on a GPU one pass, with freed memory kept, is enough.
         paired = {}
-        for allocator in ("default", "retain") if args.allocator == "default" else ("retain",):
+        both = args.allocator == "default" and args.device == "cpu"
+        for allocator in ("default", "retain") if both else ("retain",):
             _log(f"LeNet-5 step, allocator {allocator}: {settings['pairs']} pairs of processes, "
                  f"{settings['blocks']} paired blocks of {settings['block_steps']} steps each")
             paired[allocator] = paired_blocks(args, settings, threads, frameworks, allocator)
@@ -304,7 +328,7 @@ def main(argv=None) -> int:
     p.add_argument("--no-torch", action="store_true", help="measure our side only")
     p.add_argument("--no-memory", action="store_true")
     p.add_argument("--no-overhead", action="store_true")
-    p.add_argument("--timeout", type=float, default=900, help="seconds per worker process")
+    p.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per worker process")
     args = p.parse_args(argv)
     for name in ("rounds", "repeats", "pairs", "blocks"):
         if getattr(args, name) is not None and getattr(args, name) < 1:

@@ -67,8 +67,9 @@ def _paired(paired: dict) -> dict:
     """The LeNet-5 step's paired blocks (bench.paired_blocks): each block's median, each pair of
     blocks' ratio ours / PyTorch, their median and quartiles over all pairs of processes, and
     each pair of processes' median ratio; or the workers' error."""
-    if "error" in paired:
-        return {"error": paired["error"], "stderr": paired.get("stderr", [])}
+    failure = {"error": paired["error"], "stderr": paired.get("stderr", [])} if "error" in paired else {}
+    if not paired.get("pairs"):
+        return failure
     medians = {"ours": [], "torch": []}
     ratios, per_process = [], []
     for pair in paired["pairs"]:
@@ -83,7 +84,7 @@ def _paired(paired: dict) -> dict:
             "steps_per_block": len(paired["pairs"][0]["ours"][0]), "block_medians_ms": medians,
             "ours_ms": statistics.median(medians["ours"]), "torch_ms": statistics.median(medians["torch"]),
             "block_ratios": ratios, "ratio": median, "quartiles": [q1, q3],
-            "process_pair_ratios": per_process}
+            "process_pair_ratios": per_process, **failure}
 
 
 def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
@@ -171,9 +172,8 @@ def summarise(raw: dict, frameworks: list, device: str = "cpu") -> dict:
     sources = {}  # what a target's noise range is, where it is not the rounds' spread
     pair = out["workloads"].get("lenet_step", {}).get("paired", {}).get("retain")
     if pair and "ratio" in pair:
-        # The paired blocks measure the step's ratio under the same machine state; their
-        # interquartile range is the noise a verdict must clear. The target reads the blocks
-        # run with freed memory kept: PyTorch's step without its page faults, the stricter figure.
+        # Their interquartile range is the noise a verdict must clear; freed memory kept is
+        # the stricter figure (benchmarks/README.md).
         values["lenet_step"], ranges["lenet_step"] = pair["ratio"], pair["quartiles"]
         sources["lenet_step"] = ("paired blocks, freed memory kept", "quartiles of the paired blocks")
     if conv and conv.get("ours") and "fraction_of_numpy_peak" in conv["ours"]:

@@ -84,16 +84,19 @@ def test_paired_blocks_from_live_workers(monkeypatch):
         assert [len(b) for b in pair["ours"]] == [2, 2, 2] and [len(b) for b in pair["twin"]] == [2, 2, 2]
         assert all(t > 0 for b in pair["ours"] + pair["twin"] for t in b)
     failed = bench.paired_blocks(args, settings, 1, ["ours", "nonesuch"], "default")
-    assert failed["error"] == "nonesuch lenet-blocks worker did not start"
+    assert failed["error"] == "nonesuch lenet-blocks worker did not start (exit 2)"
     assert any("invalid choice: 'nonesuch'" in line for line in failed["stderr"])
 
 
 @pytest.mark.parametrize("script, error", [
-    ("print('ready', flush=True); input(); print('[0.01]', flush=True)", "ours lenet-blocks worker stopped in block 2"),
+    ("print('ready', flush=True); input(); print('[0.01]', flush=True)",
+     "ours lenet-blocks worker stopped in block 2 (exit 0)"),
     ("print('ready', flush=True); input(); print('hello', flush=True); input()",
      "ours lenet-blocks worker answered block 1 with 'hello'"),
-    ("import time; print('ready', flush=True); time.sleep(60)", "ours lenet-blocks worker stopped in block 1"),
-    ("import sys; sys.stderr.write('no luck'); sys.exit(3)", "ours lenet-blocks worker did not start"),
+    ("import time; print('ready', flush=True); time.sleep(60)",
+     "ours lenet-blocks worker gave no answer within 3 s (--timeout) and was killed"),
+    ("import sys; sys.stderr.write('no luck'); sys.exit(3)", "ours lenet-blocks worker did not start (exit 3)"),
+    ("import time; print('hello', flush=True); time.sleep(60)", "ours lenet-blocks worker did not start"),
 ])
 def test_paired_blocks_report_a_worker_that_dies_hangs_or_talks_nonsense(monkeypatch, script, error):
     """Each failure comes back as an error with the worker's own error output, in about the
@@ -107,19 +110,31 @@ def test_paired_blocks_report_a_worker_that_dies_hangs_or_talks_nonsense(monkeyp
     result = bench.paired_blocks(args, settings, 1, ["ours"], "default")
     assert result["error"] == error
     assert time.perf_counter() - start < 20
-    if "did not start" in error:
+    if "exit 3" in error:
         assert result["stderr"] == ["no luck"]
+    assert result["pairs"] == []  # no pair had finished
+
+
+def test_paired_blocks_keep_the_pairs_finished_before_a_failure():
+    report = _load("report")
+    pair = {"ours": [[0.012, 0.012], [0.013, 0.013]], "torch": [[0.010, 0.010], [0.010, 0.010]]}
+    out = report._paired({"pairs": [pair], "error": "torch lenet-blocks worker stopped in block 1",
+                          "stderr": ["boom"]})
+    assert out["ratio"] == pytest.approx(1.25) and out["pairs"] == 1
+    assert out["error"] == "torch lenet-blocks worker stopped in block 1" and out["stderr"] == ["boom"]
+    assert report._paired({"pairs": [], "error": "e", "stderr": []}) == {"error": "e", "stderr": []}
 
 
 @pytest.mark.parametrize("argv, allocators", [
     ([], ["default", "retain"]),
     (["--allocator", "retain"], ["retain"]),
     (["--only", "pool_fwd_bwd"], []),
+    (["--device", "cuda"], ["retain"]),
 ])
 def test_run_pairs_the_lenet_blocks_under_each_allocator(monkeypatch, argv, allocators):
     """With both frameworks, run() measures the LeNet-5 paired blocks with glibc as it comes and
-    with freed memory kept (only the latter when that is the run's allocator), and not at all
-    when the LeNet-5 step is not among the workloads."""
+    with freed memory kept (only the latter when that is the run's allocator, or on a GPU), and
+    not at all when the LeNet-5 step is not among the workloads."""
     bench = _load("bench")
     real_find = bench.importlib.util.find_spec
     monkeypatch.setattr(bench.importlib.util, "find_spec",
