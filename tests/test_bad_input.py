@@ -31,6 +31,8 @@ CASES = [
      r"Add: expected all inputs on one device, got cpu and strict"),
     ("mean of integers", lambda: Tensor([1, 2]).mean(), TypeError,
      r"mean: input: expected a floating-point tensor, got dtype int64 \(convert it first, e\.g\. input\.float\(\)\)"),
+    ("var of integers", lambda: Tensor(np.arange(3)).var(), TypeError,
+     r"var: input: expected a floating-point tensor, got dtype int64 \(convert it first, e\.g\. input\.float\(\)\)"),
     # -- shapes and ranks -------------------------------------------------------------------
     ("broadcast mismatch", lambda: _x(2, 3) + _x(4), ValueError, r"Add: .*broadcast.*\(2, 3\), \(4,\)"),
     ("matmul inner dims", lambda: _x(2, 3) @ _x(2, 3), ValueError, r"inner dims differ"),

@@ -58,7 +58,12 @@ def thread_count() -> int:
     >>> thread_count() >= 1
     True
     """
-    return max([1] + [lib.get_num_threads() for lib in _blas_libraries()])
+    return _most([lib.get_num_threads() for lib in _blas_libraries()])
+
+
+def _most(counts) -> int:
+    """The thread count to use given the BLAS libraries' own ``counts``: the largest, at least 1."""
+    return max([1, *counts])
 
 
 class _SharedItems:
@@ -174,7 +179,7 @@ def run_shared(work, items) -> None:
         return
     try:
         saved = tuple((lib, lib.get_num_threads()) for lib in _blas_libraries())
-        threads = min(max([1] + [count for _, count in saved]), len(items))  # thread_count()'s rule
+        threads = min(_most(count for _, count in saved), len(items))
         if threads <= 1:
             work(iter(items))
             return

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from tinygrad_cnn import backend
 from tinygrad_cnn.creation import default_generator
-from tinygrad_cnn.ops._args import check_int, check_real
+from tinygrad_cnn.ops._args import check_int, check_probability
 from tinygrad_cnn.ops.activation import (
     celu,
     elu,
@@ -133,14 +133,8 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     return _dropout(input, p, training, input.shape)
 
 
-def _check_probability(op, p) -> None:
-    """``p`` must be a drop probability in [0, 1] (dropout and its layers)."""
-    if not 0.0 <= check_real(op, "p", p) <= 1.0:
-        raise ValueError(f"{op}: p: expected a probability in [0, 1], got {p!r}")
-
-
 def _check_dropout(op, input, p) -> None:  # noqa: A002
-    _check_probability(op, p)
+    check_probability(op, "p", p)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input: expected a Tensor, got {type(input).__name__}")
 

@@ -21,7 +21,7 @@ import numpy as np
 from tinygrad_cnn.nn import functional as F
 from tinygrad_cnn.nn import init
 from tinygrad_cnn.nn.module import Module
-from tinygrad_cnn.ops._args import check_int
+from tinygrad_cnn.ops._args import check_int, check_probability
 
 __all__ = ["Identity", "Linear", "Flatten", "Dropout", "Dropout2d", "Unfold", "Fold"]
 
@@ -139,7 +139,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        F._check_probability(type(self).__name__, p)
+        check_probability(type(self).__name__, "p", p)
         self.p = p
 
     def forward(self, x):

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_int", "check_real"]
+__all__ = ["check_int", "check_real", "check_probability"]
 
 
 def check_int(op: str, arg: str, value, minimum: int = 1) -> int:
@@ -38,3 +38,17 @@ def check_real(op: str, arg: str, value) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{op}: {arg}: expected a real number, got {type(value).__name__} {value!r}")
     return float(value)
+
+
+def check_probability(op: str, arg: str, value) -> float:
+    """``value`` as a float, checked to be a probability in [0, 1].
+
+    >>> check_probability("dropout", "p", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout: p: expected a probability in [0, 1], got 1.5
+    """
+    p = check_real(op, arg, value)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: {arg}: expected a probability in [0, 1], got {value!r}")
+    return p

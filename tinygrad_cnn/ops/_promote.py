@@ -116,13 +116,13 @@ def check_floating(op: str, x, arg: str = "input") -> Tensor:
 
 
 def widened(x: Tensor) -> Tensor:
-    """``x`` in float32 if it is float16, else ``x``: the ops whose float16 sums, squares or
-    summed gradients would overflow (past 65504) or stall compute half precision in float32,
-    as PyTorch's CPU kernels do, and cast the result back with ``out.to(dtype=x.dtype)``.
+    """``x`` in float32 if it is float16, else ``x`` itself. Ops whose float16 sums, squares or
+    summed gradients would overflow (past 65504) or lose precision compute on this, as
+    PyTorch's CPU kernels do, and cast the result back with ``out.to(dtype=x.dtype)``.
 
     >>> from tinygrad_cnn import Tensor
-    >>> widened(Tensor([300.0], dtype="float16")).dtype, widened(Tensor([1.0])).dtype
-    (dtype('float32'), dtype('float32'))
+    >>> widened(Tensor([300.0], dtype="float16")).dtype, widened(Tensor([1.0], dtype="float64")).dtype
+    (dtype('float32'), dtype('float64'))
     """
     return x.float() if x.dtype == np.float16 else x
 

@@ -10,7 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from tinygrad_cnn.function import Function
-from tinygrad_cnn.ops._promote import check_floating, widened
+from tinygrad_cnn.ops._promote import check_floating
 from tinygrad_cnn.ops.shape import _dim, int_dim
 from tinygrad_cnn.tensor import Tensor
 
@@ -78,7 +78,7 @@ def mean(x, dim=None, keepdim: bool = False) -> Tensor:
     """
     check_floating("mean", x)
     if x.dtype == np.float16:  # its sum overflows past 65504: accumulate in float32, as PyTorch
-        return mean(widened(x), dim, keepdim).to(dtype=x.dtype)
+        return mean(x.float(), dim, keepdim).to(dtype=x.dtype)
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     return sum(x, axes, keepdim) / count
@@ -94,12 +94,13 @@ def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -
     >>> round(x.var(1).item(), 4), round(x.var(1, False).item(), 4), round(x.var(1, correction=0).item(), 4)
     (2.3333, 1.5556, 1.5556)
     """
+    check_floating("var", x)
     if correction is not None and unbiased is not None:
         raise TypeError("var: give either unbiased or correction, not both")
     if correction is None:
         correction = 0 if unbiased is False else 1
     if x.dtype == np.float16:  # squares overflow past 256: accumulate in float32, as PyTorch
-        return var(widened(x), dim, keepdim=keepdim, correction=correction).to(dtype=x.dtype)
+        return var(x.float(), dim, keepdim=keepdim, correction=correction).to(dtype=x.dtype)
     axes = _axes(dim, x.ndim)
     count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
     centred = x - mean(x, axes, keepdim=True)
