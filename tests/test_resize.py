@@ -440,7 +440,7 @@ def test_the_cached_matrices_are_placed_once_per_dtype_and_device(monkeypatch):
     placed = []
     real = backend.to_device
     monkeypatch.setattr(backend, "to_device", lambda a, d: placed.append(a.dtype) or real(a, d))
-    linalg.placed.cache_clear()
+    backend.placed.cache_clear()
     x = tg.tensor(np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float32))
     first = F.interpolate(x, size=(7, 5), mode="bilinear")
     again = F.interpolate(x, size=(7, 5), mode="bilinear")
@@ -455,6 +455,15 @@ def test_the_cached_matrices_are_placed_once_per_dtype_and_device(monkeypatch):
     assert len(placed) == 7  # a float64 host matrix for a float32 input: converted every call
     linalg.along_dim(x, 3, mean.astype(np.float32))
     assert len(placed) == 7  # already the input's dtype on its device: used as it is
-    kept = linalg.placed(resize._linear_matrix, (4, 7, None, False, np.float32), np.dtype(np.float32),
+    kept = backend.placed(resize._linear_matrix, (4, 7, None, False, np.float32), np.dtype(np.float32),
                          x.device)
     assert not kept.flags.writeable  # shared by every call through the cache
+    # Index arrays and divisors are placed once too: adaptive max-pooling's window cells,
+    # average pooling's uneven divisors, nearest interpolation's source positions.
+    for call, made, asked in ((lambda: F.adaptive_max_pool2d(x, 3), 1, 4),  # one (4 -> 3) for both dims
+                              (lambda: F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False), 1, 2),
+                              (lambda: F.interpolate(x, size=(7, 5), mode="nearest"), 2, 4)):
+        before = backend.placed.cache_info()
+        call(), call()
+        after = backend.placed.cache_info()
+        assert (after.misses - before.misses, after.hits - before.hits) == (made, asked - made)

@@ -226,6 +226,23 @@ def to_device(array, device) -> object:
     return device.xp.asarray(to_numpy(array) if src is not None else array)
 
 
+@functools.lru_cache(maxsize=256)
+def placed(build, args: tuple, dtype, device):
+    """``build(*args)``, a host array, as a read-only contiguous array of ``dtype`` on
+    ``device``, made once per distinct call: the resizing and pooling ops ask for the same few
+    matrices, indices and divisors call after call, and a fresh cast (on CUDA, a host-to-device
+    copy) each time cost more than the arithmetic on small inputs.
+
+    >>> m = placed(np.eye, (2,), np.dtype(np.float32), get_device("cpu"))
+    >>> m.dtype, m.flags.writeable, m is placed(np.eye, (2,), np.dtype(np.float32), get_device("cpu"))
+    (dtype('float32'), False, True)
+    """
+    m = to_device(np.ascontiguousarray(build(*args), dtype=dtype), device)
+    if isinstance(m, np.ndarray):
+        m.flags.writeable = False  # shared by every call through the cache
+    return m
+
+
 def to_numpy(array) -> np.ndarray:
     """A host (NumPy) copy or view of any supported array.
 

@@ -19,7 +19,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.ops._conv_utils import check_input, ntuple, positive
 from tinygrad_cnn.ops._promote import check_floating
-from tinygrad_cnn.ops.linalg import along_dim, placed
+from tinygrad_cnn.ops.linalg import along_dim
 from tinygrad_cnn.ops.pool import max_pool2d
 from tinygrad_cnn.ops.shape import grid_along
 from tinygrad_cnn.tensor import Tensor
@@ -73,9 +73,9 @@ def adaptive_avg_pool2d(input, output_size):  # noqa: A002
     h, w = input.shape[-2:]
     x = input
     if oh != h:
-        x = along_dim(x, x.ndim - 2, placed(_adaptive_matrix, (h, oh), x.dtype, x.device))
+        x = along_dim(x, x.ndim - 2, backend.placed(_adaptive_matrix, (h, oh), x.dtype, x.device))
     if ow != w:
-        x = along_dim(x, x.ndim - 1, placed(_adaptive_matrix, (w, ow), x.dtype, x.device))
+        x = along_dim(x, x.ndim - 1, backend.placed(_adaptive_matrix, (w, ow), x.dtype, x.device))
     return x
 
 
@@ -115,8 +115,8 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):  # noqa: A002
         return max_pool2d(input, kernel, kernel, return_indices=return_indices)
     lead = input.shape[:-2]
     xp = input.device.xp
-    rows = backend.to_device(_window_cells(h, oh), input.device)  # (OH, KH)
-    cols = backend.to_device(_window_cells(w, ow), input.device)  # (OW, KW)
+    rows = backend.placed(_window_cells, (h, oh), np.dtype(np.int64), input.device)  # (OH, KH)
+    cols = backend.placed(_window_cells, (w, ow), np.dtype(np.int64), input.device)  # (OW, KW)
     kh, kw = rows.shape[1], cols.shape[1]
     # Every window's cells, (..., OH, OW, KH*KW) in row-major order within the window.
     cells = input.data[..., rows[:, None, :, None], cols[None, :, None, :]].reshape(*lead, oh, ow, kh * kw)

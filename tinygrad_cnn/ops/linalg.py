@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -80,7 +79,7 @@ def along_dim(x: Tensor, d: int, matrix) -> Tensor:
     """``matrix`` (n_out, n_in) applied to dim ``d`` of ``x``, which has n_in entries there: one
     matrix product, so its gradient is the transposed product (the linear resizing modes and
     adaptive average pooling are such maps). A host array, or one already in ``x``'s dtype on
-    its device (see :func:`placed`), which is used as it is.
+    its device (see :func:`tinygrad_cnn.backend.placed`), which is used as it is.
 
     >>> import numpy as np
     >>> from tinygrad_cnn import Tensor
@@ -96,22 +95,3 @@ def along_dim(x: Tensor, d: int, matrix) -> Tensor:
     trailing = math.prod(shape[d + 1:])
     y = Tensor._wrap(m) @ x.reshape(*shape[:d], shape[d], trailing)
     return y.reshape(*shape[:d], m.shape[0], *shape[d + 1:])
-
-
-@functools.lru_cache(maxsize=256)
-def placed(build, args: tuple, dtype, device):
-    """``build(*args)``, a host matrix, as a read-only contiguous array of ``dtype`` on
-    ``device``, made once per distinct call: the resizing and pooling ops ask for the same few
-    matrices call after call, and a fresh cast (on CUDA, a host-to-device copy) each time cost
-    more than the product on small inputs.
-
-    >>> import numpy as np
-    >>> from tinygrad_cnn import backend
-    >>> m = placed(np.eye, (2,), np.dtype(np.float32), backend.get_device("cpu"))
-    >>> m.dtype, m.flags.writeable, m is placed(np.eye, (2,), np.dtype(np.float32), backend.get_device("cpu"))
-    (dtype('float32'), False, True)
-    """
-    m = backend.to_device(np.ascontiguousarray(build(*args), dtype=dtype), device)
-    if isinstance(m, np.ndarray):
-        m.flags.writeable = False  # shared by every call through the cache
-    return m

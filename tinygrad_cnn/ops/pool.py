@@ -269,11 +269,12 @@ def _avg_pool(op, nd, x, kernel_size, stride, padding, ceil_mode, count_include_
             raise ValueError(f"{op}: divisor_override: expected a non-zero number, got 0")
         out = total / divisor_override
     else:
-        counts = _window_counts((h, w), pads, kernel, stride, dilation, out_hw, count_include_pad)
+        geometry = ((h, w), pads, kernel, stride, dilation, out_hw, count_include_pad)
+        counts = _window_counts(*geometry)
         if np.all(counts == counts.flat[0]):
             out = total / float(counts.flat[0])
         else:
-            out = total / Tensor._wrap(backend.to_device(counts.astype(x4.dtype), x4.device))
+            out = total / Tensor._wrap(backend.placed(_window_counts, geometry, x4.dtype, x4.device))
     return from4d(out, nd, unbatched)
 
 

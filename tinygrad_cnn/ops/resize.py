@@ -22,7 +22,7 @@ import numpy as np
 from tinygrad_cnn import backend
 from tinygrad_cnn.function import Function
 from tinygrad_cnn.ops._promote import widened
-from tinygrad_cnn.ops.linalg import along_dim, placed
+from tinygrad_cnn.ops.linalg import along_dim
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["interpolate"]
@@ -239,7 +239,7 @@ def _nearest(x: Tensor, sizes: tuple, scales: tuple) -> Tensor:
         if n_out % n_in == 0 and (at == np.arange(n_out) // (n_out // n_in)).all():
             repeats[2 + k] = n_out // n_in
         else:
-            gathers[2 + k] = at
+            gathers[2 + k] = (n_in, n_out, scale, coord_dtype)  # _nearest_source's arguments
     if not repeats and not gathers:
         return x.clone()  # still a new tensor, as PyTorch returns
     if repeats:
@@ -247,11 +247,16 @@ def _nearest(x: Tensor, sizes: tuple, scales: tuple) -> Tensor:
     dims = sorted(gathers)
     if dims and dims == list(range(dims[0], dims[-1] + 1)):
         # Neighbouring dims: one gather, with index arrays broadcast to their grid.
-        index = [backend.to_device(gathers[d].reshape((-1,) + (1,) * (dims[-1] - d)), x.device) for d in dims]
+        index = [_placed_source(gathers[d], x.device).reshape((-1,) + (1,) * (dims[-1] - d)) for d in dims]
         return x[(slice(None),) * dims[0] + tuple(index)]
     for d in dims:  # depth and width of 5-D input, with the height kept
-        x = x[(slice(None),) * d + (backend.to_device(gathers[d], x.device),)]
+        x = x[(slice(None),) * d + (_placed_source(gathers[d], x.device),)]
     return x
+
+
+def _placed_source(args: tuple, device):
+    """:func:`_nearest_source` of ``args`` on ``device``, copied there once."""
+    return backend.placed(_nearest_source, args, np.dtype(np.int64), device)
 
 
 def _linear(x: Tensor, sizes: tuple, scales: tuple, align_corners: bool) -> Tensor:
@@ -266,6 +271,6 @@ def _linear(x: Tensor, sizes: tuple, scales: tuple, align_corners: bool) -> Tens
         if in_sizes[k] == sizes[k]:
             continue  # PyTorch copies a dim whose size stays, whatever scale_factor says
         args = (in_sizes[k], sizes[k], scales[k], align_corners, coord_dtype)
-        x = along_dim(x, 2 + k, placed(_linear_matrix, args, x.dtype, x.device))
+        x = along_dim(x, 2 + k, backend.placed(_linear_matrix, args, x.dtype, x.device))
         resized = True
     return x if resized else x.clone()  # still a new tensor, as PyTorch returns
