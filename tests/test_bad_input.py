@@ -31,6 +31,11 @@ CASES = [
      r"Add: expected all inputs on one device, got cpu and strict"),
     ("mean of integers", lambda: Tensor([1, 2]).mean(), TypeError,
      r"mean: input: expected a floating-point tensor, got dtype int64 \(convert it first, e\.g\. input\.float\(\)\)"),
+    ("manual_seed negative", lambda: tg.manual_seed(-1), ValueError,
+     r"manual_seed: seed: expected a seed >= 0, got -1"),
+    ("manual_seed bool", lambda: tg.manual_seed(True), TypeError,
+     r"manual_seed: seed: expected a numpy.random.Generator or a seed \(.*\), got bool True"),
+    ("manual_seed string", lambda: tg.manual_seed("a"), TypeError, r"manual_seed: seed: .* got str 'a'"),
     ("var of integers", lambda: Tensor(np.arange(3)).var(), TypeError,
      r"var: input: expected a floating-point tensor, got dtype int64 \(convert it first, e\.g\. input\.float\(\)\)"),
     # -- shapes and ranks -------------------------------------------------------------------

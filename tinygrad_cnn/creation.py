@@ -28,7 +28,30 @@ def manual_seed(seed: int) -> None:
     True
     """
     global _generator
-    _generator = np.random.default_rng(seed)
+    _generator = seeded("manual_seed", "seed", seed)
+
+
+def seeded(op: str, arg: str, seed) -> np.random.Generator:
+    """A NumPy Generator from ``seed``: anything ``numpy.random.default_rng`` takes (an int
+    >= 0, a sequence of them, a SeedSequence, a BitGenerator, a Generator), refused by name
+    otherwise; a bool is refused, where NumPy would take True as the seed 1.
+
+    >>> seeded("manual_seed", "seed", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: manual_seed: seed: expected a seed >= 0, got -1
+    """
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"{op}: {arg}: expected a numpy.random.Generator or a seed (an int, a "
+                        f"sequence of ints, a SeedSequence or a BitGenerator), got bool {seed!r}")
+    try:
+        return np.random.default_rng(seed)
+    except TypeError as exc:
+        raise TypeError(f"{op}: {arg}: expected a numpy.random.Generator or a seed (an int, a "
+                        f"sequence of ints, a SeedSequence or a BitGenerator), got "
+                        f"{type(seed).__name__} {seed!r}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{op}: {arg}: expected a seed >= 0, got {seed!r}") from exc
 
 
 def default_generator() -> np.random.Generator:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from tinygrad_cnn import backend
-from tinygrad_cnn.creation import default_generator
+from tinygrad_cnn.creation import default_generator, seeded
 from tinygrad_cnn.tensor import Tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "collate", "batch_of"]
@@ -181,17 +181,7 @@ def random_split(dataset, lengths, generator=None) -> list:
     if generator is None:
         generator = default_generator()
     elif not isinstance(generator, np.random.Generator):
-        if isinstance(generator, (bool, np.bool_)):  # NumPy would take True as the seed 1
-            raise TypeError(f"random_split: generator: expected a numpy.random.Generator or a seed, "
-                            f"got bool {generator!r}")
-        try:  # any seed NumPy takes: an int, a sequence of ints, a SeedSequence, a BitGenerator
-            generator = np.random.default_rng(generator)
-        except TypeError as exc:
-            raise TypeError("random_split: generator: expected a numpy.random.Generator or a seed "
-                            "(an int, a sequence of ints, a SeedSequence or a BitGenerator), got "
-                            f"{type(generator).__name__} {generator!r}") from exc
-        except ValueError as exc:
-            raise ValueError(f"random_split: generator: expected a seed >= 0, got {generator!r}") from exc
+        generator = seeded("random_split", "generator", generator)
     order = generator.permutation(n)
     starts = np.cumsum([0, *lengths])
     return [Subset(dataset, order[a:b]) for a, b in zip(starts[:-1], starts[1:])]
