@@ -65,13 +65,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError(f"{op}: input: expected a 3-D, 4-D or 5-D tensor (batch, channels and 1 to 3 "
                          f"spatial dims), got shape {input.shape}")
     nd = input.ndim - 2
-    check_settings(op, size, scale_factor, mode, align_corners, recompute_scale_factor, nd)
+    sizes, factors = check_settings(op, size, scale_factor, mode, align_corners, recompute_scale_factor, nd)
     if _MODES[mode] not in (None, nd):
         raise ValueError(f"{op}: input: mode {mode!r} needs a {_SHAPES[_MODES[mode]]} tensor, "
                          f"got shape {input.shape}")
     if antialias:
         raise ValueError(f"{op}: antialias: only antialias=False is supported, got {antialias!r}")
-    sizes, scales = _output_geometry(op, input.shape[2:], size, scale_factor, recompute_scale_factor)
+    sizes, scales = _output_geometry(op, input.shape[2:], sizes, factors, recompute_scale_factor)
     if mode != "nearest" and input.dtype.kind != "f":
         raise TypeError(f"{op}: input: mode {mode!r} needs a floating-point tensor, got dtype {input.dtype}")
     # Half precision is resized in float32, as PyTorch's CPU kernels compute, so that a gradient
@@ -102,12 +102,13 @@ def _per_dim(op: str, arg: str, value, nd: int | None, number_type) -> tuple:
 
 
 def check_settings(op: str, size, scale_factor, mode, align_corners, recompute_scale_factor,
-                   nd: int | None = None) -> None:
+                   nd: int | None = None) -> tuple:
     """Check the settings of :func:`interpolate`: ``mode``, exactly one of ``size`` and
     ``scale_factor`` (ints >= 1, or positive finite numbers), and the flags that go with them. With
     ``nd`` (the input's spatial dims) a tuple must have ``nd`` values; without it, any number
     (:class:`~tinygrad_cnn.nn.Upsample` checks its settings where it is built, before it sees
-    an input).
+    an input). Returns ``(sizes, factors)``, one per dim as ints or floats, the one not given
+    None.
 
     >>> check_settings("Upsample", None, 2, "bicubic", None, None)
     Traceback (most recent call last):
@@ -126,23 +127,23 @@ def check_settings(op: str, size, scale_factor, mode, align_corners, recompute_s
         if recompute_scale_factor:
             raise ValueError(f"{op}: recompute_scale_factor: only meaningful with scale_factor, not "
                              "with an explicit size")
-        if min(_per_dim(op, "size", size, nd, numbers.Integral)) < 1:
+        sizes = tuple(int(s) for s in _per_dim(op, "size", size, nd, numbers.Integral))
+        if min(sizes) < 1:
             raise ValueError(f"{op}: size: expected sizes >= 1, got {size!r}")
-        return
-    factors = _per_dim(op, "scale_factor", scale_factor, nd, numbers.Real)
+        return sizes, None
+    factors = tuple(float(f) for f in _per_dim(op, "scale_factor", scale_factor, nd, numbers.Real))
     if not all(math.isfinite(f) and f > 0 for f in factors):
         raise ValueError(f"{op}: scale_factor: expected positive finite numbers, got {scale_factor!r}")
+    return None, factors
 
 
-def _output_geometry(op: str, in_sizes: tuple, size, scale_factor, recompute_scale_factor) -> tuple:
+def _output_geometry(op: str, in_sizes: tuple, sizes, factors, recompute_scale_factor) -> tuple:
     """(output sizes, scale factors the coordinates use: None where they follow from the
-    sizes), from settings :func:`check_settings` accepted."""
+    sizes), from the per-dim ``sizes`` or ``factors`` :func:`check_settings` returned."""
     nd = len(in_sizes)
-    if size is not None:
-        sizes = tuple(int(s) for s in _per_dim(op, "size", size, nd, numbers.Integral))
+    if sizes is not None:
         scales = (None,) * nd
     else:
-        factors = tuple(float(f) for f in _per_dim(op, "scale_factor", scale_factor, nd, numbers.Real))
         sizes = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))
         scales = (None,) * nd if recompute_scale_factor else factors
     if min(sizes) <= 0 or min(in_sizes) <= 0:
